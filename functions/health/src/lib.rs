@@ -1,0 +1,72 @@
+//! The health function: liveness in both seeds' shapes, the API description, and the answer for any path
+//! no other function owns (JSON 404, or 405 when another function serves that path with another method).
+
+use gluelinks::api_doc;
+use gluelinks::auth::Scope;
+use gluelinks::config::{ConfigError, Env};
+use gluelinks::http::response::{html, json, HttpResponse};
+use gluelinks::http::route::Route;
+use gluelinks::http::{Api, Call};
+use gluelinks::time;
+use lambda_http::Request;
+use serde_json::json;
+
+/// The `service` seed 003's `/health` names.
+pub const SERVICE_NAME: &str = "GlueLinks Cluster Configuration API";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Endpoint {
+    Health,
+    ServiceHealth,
+    OpenApi,
+    Docs,
+    Redoc,
+}
+
+pub static ROUTES: &[Route<Endpoint>] = &[
+    Route::get(Endpoint::Health, "/api/v1/health", Scope::Public),
+    Route::get(Endpoint::ServiceHealth, "/health", Scope::Public),
+    Route::get(Endpoint::OpenApi, "/api/v1/openapi.json", Scope::Public),
+    Route::get(Endpoint::Docs, "/docs", Scope::Public),
+    Route::get(Endpoint::Redoc, "/redoc", Scope::Public),
+];
+
+pub struct Health {
+    api: Api<Endpoint>,
+}
+
+impl Health {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            api: Api::new(ROUTES, env)?.with_other_routes(api_doc::routes()),
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> HttpResponse {
+        self.api.handle(req, |call| async move { answer(&call) }).await
+    }
+}
+
+fn answer(call: &Call<Endpoint>) -> HttpResponse {
+    let now = chrono::Utc::now();
+    match call.route.id {
+        Endpoint::Health => json(
+            200,
+            &json!({ "status": "healthy", "timestamp": time::rfc3339(now), "version": gluelinks::API_VERSION }),
+        ),
+        Endpoint::ServiceHealth => json(
+            200,
+            &json!({ "status": "healthy", "service": SERVICE_NAME, "timestamp": time::rfc1123(now) }),
+        ),
+        Endpoint::OpenApi => {
+            let mut response = html(api_doc::OPENAPI_JSON);
+            response.headers_mut().insert(
+                "content-type",
+                "application/json".parse().expect("static header value"),
+            );
+            response
+        }
+        Endpoint::Docs => html(api_doc::DOCS_HTML),
+        Endpoint::Redoc => html(api_doc::REDOC_HTML),
+    }
+}

@@ -1,0 +1,140 @@
+//! The HTTP side of every function: one [`Api`] per function routes an API Gateway request to that
+//! function's handler after CORS, routing and auth, and logs one line per request.
+//!
+//! What a route does is the function's business; this module only decides whether the handler runs.
+
+pub mod cors;
+pub mod request;
+pub mod response;
+pub mod route;
+
+use crate::auth::{Auth, Grant};
+use crate::config::{ConfigError, Env};
+use crate::text::bounded;
+use cors::Cors;
+use lambda_http::Request;
+use response::{ErrorStyle, HttpResponse};
+use route::{Match, Params, Route};
+use std::future::Future;
+use std::time::Instant;
+
+/// A request that reached its handler: the route it matched, its path parameters, and what auth granted.
+pub struct Call<R: 'static> {
+    pub route: &'static Route<R>,
+    pub params: Params,
+    pub grant: Grant,
+    pub req: Request,
+}
+
+impl<R> Call<R> {
+    /// An error in the shape the route's seed used.
+    pub fn error(&self, status: u16, message: &str) -> HttpResponse {
+        response::error(ErrorStyle::for_path(self.route.path), status, message)
+    }
+}
+
+/// One function's routes with the settings every request needs.
+pub struct Api<R: 'static> {
+    routes: &'static [Route<R>],
+    others: Vec<(String, String)>,
+    auth: Auth,
+    cors: Cors,
+}
+
+impl<R: Copy + Send + Sync + 'static> Api<R> {
+    pub fn new(routes: &'static [Route<R>], env: &Env) -> Result<Self, ConfigError> {
+        let auth = Auth::from_env(env)?;
+        let cors = Cors::from_env(env, auth.header())?;
+        auth.announce();
+        Ok(Self {
+            routes,
+            others: Vec::new(),
+            auth,
+            cors,
+        })
+    }
+
+    /// Routes other functions serve, as `(method, path template)`: a request for one of their paths with
+    /// a method none of them takes is answered 405 rather than 404. Only the catch-all function needs this.
+    pub fn with_other_routes(mut self, others: Vec<(String, String)>) -> Self {
+        self.others = others;
+        self
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    pub async fn handle<F, Fut>(&self, req: Request, handler: F) -> HttpResponse
+    where
+        F: FnOnce(Call<R>) -> Fut,
+        Fut: Future<Output = HttpResponse>,
+    {
+        let started = Instant::now();
+        let method = req.method().as_str().to_string();
+        let path = request::path(&req);
+        let origin = request::header(&req, "origin").map(str::to_string);
+        let style = ErrorStyle::for_path(&path);
+        let user = request::header(&req, "argocd-username").map(|u| bounded(u, 128));
+
+        let mut route_label = "unmatched";
+        let mut grant = Grant::Anonymous;
+        let mut response = if method == "OPTIONS" && origin.is_some() {
+            self.cors.preflight(origin.as_deref(), &path)
+        } else {
+            match route::find(self.routes, &method, &path) {
+                Match::Found(route, params) => {
+                    route_label = route.path;
+                    match self.auth.check(req.headers(), route.scope) {
+                        Ok(granted) => {
+                            grant = granted;
+                            handler(Call {
+                                route,
+                                params,
+                                grant,
+                                req,
+                            })
+                            .await
+                        }
+                        Err(err) => response::error(style, err.status(), &err.to_string()),
+                    }
+                }
+                Match::MethodNotAllowed(allowed) => {
+                    response::method_not_allowed(style, &method, &path, &allowed)
+                }
+                Match::NotFound => {
+                    let allowed = route::methods_for(&self.others, &path);
+                    if allowed.is_empty() {
+                        response::not_found(style, &method, &path)
+                    } else {
+                        response::method_not_allowed(style, &method, &path, &allowed)
+                    }
+                }
+            }
+        };
+        self.cors.decorate(origin.as_deref(), &mut response);
+        tracing::info!(
+            method = %method,
+            route = route_label,
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            grant = grant.as_str(),
+            argocd_user_unverified = user.as_deref(),
+            "request"
+        );
+        response
+    }
+}
+
+/// Hands a function's handler to the Lambda runtime; the handler answers every request itself.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = HttpResponse> + Send,
+{
+    lambda_http::run(lambda_http::service_fn(|req| {
+        let reply = handler(req);
+        async move { Ok::<_, std::convert::Infallible>(reply.await) }
+    }))
+    .await
+}

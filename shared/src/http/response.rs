@@ -1,0 +1,115 @@
+//! JSON responses, and errors in the shape of the seed each route came from:
+//! seed 000 (`/api/...`) answers `{"detail": …}`, seed 003 `{"error": true, "message": …, "status_code": N}`.
+
+use crate::text::bounded;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::json;
+
+pub type HttpResponse = Response<Body>;
+
+/// How much of a caller's own input an error message repeats.
+pub const ECHO_LIMIT: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorStyle {
+    /// Seed 000, the links API.
+    Detail,
+    /// Seed 003, the cluster configuration API.
+    Seed003,
+}
+
+impl ErrorStyle {
+    /// Every seed-000 route lives under `/api/`; every seed-003 route does not.
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/api/") {
+            ErrorStyle::Detail
+        } else {
+            ErrorStyle::Seed003
+        }
+    }
+}
+
+fn with_type(status: u16, content_type: &str, body: String) -> HttpResponse {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Body::Text(body))
+        .expect("a status code and a static header always make a response")
+}
+
+pub fn json<T: Serialize + ?Sized>(status: u16, body: &T) -> HttpResponse {
+    let text = serde_json::to_string(body).expect("response types serialize to JSON");
+    with_type(status, "application/json", text)
+}
+
+pub fn html(body: &str) -> HttpResponse {
+    with_type(200, "text/html; charset=utf-8", body.to_string())
+}
+
+pub fn error(style: ErrorStyle, status: u16, message: &str) -> HttpResponse {
+    let body = match style {
+        ErrorStyle::Detail => json!({ "detail": message }),
+        ErrorStyle::Seed003 => json!({ "error": true, "message": message, "status_code": status }),
+    };
+    json(status, &body)
+}
+
+pub fn not_found(style: ErrorStyle, method: &str, path: &str) -> HttpResponse {
+    let message = format!(
+        "No route for {method} {}; the routes are listed at /api/v1/openapi.json",
+        bounded(path, ECHO_LIMIT)
+    );
+    error(style, 404, &message)
+}
+
+pub fn method_not_allowed(
+    style: ErrorStyle,
+    method: &str,
+    path: &str,
+    allowed: &[String],
+) -> HttpResponse {
+    let list = allowed.join(", ");
+    let message = format!(
+        "Method {} is not allowed on {}; use {list}",
+        bounded(method, 16),
+        bounded(path, ECHO_LIMIT)
+    );
+    let mut response = error(style, 405, &message);
+    if let Ok(value) = list.parse() {
+        response.headers_mut().insert("allow", value);
+    }
+    response
+}
+
+/// The body of a response as JSON; for tests and for functions that post-process a reply.
+pub fn body_json(response: &HttpResponse) -> serde_json::Value {
+    match response.body() {
+        Body::Text(text) => serde_json::from_str(text).unwrap_or(serde_json::Value::Null),
+        Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null),
+        Body::Empty => serde_json::Value::Null,
+        _ => serde_json::Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_take_their_seed_shape() {
+        let detail = error(ErrorStyle::for_path("/api/v1/fixtures/x"), 404, "gone");
+        assert_eq!(body_json(&detail), json!({"detail": "gone"}));
+        let seed = error(ErrorStyle::for_path("/secrets"), 400, "Missing required parameter 'cluster'");
+        assert_eq!(
+            body_json(&seed),
+            json!({"error": true, "message": "Missing required parameter 'cluster'", "status_code": 400})
+        );
+        let long = format!("/{}", "a".repeat(10_000));
+        let text = body_json(&not_found(ErrorStyle::Seed003, "GET", &long)).to_string();
+        assert!(text.len() < 300, "{} bytes", text.len());
+        let wrong = method_not_allowed(ErrorStyle::Detail, "POST", "/api/v1/health", &["GET".into()]);
+        assert_eq!(wrong.status(), 405);
+        assert_eq!(wrong.headers()["allow"], "GET");
+    }
+}

@@ -1,0 +1,11 @@
+//! Links for one Argo CD application: the response shape, the URL templates and how discovered
+//! resources become categories. Discovery itself (Kubernetes) and caching live elsewhere; fixtures
+//! use the same renderer, so they have exactly the shape real responses have.
+
+pub mod model;
+pub mod render;
+pub mod templates;
+
+pub use model::{Category, Link, LinksResponse, Metadata, Resources, Status};
+pub use render::{render, Discovery};
+pub use templates::LinkSettings;
