@@ -20,3 +20,48 @@ pub fn event_text(name: &str) -> String {
 pub fn event(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&event_text(name)).expect("a valid API Gateway event")
 }
+
+/// One route `template.yaml` declares: the function binary it invokes, its method and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRoute {
+    pub function: String,
+    pub method: String,
+    pub path: String,
+}
+
+/// The HTTP API routes in `template.yaml`, read line by line: each function resource's `Binary:` and
+/// its events' `Path:`/`Method:` pairs. Events without a path (the `$default` route) are left out.
+pub fn template_routes() -> Vec<TemplateRoute> {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let mut routes = Vec::new();
+    let mut binary = String::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut path: Option<String> = None;
+    let mut flush = |binary: &str, pending: &mut Vec<(String, String)>| {
+        for (method, path) in pending.drain(..) {
+            routes.push(TemplateRoute {
+                function: binary.to_string(),
+                method,
+                path,
+            });
+        }
+    };
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if indent == 2 && trimmed.ends_with(':') {
+            flush(&binary, &mut pending);
+            binary.clear();
+        } else if let Some(b) = trimmed.strip_prefix("Binary: ") {
+            binary = b.to_string();
+        } else if let Some(p) = trimmed.strip_prefix("Path: ") {
+            path = Some(p.to_string());
+        } else if let Some(m) = trimmed.strip_prefix("Method: ") {
+            if let Some(p) = path.take() {
+                pending.push((m.to_ascii_uppercase(), p));
+            }
+        }
+    }
+    flush(&binary, &mut pending);
+    routes
+}
