@@ -65,9 +65,14 @@ mod tests {
         assert!(routes.contains(&("GET".into(), "/api/v1/health".into())));
         for (method, path) in routes {
             let op = &doc["paths"][&path][method.to_ascii_lowercase()];
-            assert!(op["operationId"].is_string(), "{method} {path} has no operationId");
-            assert!(op["responses"]["200"].is_object() || op["responses"]["201"].is_object(),
-                "{method} {path} documents no success response");
+            assert!(
+                op["operationId"].is_string(),
+                "{method} {path} has no operationId"
+            );
+            assert!(
+                op["responses"]["200"].is_object() || op["responses"]["201"].is_object(),
+                "{method} {path} documents no success response"
+            );
         }
     }
 }

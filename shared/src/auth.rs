@@ -135,7 +135,9 @@ impl Auth {
         if self.disabled {
             tracing::warn!("AUTH_DISABLED=true: every route is open to anyone who can reach it; use this only for local runs");
         } else if self.refuses_everything() {
-            tracing::error!("no AUTH_READ_TOKEN or AUTH_WRITE_TOKEN is set: every protected route answers 401");
+            tracing::error!(
+                "no AUTH_READ_TOKEN or AUTH_WRITE_TOKEN is set: every protected route answers 401"
+            );
         }
     }
 
@@ -242,27 +244,67 @@ mod tests {
         let missing = Err(AuthError::Missing {
             header: DEFAULT_HEADER.into(),
         });
-        let cases: Vec<(Vec<(&str, &str)>, Scope, Result<Grant, AuthError>)> = vec![
+        type Case<'a> = (Vec<(&'a str, &'a str)>, Scope, Result<Grant, AuthError>);
+        let cases: Vec<Case> = vec![
             (vec![], Scope::Public, Ok(Grant::Anonymous)),
             (vec![], Scope::Read, missing.clone()),
             (vec![("authorization", "Basic abc")], Scope::Read, missing),
-            (vec![("authorization", &bearer_read)], Scope::Read, Ok(Grant::Read)),
-            (vec![("authorization", &bearer_read)], Scope::Write, Err(AuthError::ReadOnly)),
-            (vec![("authorization", &bearer_write)], Scope::Write, Ok(Grant::Write)),
-            (vec![("authorization", &bearer_write)], Scope::Read, Ok(Grant::Write)),
-            (vec![("x-gluelinks-token", READ)], Scope::Read, Ok(Grant::Read)),
-            (vec![("x-gluelinks-token", "wrong-token-0123456789")], Scope::Read, Err(AuthError::Invalid)),
-            (vec![("x-gluelinks-token", "$gluelinks.token")], Scope::Read, Err(AuthError::Invalid)),
-            // Argo CD sends the header even when its secret lacks the key; a real bearer still counts.
             (
-                vec![("x-gluelinks-token", "$gluelinks.token"), ("authorization", &bearer_write)],
+                vec![("authorization", &bearer_read)],
+                Scope::Read,
+                Ok(Grant::Read),
+            ),
+            (
+                vec![("authorization", &bearer_read)],
+                Scope::Write,
+                Err(AuthError::ReadOnly),
+            ),
+            (
+                vec![("authorization", &bearer_write)],
                 Scope::Write,
                 Ok(Grant::Write),
             ),
-            (vec![("x-gluelinks-token", &READ[..READ.len() - 1])], Scope::Read, Err(AuthError::Invalid)),
+            (
+                vec![("authorization", &bearer_write)],
+                Scope::Read,
+                Ok(Grant::Write),
+            ),
+            (
+                vec![("x-gluelinks-token", READ)],
+                Scope::Read,
+                Ok(Grant::Read),
+            ),
+            (
+                vec![("x-gluelinks-token", "wrong-token-0123456789")],
+                Scope::Read,
+                Err(AuthError::Invalid),
+            ),
+            (
+                vec![("x-gluelinks-token", "$gluelinks.token")],
+                Scope::Read,
+                Err(AuthError::Invalid),
+            ),
+            // Argo CD sends the header even when its secret lacks the key; a real bearer still counts.
+            (
+                vec![
+                    ("x-gluelinks-token", "$gluelinks.token"),
+                    ("authorization", &bearer_write),
+                ],
+                Scope::Write,
+                Ok(Grant::Write),
+            ),
+            (
+                vec![("x-gluelinks-token", &READ[..READ.len() - 1])],
+                Scope::Read,
+                Err(AuthError::Invalid),
+            ),
         ];
         for (hdrs, scope, expected) in cases {
-            assert_eq!(configured.check(&headers(&hdrs), scope), expected, "{hdrs:?} {scope:?}");
+            assert_eq!(
+                configured.check(&headers(&hdrs), scope),
+                expected,
+                "{hdrs:?} {scope:?}"
+            );
         }
     }
 
@@ -272,14 +314,23 @@ mod tests {
         assert!(none.refuses_everything());
         let any = headers(&[("authorization", "Bearer anything-at-all-here")]);
         assert_eq!(none.check(&any, Scope::Read), Err(AuthError::Invalid));
-        assert_eq!(none.check(&HeaderMap::new(), Scope::Public), Ok(Grant::Anonymous));
+        assert_eq!(
+            none.check(&HeaderMap::new(), Scope::Public),
+            Ok(Grant::Anonymous)
+        );
         let open = auth(&[("AUTH_DISABLED", "true")]);
-        assert_eq!(open.check(&HeaderMap::new(), Scope::Write), Ok(Grant::Unchecked));
+        assert_eq!(
+            open.check(&HeaderMap::new(), Scope::Write),
+            Ok(Grant::Unchecked)
+        );
     }
 
     #[test]
     fn custom_header_and_bad_settings() {
-        let custom = auth(&[("AUTH_HEADER", "X-Argo-Ext-Token"), ("AUTH_READ_TOKEN", READ)]);
+        let custom = auth(&[
+            ("AUTH_HEADER", "X-Argo-Ext-Token"),
+            ("AUTH_READ_TOKEN", READ),
+        ]);
         assert_eq!(
             custom.check(&headers(&[("x-argo-ext-token", READ)]), Scope::Read),
             Ok(Grant::Read)

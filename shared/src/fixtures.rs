@@ -3,7 +3,7 @@
 //! Each fixture is a [`Discovery`] rendered by the same code as a real response, so the shapes cannot drift.
 //! Together they cover every category status: `ok`, `empty` and `error`.
 
-use crate::links::{render, Discovery, LinkSettings, LinksResponse, Link};
+use crate::links::{render, Discovery, Link, LinkSettings, LinksResponse};
 use std::time::Duration;
 
 /// Every name served, aliases included, in the order the 404 message lists them.
@@ -125,8 +125,18 @@ mod tests {
             assert_eq!(f.app_name, DEFAULT_APP);
             for c in &f.categories {
                 seen.insert(c.status);
-                assert_eq!(c.status == Status::Ok, c.message.is_none(), "{name} {}", c.id);
-                assert_eq!(c.status == Status::Ok, !c.links.is_empty(), "{name} {}", c.id);
+                assert_eq!(
+                    c.status == Status::Ok,
+                    c.message.is_none(),
+                    "{name} {}",
+                    c.id
+                );
+                assert_eq!(
+                    c.status == Status::Ok,
+                    !c.links.is_empty(),
+                    "{name} {}",
+                    c.id
+                );
             }
         }
         assert_eq!(seen.len(), 3, "{seen:?}");
@@ -135,14 +145,21 @@ mod tests {
             r.metadata.generated_at.clear();
             r
         };
-        for (a, b) in [("errors", "error-states"), ("partial", "partial-data"), ("all-ok", "slow")] {
+        for (a, b) in [
+            ("errors", "error-states"),
+            ("partial", "partial-data"),
+            ("all-ok", "slow"),
+        ] {
             assert_eq!(
                 strip(fixture(a, "x", &settings).unwrap()),
                 strip(fixture(b, "x", &settings).unwrap())
             );
         }
         assert!(fixture("../etc/passwd", "x", &settings).is_none());
-        assert_eq!(fixture("multi-links", "x", &settings).unwrap().categories[0].id, "quick-links");
+        assert_eq!(
+            fixture("multi-links", "x", &settings).unwrap().categories[0].id,
+            "quick-links"
+        );
         assert_eq!(delay("slow").as_secs(), 3);
         assert_eq!(delay("all-ok").as_secs(), 0);
     }

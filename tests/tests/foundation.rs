@@ -1,8 +1,8 @@
 //! Health and fixtures through real API Gateway HTTP API events: the sample events, bad input,
 //! auth, CORS, and the agreement of template.yaml, the route tables and the OpenAPI document.
 
-use gluelinks::http::response::body_json;
 use gluelinks::config::Env;
+use gluelinks::http::response::body_json;
 use gluelinks_tests::{event, event_text, template_routes};
 use lambda_http::Request;
 use serde_json::Value;
@@ -121,17 +121,29 @@ async fn fixtures_need_a_token_and_health_does_not() {
 
     // No token configured and auth not disabled: refused, whatever is sent.
     let closed = fixtures::Fixtures::from_env(&Env::default()).unwrap();
-    let r = closed.handle(request("GET", "/api/v1/fixtures/all-ok", &[("authorization", &bearer)])).await;
+    let r = closed
+        .handle(request(
+            "GET",
+            "/api/v1/fixtures/all-ok",
+            &[("authorization", &bearer)],
+        ))
+        .await;
     assert_eq!(r.status(), 401);
     let open = fixtures::Fixtures::from_env(&Env::from_pairs([("AUTH_DISABLED", "true")])).unwrap();
-    assert_eq!(open.handle(request("GET", "/api/v1/fixtures/all-ok", &[])).await.status(), 200);
+    assert_eq!(
+        open.handle(request("GET", "/api/v1/fixtures/all-ok", &[]))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn every_fixture_has_the_links_shape() {
     let auth = [("x-gluelinks-token", READ)];
     for name in gluelinks::fixtures::NAMES.iter().filter(|n| **n != "slow") {
-        let (status, body) = fixtures(request("GET", &format!("/api/v1/fixtures/{name}"), &auth)).await;
+        let (status, body) =
+            fixtures(request("GET", &format!("/api/v1/fixtures/{name}"), &auth)).await;
         assert_eq!(status, 200, "{name}");
         let parsed: gluelinks::links::LinksResponse = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(parsed.metadata.version, "v1");
@@ -154,23 +166,40 @@ async fn every_fixture_has_the_links_shape() {
 async fn hostile_fixture_names_get_a_bounded_404() {
     let auth = [("x-gluelinks-token", READ)];
     let long = format!("/api/v1/fixtures/{}", "a".repeat(10_000));
-    for path in ["/api/v1/fixtures/..%2Fx", "/api/v1/fixtures/%FF%FE%00", long.as_str()] {
+    for path in [
+        "/api/v1/fixtures/..%2Fx",
+        "/api/v1/fixtures/%FF%FE%00",
+        long.as_str(),
+    ] {
         let (status, body) = fixtures(request("GET", path, &auth)).await;
         assert_eq!(status, 404, "{path}");
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.len() < 300, "{} bytes", detail.len());
-        assert!(detail.contains("all-ok") && detail.contains("multi-links"), "{detail}");
+        assert!(
+            detail.contains("all-ok") && detail.contains("multi-links"),
+            "{detail}"
+        );
     }
     let (status, _) = fixtures(request("GET", "/api/v1/fixtures/../x", &auth)).await;
     assert_eq!(status, 404);
-    let (status, body) = fixtures(request("GET", "/api/v1/mock/applications/BAD%20name/links", &auth)).await;
+    let (status, body) = fixtures(request(
+        "GET",
+        "/api/v1/mock/applications/BAD%20name/links",
+        &auth,
+    ))
+    .await;
     assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]
 async fn slow_fixture_takes_three_seconds() {
     let started = Instant::now();
-    let (status, body) = fixtures(request("GET", "/api/v1/fixtures/slow", &[("x-gluelinks-token", READ)])).await;
+    let (status, body) = fixtures(request(
+        "GET",
+        "/api/v1/fixtures/slow",
+        &[("x-gluelinks-token", READ)],
+    ))
+    .await;
     assert_eq!(status, 200);
     assert!(started.elapsed().as_secs_f64() >= 3.0);
     assert_eq!(body["categories"][0]["status"], "ok");
@@ -185,12 +214,21 @@ async fn cors_follows_the_allowed_origins() {
 
     let allowed = env(&[("CORS_ALLOWED_ORIGINS", "https://argocd.example.com")]);
     let f = fixtures::Fixtures::from_env(&allowed).unwrap();
-    let r = f.handle(request("OPTIONS", "/api/v1/fixtures/all-ok", &origin)).await;
+    let r = f
+        .handle(request("OPTIONS", "/api/v1/fixtures/all-ok", &origin))
+        .await;
     assert_eq!(r.status(), 204);
     let r = f
-        .handle(request("GET", "/api/v1/fixtures/all-ok", &[origin[0], ("x-gluelinks-token", READ)]))
+        .handle(request(
+            "GET",
+            "/api/v1/fixtures/all-ok",
+            &[origin[0], ("x-gluelinks-token", READ)],
+        ))
         .await;
-    assert_eq!(r.headers()["access-control-allow-origin"], "https://argocd.example.com");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://argocd.example.com"
+    );
 }
 
 #[test]
@@ -208,13 +246,24 @@ fn template_function_tables_and_openapi_agree() {
     }
     for (method, path) in &documented {
         assert!(
-            declared.iter().any(|r| &r.method == method && &r.path == path),
+            declared
+                .iter()
+                .any(|r| &r.method == method && &r.path == path),
             "{method} {path} is documented but template.yaml has no route for it"
         );
     }
     let tables: [(&str, Vec<(&str, &str)>); 2] = [
-        ("health", health::ROUTES.iter().map(|r| (r.method, r.path)).collect()),
-        ("fixtures", fixtures::ROUTES.iter().map(|r| (r.method, r.path)).collect()),
+        (
+            "health",
+            health::ROUTES.iter().map(|r| (r.method, r.path)).collect(),
+        ),
+        (
+            "fixtures",
+            fixtures::ROUTES
+                .iter()
+                .map(|r| (r.method, r.path))
+                .collect(),
+        ),
     ];
     for (function, table) in tables {
         let in_template: Vec<(&str, &str)> = declared
@@ -222,6 +271,9 @@ fn template_function_tables_and_openapi_agree() {
             .filter(|r| r.function == function)
             .map(|r| (r.method.as_str(), r.path.as_str()))
             .collect();
-        assert_eq!(table, in_template, "{function}'s routes differ from template.yaml");
+        assert_eq!(
+            table, in_template,
+            "{function}'s routes differ from template.yaml"
+        );
     }
 }

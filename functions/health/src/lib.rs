@@ -43,7 +43,9 @@ impl Health {
     }
 
     pub async fn handle(&self, req: Request) -> HttpResponse {
-        self.api.handle(req, |call| async move { answer(&call) }).await
+        self.api
+            .handle(req, |call| async move { answer(&call) })
+            .await
     }
 }
 

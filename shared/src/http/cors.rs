@@ -89,8 +89,15 @@ mod tests {
         let none = Cors::from_env(&Env::default(), "x-gluelinks-token").unwrap();
         let mut response = Response::new(Body::Empty);
         none.decorate(Some("https://evil.example"), &mut response);
-        assert!(response.headers().get("access-control-allow-origin").is_none());
-        assert_eq!(none.preflight(Some("https://evil.example"), "/clusters").status(), 403);
+        assert!(response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none());
+        assert_eq!(
+            none.preflight(Some("https://evil.example"), "/clusters")
+                .status(),
+            403
+        );
 
         let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "https://argocd.example.com/")]);
         let some = Cors::from_env(&env, "x-gluelinks-token").unwrap();
@@ -107,6 +114,9 @@ mod tests {
             .contains("x-gluelinks-token"));
 
         let bad = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "argocd.example.com")]);
-        assert_eq!(Cors::from_env(&bad, "x").unwrap_err().name, "CORS_ALLOWED_ORIGINS");
+        assert_eq!(
+            Cors::from_env(&bad, "x").unwrap_err().name,
+            "CORS_ALLOWED_ORIGINS"
+        );
     }
 }

@@ -100,7 +100,11 @@ mod tests {
     fn errors_take_their_seed_shape() {
         let detail = error(ErrorStyle::for_path("/api/v1/fixtures/x"), 404, "gone");
         assert_eq!(body_json(&detail), json!({"detail": "gone"}));
-        let seed = error(ErrorStyle::for_path("/secrets"), 400, "Missing required parameter 'cluster'");
+        let seed = error(
+            ErrorStyle::for_path("/secrets"),
+            400,
+            "Missing required parameter 'cluster'",
+        );
         assert_eq!(
             body_json(&seed),
             json!({"error": true, "message": "Missing required parameter 'cluster'", "status_code": 400})
@@ -108,7 +112,12 @@ mod tests {
         let long = format!("/{}", "a".repeat(10_000));
         let text = body_json(&not_found(ErrorStyle::Seed003, "GET", &long)).to_string();
         assert!(text.len() < 300, "{} bytes", text.len());
-        let wrong = method_not_allowed(ErrorStyle::Detail, "POST", "/api/v1/health", &["GET".into()]);
+        let wrong = method_not_allowed(
+            ErrorStyle::Detail,
+            "POST",
+            "/api/v1/health",
+            &["GET".into()],
+        );
         assert_eq!(wrong.status(), 405);
         assert_eq!(wrong.headers()["allow"], "GET");
     }

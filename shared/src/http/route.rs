@@ -115,12 +115,29 @@ mod tests {
 
     #[test]
     fn matches_templates_segment_by_segment() {
-        let cases: [(&str, &str, Option<Vec<(&str, &str)>>); 8] = [
+        type Case = (
+            &'static str,
+            &'static str,
+            Option<Vec<(&'static str, &'static str)>>,
+        );
+        let cases: [Case; 8] = [
             ("/health", "/health", Some(vec![])),
             ("/health", "/health/", None),
-            ("/api/v1/fixtures/{name}", "/api/v1/fixtures/all-ok", Some(vec![("name", "all-ok")])),
-            ("/api/v1/fixtures/{name}", "/api/v1/fixtures/..%2Fx", Some(vec![("name", "../x")])),
-            ("/api/v1/fixtures/{name}", "/api/v1/fixtures/%FF%FE", Some(vec![("name", "\u{fffd}\u{fffd}")])),
+            (
+                "/api/v1/fixtures/{name}",
+                "/api/v1/fixtures/all-ok",
+                Some(vec![("name", "all-ok")]),
+            ),
+            (
+                "/api/v1/fixtures/{name}",
+                "/api/v1/fixtures/..%2Fx",
+                Some(vec![("name", "../x")]),
+            ),
+            (
+                "/api/v1/fixtures/{name}",
+                "/api/v1/fixtures/%FF%FE",
+                Some(vec![("name", "\u{fffd}\u{fffd}")]),
+            ),
             ("/api/v1/fixtures/{name}", "/api/v1/fixtures/", None),
             ("/api/v1/fixtures/{name}", "/api/v1/fixtures/a/b", None),
             (
@@ -131,7 +148,12 @@ mod tests {
         ];
         for (template, path, expected) in cases {
             let expected = expected.map(|pairs| {
-                Params(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+                Params(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.into(), v.into()))
+                        .collect(),
+                )
             });
             assert_eq!(matches(template, path), expected, "{template} {path}");
         }
@@ -144,7 +166,9 @@ mod tests {
             Route::post(2, "/secrets/add_docker", Scope::Write),
         ];
         assert!(matches!(find(ROUTES, "GET", "/secrets"), Match::Found(r, _) if r.id == 1));
-        assert!(matches!(find(ROUTES, "GET", "/secrets/add_docker"), Match::MethodNotAllowed(m) if m == ["POST"]));
+        assert!(
+            matches!(find(ROUTES, "GET", "/secrets/add_docker"), Match::MethodNotAllowed(m) if m == ["POST"])
+        );
         assert!(matches!(find(ROUTES, "GET", "/nope"), Match::NotFound));
         let others = vec![("GET".to_string(), "/clusters".to_string())];
         assert_eq!(methods_for(&others, "/clusters"), ["GET"]);

@@ -56,12 +56,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "pod",
         d.pods.as_ref().map(|pods| {
             pods.iter()
-                .map(|pod| {
-                    link(
-                        pod,
-                        settings.url("pod", &[("namespace", ns), ("pod", pod)]),
-                    )
-                })
+                .map(|pod| link(pod, settings.url("pod", &[("namespace", ns), ("pod", pod)])))
                 .collect()
         }),
         "No pods currently running",
@@ -230,7 +225,9 @@ mod tests {
             pods: Ok(vec!["taco-backend-prod-677bfb55b7-942nr".into()]),
             external_secrets: Ok(1),
             vault_paths: Ok(vec!["nonprod/taco-backend".into()]),
-            iaac: Ok(Some("https://github.com/acme/deploy/tree/main/apps/taco".into())),
+            iaac: Ok(Some(
+                "https://github.com/acme/deploy/tree/main/apps/taco".into(),
+            )),
         }
     }
 
@@ -244,12 +241,22 @@ mod tests {
         let settings = LinkSettings::from_env(&env).unwrap();
         let r = render(&settings, &discovery(), "2025-12-14T00:00:00Z");
         let ids: Vec<&str> = r.categories.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["apm", "namespace", "pod", "logs", "traces", "vault", "iaac"]);
+        assert_eq!(
+            ids,
+            ["apm", "namespace", "pod", "logs", "traces", "vault", "iaac"]
+        );
         assert!(r.categories.iter().all(|c| c.status == Status::Ok));
-        let url = |id: &str| r.categories.iter().find(|c| c.id == id).unwrap().links[0].url.clone();
+        let url = |id: &str| {
+            r.categories.iter().find(|c| c.id == id).unwrap().links[0]
+                .url
+                .clone()
+        };
         assert_eq!(url("apm"), "https://grafana.acme.dev/d/opentelemetry-apm/apm-overview?orgId=1&refresh=30s&from=now-1h&to=now&var-app=taco-backend-prod&var-route=All");
         assert_eq!(url("pod"), "https://grafana.acme.dev/d/ce60j8f8umhhcc/kubernetes-pod-overview?orgId=1&refresh=10s&from=now-1h&to=now&var-datasource=default&var-cluster=&var-namespace=nonprod&var-pod=taco-backend-prod-677bfb55b7-942nr");
-        assert_eq!(url("vault"), "https://vault.acme.dev/ui/vault/secrets/secret/show/nonprod/taco-backend");
+        assert_eq!(
+            url("vault"),
+            "https://vault.acme.dev/ui/vault/secrets/secret/show/nonprod/taco-backend"
+        );
         let traces = url("traces");
         let panes = traces
             .split("panes=")
@@ -268,8 +275,7 @@ mod tests {
 
     #[test]
     fn empty_error_and_capped_categories() {
-        let settings =
-            LinkSettings::from_env(&Env::from_pairs([("MAX_ROWS", "2")])).unwrap();
+        let settings = LinkSettings::from_env(&Env::from_pairs([("MAX_ROWS", "2")])).unwrap();
         let mut d = discovery();
         d.pods = Ok((0..5).map(|i| format!("pod-{i}")).collect());
         d.vault_paths = Ok(vec![]);
@@ -280,7 +286,10 @@ mod tests {
         assert_eq!(get("pod").message.as_deref(), Some("Showing 2 of 5 pods"));
         assert_eq!(get("vault").status, Status::Empty);
         assert_eq!(get("iaac").status, Status::Error);
-        assert_eq!(get("iaac").message.as_deref(), Some("Application not found in Argo CD"));
+        assert_eq!(
+            get("iaac").message.as_deref(),
+            Some("Application not found in Argo CD")
+        );
         assert_eq!(r.metadata.resources.pods_found, 5);
     }
 }

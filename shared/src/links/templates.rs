@@ -147,9 +147,9 @@ fn check_template(variable: &str, template: &str) -> Result<(), ConfigError> {
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
-        let end = after.find('}').ok_or_else(|| {
-            ConfigError::new(variable, "has a '{' without its closing '}'")
-        })?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| ConfigError::new(variable, "has a '{' without its closing '}'"))?;
         let name = &after[..end];
         if !PLACEHOLDERS.contains(&name) {
             return Err(ConfigError::new(
@@ -216,9 +216,21 @@ mod tests {
     #[test]
     fn fills_and_encodes_by_position() {
         let cases = [
-            ("{grafana}/d/x?var-app={service}", vec![("grafana", "https://g"), ("service", "a b&c")], "https://g/d/x?var-app=a%20b%26c"),
-            ("{vault}/show/{path}", vec![("vault", "https://v"), ("path", "team/app db")], "https://v/show/team/app%20db"),
-            ("{grafana}/s/{service}/logs?f={service}", vec![("grafana", "https://g"), ("service", "a/b")], "https://g/s/a%2Fb/logs?f=a%2Fb"),
+            (
+                "{grafana}/d/x?var-app={service}",
+                vec![("grafana", "https://g"), ("service", "a b&c")],
+                "https://g/d/x?var-app=a%20b%26c",
+            ),
+            (
+                "{vault}/show/{path}",
+                vec![("vault", "https://v"), ("path", "team/app db")],
+                "https://v/show/team/app%20db",
+            ),
+            (
+                "{grafana}/s/{service}/logs?f={service}",
+                vec![("grafana", "https://g"), ("service", "a/b")],
+                "https://g/s/a%2Fb/logs?f=a%2Fb",
+            ),
             ("https://x/{missing}", vec![], "https://x/"),
         ];
         for (template, values, expected) in cases {
@@ -237,7 +249,8 @@ mod tests {
             settings.url("apm", &[("service", "taco")]),
             "https://grafana.acme.dev/d/custom?svc=taco"
         );
-        assert!(settings.url("namespace", &[("namespace", "nonprod")])
+        assert!(settings
+            .url("namespace", &[("namespace", "nonprod")])
             .starts_with("https://grafana.acme.dev/d/ee58kcteeir5sf/kubernetes-overview?"));
         let bad = [
             ("LINK_TEMPLATE_POD", "{grafana}/d/x?pod={pood}"),

@@ -33,12 +33,19 @@ fn zip_sizes() {
             continue;
         };
         let goal = if LIGHT_FUNCTIONS.contains(&name.as_str()) {
-            let verdict = if meta.len() <= ZIP_GOAL_BYTES { "met" } else { "MISSED" };
+            let verdict = if meta.len() <= ZIP_GOAL_BYTES {
+                "met"
+            } else {
+                "MISSED"
+            };
             format!("goal <= 2.00 MB: {verdict}")
         } else {
             String::new()
         };
-        println!("{name:<14} {:>7.2} MB  {goal}", meta.len() as f64 / 1_048_576.0);
+        println!(
+            "{name:<14} {:>7.2} MB  {goal}",
+            meta.len() as f64 / 1_048_576.0
+        );
     }
 }
 
@@ -82,6 +89,13 @@ async fn handler_times() {
     let fixture_event = event_text("fixtures-all-ok.json");
     report(
         "fixtures GET /api/v1/fixtures/all-ok",
-        measure(|| async { fixtures.handle(parse(&fixture_event)).await.status().as_u16() }).await,
+        measure(|| async {
+            fixtures
+                .handle(parse(&fixture_event))
+                .await
+                .status()
+                .as_u16()
+        })
+        .await,
     );
 }
