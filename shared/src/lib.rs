@@ -5,6 +5,7 @@
 
 pub mod api_doc;
 pub mod auth;
+pub mod clusters;
 pub mod config;
 pub mod fixtures;
 pub mod http;
@@ -18,6 +19,9 @@ pub const API_VERSION: &str = "v1";
 
 /// What every function's `main` does first: snapshot the environment and start JSON logging.
 pub fn startup() -> config::Env {
+    // The AWS SDK and kube each bring a rustls crypto provider; without one chosen, building a client panics.
+    #[cfg(feature = "aws")]
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let env = config::Env::from_process();
     logging::init(&env);
     env

@@ -75,3 +75,26 @@ pub fn template_routes() -> Vec<TemplateRoute> {
     flush(&binary, &mut pending);
     routes
 }
+
+pub mod emulator;
+
+/// The `kubectl` the tests drive: `$KUBECTL`, else the project virtualenv's, else the one on `PATH`.
+pub fn kubectl() -> PathBuf {
+    if let Some(path) = std::env::var_os("KUBECTL") {
+        return PathBuf::from(path);
+    }
+    let venv = repo_root().join(".venv/bin/kubectl");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("kubectl")
+    }
+}
+
+/// A fresh, empty directory under the system temp dir, unique to this process and `name`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gluelinks-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}

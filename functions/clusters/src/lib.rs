@@ -1,0 +1,50 @@
+//! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored (seed 003).
+
+use gluelinks::auth::Scope;
+use gluelinks::clusters::store::{KubeconfigStore, Store};
+use gluelinks::config::{ConfigError, Env};
+use gluelinks::http::response::{json, HttpResponse};
+use gluelinks::http::route::Route;
+use gluelinks::http::{Api, Call};
+use lambda_http::Request;
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Endpoint {
+    List,
+}
+
+pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/clusters", Scope::Read)];
+
+pub struct Clusters {
+    api: Api<Endpoint>,
+    store: Store,
+}
+
+impl Clusters {
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            api: Api::new(ROUTES, env)?,
+            store: Store::from_env(env).await?,
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> HttpResponse {
+        self.api.handle(req, |call| self.answer(call)).await
+    }
+
+    async fn answer(&self, call: Call<Endpoint>) -> HttpResponse {
+        match call.route.id {
+            Endpoint::List => match self.store.list().await {
+                Ok(clusters) => json(
+                    200,
+                    &json!({ "total": clusters.len(), "clusters": clusters }),
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "listing clusters failed");
+                    call.error(500, &err.to_string())
+                }
+            },
+        }
+    }
+}

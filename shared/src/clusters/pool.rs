@@ -1,0 +1,194 @@
+//! Kubernetes clients built from stored kubeconfigs: one per cluster per container, built on first use
+//! and reused. Each call is bounded by `KUBE_TIMEOUT_SECONDS`. An EKS exec-plugin user gets a natively
+//! signed token, and its client is rebuilt before that token expires.
+
+use super::eks_token::{self, EksTarget};
+use super::store::{KubeconfigStore, Store};
+use super::StoreError;
+use crate::config::{ConfigError, Env};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::OnceCell;
+
+/// Why a cluster has no client.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ClusterError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Cluster '{cluster}' has an unusable kubeconfig: {reason}")]
+    Kubeconfig { cluster: String, reason: String },
+}
+
+struct Cached {
+    client: kube::Client,
+    rebuild_at: Option<Instant>,
+}
+
+pub struct ClusterClients {
+    store: Store,
+    timeout: Duration,
+    clients: Mutex<HashMap<String, Cached>>,
+    aws: OnceCell<aws_config::SdkConfig>,
+}
+
+impl ClusterClients {
+    pub fn new(store: Store, timeout: Duration) -> Self {
+        Self {
+            store,
+            timeout,
+            clients: Mutex::new(HashMap::new()),
+            aws: OnceCell::new(),
+        }
+    }
+
+    /// The configured store, and `KUBE_TIMEOUT_SECONDS` (default 10) for connecting and each call.
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let seconds: u64 = env.parse("KUBE_TIMEOUT_SECONDS", 10)?;
+        if seconds == 0 {
+            return Err(ConfigError::new(
+                "KUBE_TIMEOUT_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self::new(
+            Store::from_env(env).await?,
+            Duration::from_secs(seconds),
+        ))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The cluster's client, built now if this container has none yet (or its EKS token is due).
+    pub async fn client(&self, cluster: &str) -> Result<kube::Client, ClusterError> {
+        if let Some(cached) = self.lock().get(cluster) {
+            if cached.rebuild_at.is_none_or(|at| Instant::now() < at) {
+                return Ok(cached.client.clone());
+            }
+        }
+        let text = self.store.get(cluster).await?;
+        let (client, rebuild_at) = self.build(cluster, &text).await?;
+        self.lock().insert(
+            cluster.to_string(),
+            Cached {
+                client: client.clone(),
+                rebuild_at,
+            },
+        );
+        Ok(client)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
+        self.clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn build(
+        &self,
+        cluster: &str,
+        text: &str,
+    ) -> Result<(kube::Client, Option<Instant>), ClusterError> {
+        let bad = |reason: String| ClusterError::Kubeconfig {
+            cluster: cluster.to_string(),
+            reason,
+        };
+        let mut kubeconfig = Kubeconfig::from_yaml(text)
+            .map_err(|e| bad(format!("it is not a valid kubeconfig ({e})")))?;
+        let context_name = kubeconfig
+            .current_context
+            .clone()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| bad("it has no current-context".into()))?;
+        let context = kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == context_name)
+            .and_then(|c| c.context.clone())
+            .ok_or_else(|| {
+                bad(format!(
+                    "its current-context '{context_name}' is not among its contexts"
+                ))
+            })?;
+        let mut rebuild_at = None;
+        if let Some(user_name) = context.user.as_deref() {
+            let user = kubeconfig
+                .auth_infos
+                .iter_mut()
+                .find(|u| u.name == user_name)
+                .and_then(|u| u.auth_info.as_mut())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "its context names user '{user_name}', which it does not define"
+                    ))
+                })?;
+            let eks = user.exec.as_ref().and_then(|exec| {
+                let target = eks_token::target(
+                    exec.command.as_deref().unwrap_or_default(),
+                    exec.args.as_deref().unwrap_or_default(),
+                )?;
+                Some((target, exec_region(exec.env.as_deref())))
+            });
+            if let Some((target, env_region)) = eks {
+                let token = self.eks_token(&target, env_region).await.map_err(bad)?;
+                user.exec = None;
+                user.token = Some(token.into());
+                rebuild_at = Some(Instant::now() + eks_token::REFRESH_AFTER);
+            }
+        }
+        let options = KubeConfigOptions {
+            context: Some(context_name),
+            ..KubeConfigOptions::default()
+        };
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        config.connect_timeout = Some(self.timeout);
+        config.read_timeout = Some(self.timeout);
+        config.write_timeout = Some(self.timeout);
+        config.reset_reader_on_write = true;
+        let client = kube::Client::try_from(config).map_err(|e| bad(e.to_string()))?;
+        Ok((client, rebuild_at))
+    }
+
+    async fn eks_token(
+        &self,
+        target: &EksTarget,
+        env_region: Option<String>,
+    ) -> Result<String, String> {
+        let sdk = self.aws.get_or_init(|| aws_config::load_from_env()).await;
+        let region = target
+            .region
+            .clone()
+            .or(env_region)
+            .or_else(|| sdk.region().map(|r| r.to_string()))
+            .ok_or("its EKS user names no region and AWS_REGION is not set")?;
+        let provider = sdk
+            .credentials_provider()
+            .ok_or("no AWS credentials are available to sign an EKS token")?;
+        use aws_credential_types::provider::ProvideCredentials;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| format!("no AWS credentials to sign an EKS token: {e}"))?;
+        eks_token::presign(&credentials, &region, &target.cluster, SystemTime::now())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// `AWS_REGION` or `AWS_DEFAULT_REGION` set in the exec plugin's own environment.
+fn exec_region(env: Option<&[HashMap<String, String>]>) -> Option<String> {
+    env?.iter().find_map(|pair| {
+        let name = pair.get("name")?;
+        (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION")
+            .then(|| pair.get("value").cloned())
+            .flatten()
+    })
+}

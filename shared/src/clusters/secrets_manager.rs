@@ -1,0 +1,107 @@
+//! Kubeconfigs in AWS Secrets Manager: the secret `<prefix><cluster>` holds one cluster's kubeconfig as its
+//! secret string. The function's role may read only secrets under the prefix (template.yaml).
+
+use super::store::KubeconfigStore;
+use super::{validate_name, StoreError};
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+use aws_sdk_secretsmanager::Client;
+
+#[derive(Clone, Debug)]
+pub struct SecretsManagerStore {
+    client: Client,
+    prefix: String,
+}
+
+impl SecretsManagerStore {
+    /// A client from the default AWS configuration (the Lambda role; `AWS_ENDPOINT_URL` in tests).
+    pub async fn from_env(prefix: &str) -> Self {
+        let config = aws_config::load_from_env().await;
+        Self::new(Client::new(&config), prefix)
+    }
+
+    pub fn new(client: Client, prefix: &str) -> Self {
+        Self {
+            client,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    fn location(&self) -> String {
+        format!("in AWS Secrets Manager under '{}'", self.prefix)
+    }
+}
+
+impl KubeconfigStore for SecretsManagerStore {
+    async fn list(&self) -> Result<Vec<String>, StoreError> {
+        let filter = Filter::builder()
+            .key(FilterNameStringType::Name)
+            .values(&self.prefix)
+            .build();
+        let mut pages = self
+            .client
+            .list_secrets()
+            .filters(filter)
+            .into_paginator()
+            .send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| StoreError::Unavailable {
+                location: self.location(),
+                reason: DisplayErrorContext(&e).to_string(),
+            })?;
+            for secret in page.secret_list() {
+                // The name filter matches prefixes of words too; keep exact prefix matches only.
+                let Some(name) = secret.name().and_then(|n| n.strip_prefix(&self.prefix)) else {
+                    continue;
+                };
+                match validate_name(name) {
+                    Ok(name) => names.push(name.to_string()),
+                    Err(_) => tracing::warn!(
+                        secret = secret.name(),
+                        "skipping a secret whose name is not a valid cluster name"
+                    ),
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    async fn get(&self, cluster: &str) -> Result<String, StoreError> {
+        let cluster = validate_name(cluster)?;
+        let id = format!("{}{cluster}", self.prefix);
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(&id)
+            .send()
+            .await
+            .map_err(|e| match e {
+                SdkError::ServiceError(ref service)
+                    if matches!(
+                        service.err(),
+                        GetSecretValueError::ResourceNotFoundException(_)
+                    ) =>
+                {
+                    StoreError::NotFound {
+                        cluster: cluster.to_string(),
+                        location: format!("secret named {id} in AWS Secrets Manager"),
+                    }
+                }
+                other => StoreError::Unavailable {
+                    location: self.location(),
+                    reason: DisplayErrorContext(&other).to_string(),
+                },
+            })?;
+        output
+            .secret_string()
+            .map(str::to_string)
+            .ok_or_else(|| StoreError::Unavailable {
+                location: self.location(),
+                reason: format!("secret {id} has no secret string"),
+            })
+    }
+}

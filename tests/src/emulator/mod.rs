@@ -1,0 +1,392 @@
+//! A Kubernetes API server for tests and local runs, in-process: HTTPS with its own CA, bearer-token and
+//! client-certificate users, the kinds GlueLinks touches, label and field selectors, write semantics with
+//! `Status` errors, optional RBAC from the shipped manifests, and injected latency and faults.
+//!
+//! Not a cluster: no controllers, watches or admission beyond what the functions rely on. `kubectl` talks
+//! to it (see `tests/tests/emulator.rs`), which is how we know it speaks the protocol.
+
+pub mod demo;
+pub mod kinds;
+pub mod objects;
+mod protobuf;
+pub mod rbac;
+pub mod selectors;
+mod server;
+pub mod tls;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use objects::{ApiError, Objects};
+use rbac::{Identity, Rbac};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+/// What an injected fault does to a matching request.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this HTTP status (e.g. 500).
+    Status(u16),
+    /// Wait this long before answering (past a client's timeout).
+    Hang(Duration),
+    /// Drop the connection without an answer.
+    Reset,
+    /// Answer 403 as RBAC would.
+    Forbidden,
+}
+
+/// Which requests a fault applies to; `None` matches anything.
+#[derive(Clone, Debug, Default)]
+pub struct Matcher {
+    pub method: Option<&'static str>,
+    pub resource: Option<&'static str>,
+    pub namespace: Option<String>,
+}
+
+impl Matcher {
+    pub fn resource(resource: &'static str) -> Self {
+        Self {
+            resource: Some(resource),
+            ..Self::default()
+        }
+    }
+
+    pub fn namespace(namespace: &str) -> Self {
+        Self {
+            namespace: Some(namespace.to_string()),
+            ..Self::default()
+        }
+    }
+
+    fn matches(&self, method: &str, resource: &str, namespace: Option<&str>) -> bool {
+        self.method.is_none_or(|m| m == method)
+            && self.resource.is_none_or(|r| r == resource)
+            && self
+                .namespace
+                .as_deref()
+                .is_none_or(|n| Some(n) == namespace)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FaultRule {
+    pub matcher: Matcher,
+    pub fault: Fault,
+}
+
+/// One request the emulator received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub user: Option<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    objects: Mutex<Objects>,
+    latency: Mutex<Duration>,
+    faults: Mutex<Vec<FaultRule>>,
+    requests: Mutex<Vec<Recorded>>,
+    external_secrets: AtomicBool,
+    rbac: Mutex<Option<Rbac>>,
+    tokens: Mutex<HashMap<String, Identity>>,
+    client_certs: Mutex<Vec<(Vec<u8>, Identity)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl State {
+    fn lock_objects(&self) -> MutexGuard<'_, Objects> {
+        lock(&self.objects)
+    }
+    fn lock_faults(&self) -> MutexGuard<'_, Vec<FaultRule>> {
+        lock(&self.faults)
+    }
+    fn lock_requests(&self) -> MutexGuard<'_, Vec<Recorded>> {
+        lock(&self.requests)
+    }
+    fn lock_rbac(&self) -> MutexGuard<'_, Option<Rbac>> {
+        lock(&self.rbac)
+    }
+    fn lock_tokens(&self) -> MutexGuard<'_, HashMap<String, Identity>> {
+        lock(&self.tokens)
+    }
+}
+
+/// How the emulator listens.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// HTTPS with the emulator's CA (default), or plain HTTP.
+    pub tls: bool,
+    /// The user the default token authenticates as.
+    pub user: String,
+    pub groups: Vec<String>,
+    /// A fixed port (for `make run`); 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            tls: true,
+            user: "gluelinks".into(),
+            groups: vec!["gluelinks".into()],
+            port: 0,
+        }
+    }
+}
+
+static TOKEN_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+pub struct Emulator {
+    state: Arc<State>,
+    addr: SocketAddr,
+    authority: Option<tls::Authority>,
+    token: String,
+    server: JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Emulator {
+    /// An HTTPS emulator on a free loopback port, with the external-secrets CRD installed.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
+        let state = Arc::new(State::default());
+        state.external_secrets.store(true, Ordering::SeqCst);
+        let token = format!(
+            "emulator-token-{}-{}",
+            std::process::id(),
+            TOKEN_COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        lock(&state.tokens).insert(
+            token.clone(),
+            Identity {
+                user: options.user.clone(),
+                groups: options.groups.clone(),
+            },
+        );
+        let listener = TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("a local address");
+        let authority = options.tls.then(tls::Authority::new);
+        let acceptor = authority
+            .as_ref()
+            .map(|a| TlsAcceptor::from(a.server_config(&a.server())));
+        let server_state = state.clone();
+        let server = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = server_state.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let port = addr.port();
+                    match acceptor {
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(tcp).await else {
+                                return;
+                            };
+                            let cert_user = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|certs| certs.first())
+                                .and_then(|der| {
+                                    lock(&state.client_certs)
+                                        .iter()
+                                        .find(|(d, _)| d == der.as_ref())
+                                        .map(|(_, id)| id.clone())
+                                });
+                            let service = service_fn(move |req| {
+                                server::handle(state.clone(), req, cert_user.clone(), port)
+                            });
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        None => {
+                            let service = service_fn(move |req| {
+                                server::handle(state.clone(), req, None, port)
+                            });
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(tcp), service)
+                                .await;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            state,
+            addr,
+            authority,
+            token,
+            server,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        let scheme = if self.authority.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.addr.port())
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    fn kubeconfig_with_user(&self, cluster: &str, user: &str) -> String {
+        let ca = self
+            .authority
+            .as_ref()
+            .map(|a| {
+                format!(
+                    "\n    certificate-authority-data: {}",
+                    STANDARD.encode(&a.ca_pem)
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {cluster}\n  cluster:\n    server: {url}{ca}\n\
+             contexts:\n- name: {cluster}\n  context:\n    cluster: {cluster}\n    user: {cluster}-user\n\
+             current-context: {cluster}\nusers:\n- name: {cluster}-user\n  user:\n{user}",
+            url = self.url()
+        )
+    }
+
+    /// A kubeconfig whose user authenticates with the emulator's bearer token.
+    pub fn kubeconfig(&self, cluster: &str) -> String {
+        self.kubeconfig_with_user(cluster, &format!("    token: {}\n", self.token))
+    }
+
+    /// A kubeconfig whose user `user` authenticates with a client certificate this emulator issued.
+    pub fn kubeconfig_with_client_cert(&self, cluster: &str, user: &str) -> String {
+        let authority = self
+            .authority
+            .as_ref()
+            .expect("client certificates need TLS");
+        let issued = authority.client(user);
+        lock(&self.state.client_certs).push((
+            issued.cert_der.to_vec(),
+            Identity {
+                user: user.to_string(),
+                groups: vec![],
+            },
+        ));
+        self.kubeconfig_with_user(
+            cluster,
+            &format!(
+                "    client-certificate-data: {}\n    client-key-data: {}\n",
+                STANDARD.encode(&issued.cert_pem),
+                STANDARD.encode(&issued.key_pem)
+            ),
+        )
+    }
+
+    /// Writes `<dir>/<cluster>.kubeconfig` and returns its path.
+    pub fn write_kubeconfig(&self, dir: &Path, cluster: &str) -> PathBuf {
+        std::fs::create_dir_all(dir).expect("the kubeconfig directory");
+        let path = dir.join(format!("{cluster}.kubeconfig"));
+        std::fs::write(&path, self.kubeconfig(cluster)).expect("the kubeconfig file");
+        path
+    }
+
+    /// A further token, for a user with its own groups (e.g. to test RBAC for another identity).
+    pub fn add_token(&self, token: &str, user: &str, groups: &[&str]) {
+        let identity = Identity {
+            user: user.to_string(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        self.state.lock_tokens().insert(token.to_string(), identity);
+    }
+
+    /// Stores an object as given, creating its namespace when needed; replaces an existing one.
+    pub fn apply(&self, object: Value) -> Value {
+        self.state
+            .lock_objects()
+            .apply(object)
+            .unwrap_or_else(|e: ApiError| panic!("apply: {}", e.message))
+    }
+
+    pub fn object(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Value> {
+        let kind = kinds::find(group, version, plural)?;
+        self.state.lock_objects().get(kind, namespace, name).ok()
+    }
+
+    /// Every object of a kind, in every namespace.
+    pub fn objects(&self, group: &str, version: &str, plural: &str) -> Vec<Value> {
+        let kind = kinds::find(group, version, plural).expect("a known kind");
+        self.state
+            .lock_objects()
+            .list(kind, None, &Default::default(), &Default::default())
+    }
+
+    /// Latency added to every request.
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.state.latency) = latency;
+    }
+
+    pub fn add_fault(&self, matcher: Matcher, fault: Fault) {
+        self.state.lock_faults().push(FaultRule { matcher, fault });
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.lock_faults().clear();
+    }
+
+    /// Installs or removes the external-secrets.io CRD (absent: its paths answer 404).
+    pub fn set_external_secrets_installed(&self, installed: bool) {
+        self.state
+            .external_secrets
+            .store(installed, Ordering::SeqCst);
+    }
+
+    /// Enforces the RBAC objects in `manifests` (multi-document YAML) from now on.
+    pub fn enforce_rbac(&self, manifests: &str) {
+        let rbac = Rbac::from_yaml(manifests).expect("RBAC manifests");
+        *self.state.lock_rbac() = Some(rbac);
+    }
+
+    /// Every request received since the start or the last [`Self::reset_requests`].
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock_requests().clone()
+    }
+
+    pub fn reset_requests(&self) {
+        self.state.lock_requests().clear();
+    }
+}

@@ -1,0 +1,474 @@
+//! The emulator's objects and the API server's write semantics: names, namespaces that must exist,
+//! resourceVersion checks (409 Conflict), AlreadyExists, merge patches, and `stringData` folded into `data`.
+
+use super::kinds::{Kind, KINDS};
+use super::selectors::{FieldSelector, LabelSelector};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// A Kubernetes `Status` failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    pub details: Value,
+}
+
+impl ApiError {
+    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason,
+            message: message.into(),
+            details: Value::Null,
+        }
+    }
+
+    fn about(mut self, kind: &Kind, name: &str) -> Self {
+        self.details = json!({ "name": name, "group": kind.group, "kind": kind.plural });
+        self
+    }
+
+    pub fn not_found(kind: &Kind, name: &str) -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", qualified(kind)),
+        )
+        .about(kind, name)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    pub fn invalid(kind: &Kind, name: &str, message: impl Into<String>) -> Self {
+        let message = format!("{} \"{name}\" is invalid: {}", kind.kind, message.into());
+        Self::new(422, "Invalid", message).about(kind, name)
+    }
+
+    pub fn body(&self) -> Value {
+        let mut status = json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        });
+        if !self.details.is_null() {
+            status["details"] = self.details.clone();
+        }
+        status
+    }
+}
+
+/// `secrets` or `deployments.apps`, as the API server names a resource in messages.
+pub fn qualified(kind: &Kind) -> String {
+    if kind.group.is_empty() {
+        kind.plural.to_string()
+    } else {
+        format!("{}.{}", kind.plural, kind.group)
+    }
+}
+
+type Key = (&'static str, String, String);
+
+#[derive(Default)]
+pub struct Objects {
+    items: BTreeMap<Key, Value>,
+    revision: u64,
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric()
+}
+
+fn key(kind: &'static Kind, namespace: &str, name: &str) -> Key {
+    let namespace = if kind.namespaced { namespace } else { "" };
+    (kind.plural, namespace.to_string(), name.to_string())
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+impl Objects {
+    fn next_revision(&mut self) -> String {
+        self.revision += 1;
+        self.revision.to_string()
+    }
+
+    pub fn revision(&self) -> String {
+        self.revision.to_string()
+    }
+
+    fn namespace_exists(&self, namespace: &str) -> bool {
+        self.items
+            .contains_key(&("namespaces", String::new(), namespace.to_string()))
+    }
+
+    /// Checks and completes an object about to be stored under `kind`/`namespace`.
+    fn admit(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        object: &mut Value,
+    ) -> Result<String, ApiError> {
+        let Some(fields) = object.as_object_mut() else {
+            return Err(ApiError::bad_request(
+                "the body of the request must be a JSON object",
+            ));
+        };
+        let api_version = kind.api_version();
+        for (field, expected) in [("apiVersion", api_version.as_str()), ("kind", kind.kind)] {
+            match fields.get(field).and_then(Value::as_str) {
+                None => {
+                    fields.insert(field.into(), expected.into());
+                }
+                Some(actual) if actual != expected => {
+                    return Err(ApiError::bad_request(format!(
+                        "the API version in the data ({actual}) does not match the expected API version ({expected})"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let metadata = fields
+            .entry("metadata")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
+        let name = metadata
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if name.is_empty() {
+            return Err(ApiError::invalid(
+                kind,
+                "",
+                "metadata.name: Required value: name or generateName is required",
+            ));
+        }
+        if !valid_name(&name) {
+            return Err(ApiError::invalid(kind, &name, format!(
+                "metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"
+            )));
+        }
+        if kind.namespaced {
+            match metadata.get("namespace").and_then(Value::as_str) {
+                Some(ns) if ns != namespace => {
+                    return Err(ApiError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ))
+                }
+                _ => {
+                    metadata.insert("namespace".into(), namespace.into());
+                }
+            }
+            if !self.namespace_exists(namespace) {
+                let ns_kind = &KINDS[0];
+                return Err(ApiError::not_found(ns_kind, namespace));
+            }
+        }
+        if kind.plural == "secrets" {
+            fold_string_data(kind, &name, fields)?;
+        }
+        Ok(name)
+    }
+
+    pub fn get(&self, kind: &'static Kind, namespace: &str, name: &str) -> Result<Value, ApiError> {
+        self.items
+            .get(&key(kind, namespace, name))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))
+    }
+
+    pub fn list(
+        &self,
+        kind: &'static Kind,
+        namespace: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Vec<Value> {
+        self.items
+            .iter()
+            .filter(|((plural, ns, _), _)| {
+                *plural == kind.plural && namespace.is_none_or(|n| n == ns)
+            })
+            .map(|(_, v)| v)
+            .filter(|v| labels.matches(&v["metadata"]["labels"]) && fields.matches(v))
+            .cloned()
+            .collect()
+    }
+
+    pub fn create(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        mut object: Value,
+    ) -> Result<Value, ApiError> {
+        let name = self.admit(kind, namespace, &mut object)?;
+        let k = key(kind, namespace, &name);
+        if self.items.contains_key(&k) {
+            let err = ApiError::new(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", qualified(kind)),
+            );
+            return Err(err.about(kind, &name));
+        }
+        let revision = self.next_revision();
+        let metadata = object["metadata"].as_object_mut().expect("admitted");
+        metadata.insert("resourceVersion".into(), revision.clone().into());
+        metadata.insert(
+            "uid".into(),
+            format!("00000000-0000-4000-8000-{:012}", self.revision).into(),
+        );
+        metadata.insert(
+            "creationTimestamp".into(),
+            chrono::Utc::now()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+                .into(),
+        );
+        self.items.insert(k, object.clone());
+        Ok(object)
+    }
+
+    pub fn update(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+        mut object: Value,
+    ) -> Result<Value, ApiError> {
+        let current = self.get(kind, namespace, name)?;
+        let admitted = self.admit(kind, namespace, &mut object)?;
+        if admitted != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({admitted}) does not match the name on the URL ({name})"
+            )));
+        }
+        let sent = object["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default();
+        let stored = current["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default();
+        if !sent.is_empty() && sent != stored {
+            let message = format!(
+                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                qualified(kind)
+            );
+            return Err(ApiError::new(409, "Conflict", message).about(kind, name));
+        }
+        let revision = self.next_revision();
+        let metadata = object["metadata"].as_object_mut().expect("admitted");
+        for field in ["uid", "creationTimestamp"] {
+            metadata.insert(field.into(), current["metadata"][field].clone());
+        }
+        metadata.insert("resourceVersion".into(), revision.into());
+        self.items
+            .insert(key(kind, namespace, name), object.clone());
+        Ok(object)
+    }
+
+    pub fn patch(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+        patch: &Value,
+    ) -> Result<Value, ApiError> {
+        let mut object = self.get(kind, namespace, name)?;
+        let stored = object["metadata"]["resourceVersion"].clone();
+        merge_patch(&mut object, patch);
+        if patch["metadata"]["resourceVersion"].is_null() {
+            object["metadata"]["resourceVersion"] = stored;
+        }
+        self.update(kind, namespace, name, object)
+    }
+
+    pub fn delete(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Value, ApiError> {
+        let removed = self
+            .items
+            .remove(&key(kind, namespace, name))
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        if kind.plural == "namespaces" {
+            self.items.retain(|(_, ns, _), _| ns != name);
+        }
+        self.next_revision();
+        Ok(removed)
+    }
+
+    /// Stores an object as given (creating its namespace when missing), replacing any previous one.
+    pub fn apply(&mut self, object: Value) -> Result<Value, ApiError> {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        let kind_name = object["kind"].as_str().unwrap_or_default();
+        let kind = super::kinds::of_object(api_version, kind_name).ok_or_else(|| {
+            ApiError::bad_request(format!("no kind {kind_name} in {api_version}"))
+        })?;
+        let namespace = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if kind.namespaced && !self.namespace_exists(&namespace) {
+            self.create(&KINDS[0], "", json!({ "metadata": { "name": namespace } }))?;
+        }
+        let _ = self.delete(kind, &namespace, &name);
+        self.create(kind, &namespace, object)
+    }
+}
+
+/// Moves `stringData` into `data` (base64), checks `data` is base64, and defaults `type` to `Opaque`.
+fn fold_string_data(
+    kind: &Kind,
+    name: &str,
+    fields: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let mut data = fields
+        .remove("data")
+        .and_then(|d| d.as_object().cloned())
+        .unwrap_or_default();
+    for (k, v) in data.iter() {
+        let ok = v.as_str().is_some_and(|s| STANDARD.decode(s).is_ok());
+        if !ok {
+            return Err(ApiError::bad_request(format!(
+                "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data for key {k}"
+            )));
+        }
+    }
+    if let Some(string_data) = fields.remove("stringData") {
+        for (k, v) in string_data.as_object().into_iter().flatten() {
+            let text = v.as_str().unwrap_or_default();
+            data.insert(k.clone(), STANDARD.encode(text).into());
+        }
+    }
+    let secret_type = fields
+        .entry("type")
+        .or_insert_with(|| "Opaque".into())
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if secret_type == "kubernetes.io/dockerconfigjson" && !data.contains_key(".dockerconfigjson") {
+        return Err(ApiError::invalid(
+            kind,
+            name,
+            "data[.dockerconfigjson]: Required value",
+        ));
+    }
+    if !data.is_empty() {
+        fields.insert("data".into(), Value::Object(data));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::kinds::find;
+
+    fn secrets() -> &'static Kind {
+        find("", "v1", "secrets").unwrap()
+    }
+
+    #[test]
+    fn writes_follow_api_server_rules() {
+        let mut objects = Objects::default();
+        let secret = json!({"metadata": {"name": "s"}, "stringData": {"password": "hunter2"}});
+        assert_eq!(
+            objects
+                .create(secrets(), "argocd", secret.clone())
+                .unwrap_err()
+                .code,
+            404,
+            "namespace must exist"
+        );
+        objects
+            .apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}}))
+            .unwrap();
+        let created = objects.create(secrets(), "argocd", secret.clone()).unwrap();
+        assert_eq!(created["data"]["password"], STANDARD.encode("hunter2"));
+        assert!(created.get("stringData").is_none());
+        assert_eq!(created["type"], "Opaque");
+        assert_eq!(
+            objects
+                .create(secrets(), "argocd", secret)
+                .unwrap_err()
+                .reason,
+            "AlreadyExists"
+        );
+
+        let mut stale = created.clone();
+        stale["metadata"]["resourceVersion"] = "1".into();
+        assert_eq!(
+            objects
+                .update(secrets(), "argocd", "s", stale)
+                .unwrap_err()
+                .reason,
+            "Conflict"
+        );
+        let mut fresh = created.clone();
+        fresh["metadata"]["labels"] = json!({"a": "b"});
+        let updated = objects.update(secrets(), "argocd", "s", fresh).unwrap();
+        assert_ne!(
+            updated["metadata"]["resourceVersion"],
+            created["metadata"]["resourceVersion"]
+        );
+        assert_eq!(updated["metadata"]["uid"], created["metadata"]["uid"]);
+
+        let patched = objects
+            .patch(
+                secrets(),
+                "argocd",
+                "s",
+                &json!({"metadata": {"labels": {"a": null, "c": "d"}}}),
+            )
+            .unwrap();
+        assert_eq!(patched["metadata"]["labels"], json!({"c": "d"}));
+        let bad = json!({"metadata": {"name": "t"}, "data": {"k": "not base64!"}});
+        assert_eq!(
+            objects.create(secrets(), "argocd", bad).unwrap_err().code,
+            400
+        );
+        let body = objects
+            .delete(secrets(), "argocd", "missing")
+            .unwrap_err()
+            .body();
+        assert_eq!(body["kind"], "Status");
+        assert_eq!(body["message"], "secrets \"missing\" not found");
+    }
+}

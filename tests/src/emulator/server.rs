@@ -1,0 +1,399 @@
+//! The emulator's HTTP side: authentication, discovery, faults, RBAC, then the object store.
+
+use super::kinds::{self, Kind, EXTERNAL_SECRETS_GROUP, KINDS};
+use super::objects::{qualified, ApiError};
+use super::rbac::Identity;
+use super::selectors::{FieldSelector, LabelSelector};
+use super::{Fault, Recorded, State};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// The API server's own request body limit.
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// Returned to hyper to drop the connection without an answer.
+#[derive(Debug)]
+pub struct Reset;
+
+impl std::fmt::Display for Reset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by the emulator")
+    }
+}
+
+impl std::error::Error for Reset {}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(code: u16, body: &Value) -> Reply {
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("a valid response")
+}
+
+fn failure(err: &ApiError) -> Reply {
+    reply(err.code, &err.body())
+}
+
+fn query_params(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// What a resource path names.
+struct Target {
+    kind: &'static Kind,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+fn not_found_resource() -> ApiError {
+    ApiError::new(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    )
+}
+
+fn parse_target(state: &State, path: &str) -> Result<Target, ApiError> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version, rest) = match segments.as_slice() {
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return Err(not_found_resource()),
+    };
+    if group == EXTERNAL_SECRETS_GROUP && !state.external_secrets.load(Ordering::SeqCst) {
+        return Err(not_found_resource());
+    }
+    let lookup = |plural: &str| kinds::find(group, version, plural).ok_or_else(not_found_resource);
+    let target = match rest {
+        ["namespaces", ns, plural] => Target {
+            kind: lookup(plural)?,
+            namespace: Some(ns.to_string()),
+            name: None,
+        },
+        ["namespaces", ns, plural, name] => Target {
+            kind: lookup(plural)?,
+            namespace: Some(ns.to_string()),
+            name: Some(name.to_string()),
+        },
+        [plural] => Target {
+            kind: lookup(plural)?,
+            namespace: None,
+            name: None,
+        },
+        [plural, name] => {
+            let kind = lookup(plural)?;
+            if kind.namespaced {
+                return Err(not_found_resource());
+            }
+            Target {
+                kind,
+                namespace: None,
+                name: Some(name.to_string()),
+            }
+        }
+        _ => return Err(not_found_resource()),
+    };
+    if target.kind.namespaced || target.namespace.is_none() {
+        Ok(target)
+    } else {
+        Err(not_found_resource())
+    }
+}
+
+fn discovery(state: &State, path: &str, port: u16) -> Option<Value> {
+    let installed = |k: &&Kind| {
+        k.group != EXTERNAL_SECRETS_GROUP || state.external_secrets.load(Ordering::SeqCst)
+    };
+    let resources = |group: &str, version: &str| {
+        let list: Vec<Value> = KINDS
+            .iter()
+            .filter(installed)
+            .filter(|k| k.group == group && k.version == version)
+            .map(|k| {
+                json!({
+                    "name": k.plural, "singularName": k.singular, "namespaced": k.namespaced, "kind": k.kind,
+                    "verbs": ["create", "delete", "get", "list", "patch", "update"], "shortNames": k.short_names,
+                })
+            })
+            .collect();
+        (!list.is_empty()).then(|| {
+            let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+            json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list })
+        })
+    };
+    match path.trim_end_matches('/') {
+        "/version" => Some(json!({
+            "major": "1", "minor": "37", "gitVersion": "v1.37.0-gluelinks-emulator", "gitCommit": "",
+            "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.25",
+            "compiler": "gc", "platform": "linux/amd64",
+        })),
+        "/api" => Some(json!({
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": format!("127.0.0.1:{port}") }],
+        })),
+        "/apis" => {
+            let mut groups: Vec<Value> = Vec::new();
+            for k in KINDS
+                .iter()
+                .filter(installed)
+                .filter(|k| !k.group.is_empty())
+            {
+                if groups.iter().any(|g| g["name"] == k.group) {
+                    continue;
+                }
+                let gv = json!({ "groupVersion": k.api_version(), "version": k.version });
+                groups.push(
+                    json!({ "name": k.group, "versions": [gv.clone()], "preferredVersion": gv }),
+                );
+            }
+            Some(json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups }))
+        }
+        "/api/v1" => resources("", "v1"),
+        other => match other
+            .trim_start_matches('/')
+            .split('/')
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["apis", group, version] => resources(group, version),
+            _ => None,
+        },
+    }
+}
+
+fn authenticate(
+    state: &State,
+    req: &Request<Incoming>,
+    cert_user: Option<Identity>,
+) -> Option<Identity> {
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match bearer {
+        Some(token) => state.lock_tokens().get(token).cloned(),
+        None => cert_user,
+    }
+}
+
+fn verb(method: &str, target: &Target, watch: bool) -> Option<&'static str> {
+    Some(match (method, target.name.is_some()) {
+        ("GET", true) => "get",
+        ("GET", false) if watch => "watch",
+        ("GET", false) => "list",
+        ("POST", false) => "create",
+        ("PUT", true) => "update",
+        ("PATCH", true) => "patch",
+        ("DELETE", true) => "delete",
+        _ => return None,
+    })
+}
+
+pub async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    cert_user: Option<Identity>,
+    port: u16,
+) -> Result<Reply, Reset> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let identity = authenticate(&state, &req, cert_user);
+    state.lock_requests().push(Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
+        user: identity.as_ref().map(|i| i.user.clone()),
+    });
+    let latency = *state.latency.lock().expect("latency");
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let Some(identity) = identity else {
+        return Ok(failure(&ApiError::new(401, "Unauthorized", "Unauthorized")));
+    };
+    if let Some(body) = discovery(&state, &path, port) {
+        return Ok(reply(200, &body));
+    }
+    let target = match parse_target(&state, &path) {
+        Ok(t) => t,
+        Err(e) => return Ok(failure(&e)),
+    };
+    let params = query_params(&query);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let watch = matches!(param("watch"), Some("true" | "1"));
+    let Some(verb) = verb(&method, &target, watch) else {
+        return Ok(failure(&ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "the server does not allow this method on the requested resource ({method} {path})"
+            ),
+        )));
+    };
+    let fault = state
+        .lock_faults()
+        .iter()
+        .find(|rule| {
+            rule.matcher
+                .matches(&method, target.kind.plural, target.namespace.as_deref())
+        })
+        .map(|rule| rule.fault.clone());
+    let forbidden = |who: &Identity| {
+        let scope = match &target.namespace {
+            Some(ns) => format!(" in the namespace \"{ns}\""),
+            None => " at the cluster scope".to_string(),
+        };
+        ApiError::new(
+            403,
+            "Forbidden",
+            format!(
+            "{} is forbidden: User \"{}\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
+            qualified(target.kind), who.user, target.kind.plural, target.kind.group
+        ),
+        )
+    };
+    match fault {
+        Some(Fault::Status(code)) => {
+            return Ok(failure(&ApiError::new(
+                code,
+                "InternalError",
+                format!("injected fault: HTTP {code}"),
+            )))
+        }
+        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
+        Some(Fault::Reset) => return Err(Reset),
+        Some(Fault::Forbidden) => return Ok(failure(&forbidden(&identity))),
+        None => {}
+    }
+    let allowed = state.lock_rbac().as_ref().is_none_or(|rbac| {
+        rbac.allows(
+            &identity,
+            verb,
+            target.kind.group,
+            target.kind.plural,
+            target.namespace.as_deref(),
+            target.name.as_deref(),
+        )
+    });
+    if !allowed {
+        return Ok(failure(&forbidden(&identity)));
+    }
+    if verb == "watch" {
+        return Ok(failure(&ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "the emulator does not serve watches",
+        )));
+    }
+
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(failure(&ApiError::new(
+                413,
+                "RequestEntityTooLarge",
+                "the request is too large",
+            )))
+        }
+    };
+    let json_body = || -> Result<Value, ApiError> {
+        if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+            return super::protobuf::decode(&body)
+                .map_err(|e| ApiError::new(415, "UnsupportedMediaType", e));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
+    };
+    let namespace = target.namespace.clone().unwrap_or_default();
+    let name = target.name.clone().unwrap_or_default();
+    let kind = target.kind;
+    let result = match verb {
+        "get" => state
+            .lock_objects()
+            .get(kind, &namespace, &name)
+            .map(|o| (200, o)),
+        "list" => {
+            let labels = LabelSelector::parse(param("labelSelector").unwrap_or_default())
+                .map_err(ApiError::bad_request);
+            let fields = FieldSelector::parse(param("fieldSelector").unwrap_or_default())
+                .map_err(ApiError::bad_request);
+            match (labels, fields) {
+                (Ok(labels), Ok(fields)) => {
+                    let objects = state.lock_objects();
+                    let items = objects.list(kind, target.namespace.as_deref(), &labels, &fields);
+                    Ok((
+                        200,
+                        json!({
+                            "kind": format!("{}List", kind.kind),
+                            "apiVersion": kind.api_version(),
+                            "metadata": { "resourceVersion": objects.revision() },
+                            "items": items,
+                        }),
+                    ))
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
+        }
+        "create" => json_body()
+            .and_then(|o| state.lock_objects().create(kind, &namespace, o))
+            .map(|o| (201, o)),
+        "update" => json_body()
+            .and_then(|o| state.lock_objects().update(kind, &namespace, &name, o))
+            .map(|o| (200, o)),
+        "patch"
+            if content_type.starts_with("application/merge-patch+json")
+                || content_type.starts_with("application/strategic-merge-patch+json") =>
+        {
+            json_body()
+                .and_then(|p| state.lock_objects().patch(kind, &namespace, &name, &p))
+                .map(|o| (200, o))
+        }
+        "patch" => Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!("the emulator does not support the patch type {content_type}"),
+        )),
+        "delete" => state
+            .lock_objects()
+            .delete(kind, &namespace, &name)
+            .map(|o| (200, o)),
+        _ => Err(not_found_resource()),
+    };
+    Ok(match result {
+        Ok((code, body)) => reply(code, &body),
+        Err(e) => failure(&e),
+    })
+}
