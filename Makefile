@@ -39,7 +39,8 @@ $(VENV)/.build-tools: | $(VENV)/bin/python
 tools: $(VENV)/.run-tools $(VENV)/.test-tools
 
 ## run: serve every route on http://localhost:$(PORT), as the HTTP API routes them, auth disabled.
-# Settings: the environment wins over .env.local, which wins over these local defaults.
+# Settings: the environment wins over .env.local, which wins over these local defaults. Without a
+# CLUSTERS_DIR, a demo cluster (the test emulator, seeded) is started and used.
 run: $(VENV)/.run-tools
 	@if [ -f .env.local ]; then \
 	  while IFS= read -r line || [ -n "$$line" ]; do \
@@ -49,8 +50,9 @@ run: $(VENV)/.run-tools
 	  done < .env.local; \
 	fi; \
 	export AUTH_DISABLED=$${AUTH_DISABLED:-true}; \
+	. tests/local-stack.sh; trap stop_stack EXIT; start_stack .run; \
 	echo "GlueLinks on http://localhost:$(PORT) (AUTH_DISABLED=$$AUTH_DISABLED: local use only)"; \
-	exec cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
+	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
 
 ## test: everything: unit and integration tests, the template lint, and every sample event invoked.
 test: unit lint-template invoke

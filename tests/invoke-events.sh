@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Invokes every sample event in events/ through its function with `cargo lambda invoke --data-file`,
-# against a private `cargo lambda watch`, and checks each answer's statusCode is 200.
+# against a private `cargo lambda watch` and the demo cluster, and checks each answer's statusCode is 200.
 # An event's function is the longest name in functions/ that prefixes the file's name
 # (health-docs.json -> health, secrets-list-default.json -> secrets-list).
 set -euo pipefail
@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 port=${INVOKE_PORT:-9310}
 log=$(mktemp)
 cargo build --quiet --workspace --bins
+. tests/local-stack.sh
+unset CLUSTERS_DIR
+start_stack .run/invoke
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --disable-cors --ignore-changes >"$log" 2>&1 &
 watch_pid=$!
-trap 'kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null; stop_stack; rm -f "$log"' EXIT
 for _ in $(seq 1 120); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break
   sleep 0.5

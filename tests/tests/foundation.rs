@@ -54,7 +54,13 @@ async fn every_sample_event_succeeds_through_its_function() {
         let status = match gluelinks_tests::function_for_event(&name).as_deref() {
             Some("health") => health(event(&name)).await.0,
             Some("fixtures") => fixtures(event(&name)).await.0,
-            _ => continue,
+            Some("clusters") => {
+                let dir = gluelinks_tests::temp_dir("events-clusters");
+                let env = env(&[("CLUSTERS_DIR", dir.to_str().unwrap())]);
+                let function = clusters::Clusters::from_env(&env).await.unwrap();
+                function.handle(event(&name)).await.status().as_u16()
+            }
+            other => panic!("{name}: no in-process runner for function {other:?}"),
         };
         assert_eq!(status, 200, "{name}");
         count += 1;

@@ -163,7 +163,7 @@ impl ClusterClients {
         target: &EksTarget,
         env_region: Option<String>,
     ) -> Result<String, String> {
-        let sdk = self.aws.get_or_init(|| aws_config::load_from_env()).await;
+        let sdk = self.aws.get_or_init(aws_config::load_from_env).await;
         let region = target
             .region
             .clone()

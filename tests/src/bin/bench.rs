@@ -11,11 +11,13 @@ const ITERATIONS: usize = 5_000;
 
 fn main() {
     zip_sizes();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
     runtime.block_on(handler_times());
+    runtime.block_on(kubernetes_clients());
 }
 
 fn zip_sizes() {
@@ -49,28 +51,84 @@ fn zip_sizes() {
     }
 }
 
-/// Median and 99th percentile of `ITERATIONS` calls of `call`.
-async fn measure<F, Fut>(mut call: F) -> (Duration, Duration)
+/// Median and 99th percentile of `n` calls of `call`, each of which must answer 200.
+async fn measure_n<F, Fut>(n: usize, mut call: F) -> (Duration, Duration, usize)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = u16>,
 {
-    let mut times = Vec::with_capacity(ITERATIONS);
-    for _ in 0..ITERATIONS {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
         let started = Instant::now();
         let status = call().await;
         times.push(started.elapsed());
         assert_eq!(status, 200);
     }
     times.sort();
-    (times[ITERATIONS / 2], times[ITERATIONS * 99 / 100])
+    (times[n / 2], times[n * 99 / 100], n)
 }
 
-fn report(what: &str, (median, p99): (Duration, Duration)) {
+async fn measure<F, Fut>(call: F) -> (Duration, Duration, usize)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    measure_n(ITERATIONS, call).await
+}
+
+fn report(what: &str, (median, p99, n): (Duration, Duration, usize)) {
     println!(
-        "{what:<34} median {:>8.1} µs   p99 {:>8.1} µs   ({ITERATIONS} calls)",
+        "{what:<38} median {:>9.1} µs   p99 {:>9.1} µs   ({n} calls)",
         median.as_secs_f64() * 1e6,
         p99.as_secs_f64() * 1e6
+    );
+}
+
+/// Building a cluster's client the first time in a container, reusing it, and one emulator round trip.
+async fn kubernetes_clients() {
+    use gluelinks::clusters::pool::ClusterClients;
+    use gluelinks::clusters::store::{DirStore, Store};
+    use gluelinks_tests::emulator::{demo, Emulator};
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, ListParams};
+
+    println!("== Kubernetes clients (emulated cluster over HTTPS on loopback) ==");
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = gluelinks_tests::temp_dir("bench-clusters");
+    emulator.write_kubeconfig(&dir, "demo");
+    let pool = || ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(10));
+    report(
+        "client for a cluster, cold (new pool)",
+        measure_n(200, || async {
+            pool().client("demo").await.map_or(500, |_| 200)
+        })
+        .await,
+    );
+    report(
+        "cold client + first call (TLS handshake)",
+        measure_n(200, || async {
+            let Ok(client) = pool().client("demo").await else {
+                return 500;
+            };
+            let pods: Api<Pod> = Api::namespaced(client, "nonprod");
+            pods.list(&ListParams::default()).await.map_or(500, |_| 200)
+        })
+        .await,
+    );
+    let warm = pool();
+    report(
+        "client for a cluster, reused",
+        measure(|| async { warm.client("demo").await.map_or(500, |_| 200) }).await,
+    );
+    let pods: Api<Pod> = Api::namespaced(warm.client("demo").await.expect("a client"), "nonprod");
+    report(
+        "emulator round trip (list 2 pods)",
+        measure_n(1000, || async {
+            pods.list(&ListParams::default()).await.map_or(500, |_| 200)
+        })
+        .await,
     );
 }
 

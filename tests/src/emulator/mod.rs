@@ -103,6 +103,7 @@ pub(crate) struct State {
     rbac: Mutex<Option<Rbac>>,
     tokens: Mutex<HashMap<String, Identity>>,
     client_certs: Mutex<Vec<(Vec<u8>, Identity)>>,
+    eks_identity: Mutex<Option<Identity>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -325,6 +326,16 @@ impl Emulator {
             groups: groups.iter().map(|g| g.to_string()).collect(),
         };
         self.state.lock_tokens().insert(token.to_string(), identity);
+    }
+
+    /// Accepts EKS tokens (`k8s-aws-v1.` + a presigned STS GetCallerIdentity URL signing `x-k8s-aws-id`)
+    /// as `user`, as an EKS cluster maps an IAM role to a user.
+    pub fn accept_eks_tokens(&self, user: &str, groups: &[&str]) {
+        let identity = Identity {
+            user: user.to_string(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        *lock(&self.state.eks_identity) = Some(identity);
     }
 
     /// Stores an object as given, creating its namespace when needed; replaces an existing one.

@@ -4,7 +4,7 @@ use super::kinds::{self, Kind, EXTERNAL_SECRETS_GROUP, KINDS};
 use super::objects::{qualified, ApiError};
 use super::rbac::Identity;
 use super::selectors::{FieldSelector, LabelSelector};
-use super::{Fault, Recorded, State};
+use super::{lock, Fault, Recorded, State};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
@@ -192,9 +192,42 @@ fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match bearer {
+        Some(token) if token.starts_with(EKS_PREFIX) => {
+            let identity = lock(&state.eks_identity).clone()?;
+            is_eks_token(token).then_some(identity)
+        }
         Some(token) => state.lock_tokens().get(token).cloned(),
         None => cert_user,
     }
+}
+
+const EKS_PREFIX: &str = "k8s-aws-v1.";
+
+/// The shape EKS checks before asking STS: a presigned GetCallerIdentity URL that signs `x-k8s-aws-id`.
+fn is_eks_token(token: &str) -> bool {
+    use base64::Engine;
+    let Some(url) = token
+        .strip_prefix(EKS_PREFIX)
+        .and_then(|t| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return false;
+    };
+    let Some((base, query)) = url.split_once('?') else {
+        return false;
+    };
+    let params = query_params(query);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    base.starts_with("https://sts.")
+        && base.ends_with(".amazonaws.com/")
+        && get("Action") == Some("GetCallerIdentity")
+        && get("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
+        && get("X-Amz-SignedHeaders").is_some_and(|h| h.split(';').any(|h| h == "x-k8s-aws-id"))
+        && get("X-Amz-Signature").is_some_and(|s| s.len() == 64)
 }
 
 fn verb(method: &str, target: &Target, watch: bool) -> Option<&'static str> {

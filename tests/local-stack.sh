@@ -1,0 +1,31 @@
+# Sourced by `make run` and tests/invoke-events.sh: starts what a local run needs and stops it again.
+#   start_stack DIR   the demo cluster emulator (unless CLUSTERS_DIR is already set), state under DIR
+#   stop_stack        stops what start_stack started
+stack_pids=()
+
+start_stack() {
+  local dir=$1
+  mkdir -p "$dir"
+  if [[ -z ${CLUSTERS_DIR:-} ]]; then
+    cargo build --quiet -p gluelinks-tests --bin emulator
+    rm -rf "$dir/clusters"
+    target/debug/emulator --dir "$dir/clusters" --cluster demo >"$dir/emulator.log" 2>&1 &
+    stack_pids+=($!)
+    for _ in $(seq 1 100); do
+      grep -q '^ready' "$dir/emulator.log" 2>/dev/null && break
+      sleep 0.1
+    done
+    grep -q '^ready' "$dir/emulator.log" || { cat "$dir/emulator.log"; return 1; }
+    export CLUSTERS_DIR=$PWD/$dir/clusters
+    echo "demo cluster: $(cat "$dir/emulator.log")"
+  fi
+}
+
+stop_stack() {
+  local pid
+  for pid in "${stack_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  stack_pids=()
+}

@@ -1,0 +1,69 @@
+//! Kubeconfigs stored in AWS Secrets Manager (a local moto_server), through the store and the clusters
+//! function. Its own test binary: it points the process's AWS settings at moto.
+
+use aws_credential_types::Credentials;
+use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
+use gluelinks::clusters::secrets_manager::SecretsManagerStore;
+use gluelinks::clusters::store::KubeconfigStore;
+use gluelinks::clusters::StoreError;
+use gluelinks::config::Env;
+use gluelinks::http::response::body_json;
+use gluelinks_tests::{event, Moto};
+
+const PREFIX: &str = "gluelinks/clusters/";
+
+#[tokio::test]
+async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
+    let moto = Moto::start();
+    std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::set_var("AWS_REGION", "us-east-1");
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(&moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+    for (name, value) in [
+        ("gluelinks/clusters/prod", "kubeconfig: prod"),
+        ("gluelinks/clusters/dev", "kubeconfig: dev"),
+        ("gluelinks/clusters/Bad_Name", "ignored"),
+        ("other/clusters/staging", "not ours"),
+    ] {
+        client
+            .create_secret()
+            .name(name)
+            .secret_string(value)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let store = SecretsManagerStore::new(client, PREFIX);
+    assert_eq!(store.list().await.unwrap(), ["dev", "prod"]);
+    assert_eq!(store.get("prod").await.unwrap(), "kubeconfig: prod");
+    let missing = store.get("staging").await.unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "Cluster 'staging' not found. No kubeconfig secret named gluelinks/clusters/staging in AWS Secrets Manager"
+    );
+    assert!(matches!(
+        store.get("../other").await,
+        Err(StoreError::InvalidName(_))
+    ));
+
+    // The clusters function, configured only by its environment, lists the same clusters.
+    let env = Env::from_pairs([
+        ("CLUSTER_SECRET_PREFIX", PREFIX),
+        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
+    ]);
+    let function = clusters::Clusters::from_env(&env).await.unwrap();
+    let response = function.handle(event("clusters-list.json")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        body_json(&response),
+        serde_json::json!({"clusters": ["dev", "prod"], "total": 2})
+    );
+}
