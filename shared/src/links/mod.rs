@@ -2,8 +2,15 @@
 //! resources become categories. Discovery itself (Kubernetes) and caching live elsewhere; fixtures
 //! use the same renderer, so they have exactly the shape real responses have.
 
+#[cfg(feature = "links")]
+pub mod cache;
+#[cfg(feature = "links")]
+pub mod discover;
+pub mod iaac;
 pub mod model;
 pub mod render;
+#[cfg(feature = "links")]
+pub mod service_name;
 pub mod templates;
 
 pub use model::{Category, Link, LinksResponse, Metadata, Resources, Status};

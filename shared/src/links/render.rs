@@ -22,6 +22,8 @@ pub struct Discovery {
     pub vault_paths: Found<Vec<String>>,
     /// The browsable Git folder of the app's config; `Ok(None)` when the app names none.
     pub iaac: Found<Option<String>>,
+    /// A Kubernetes call failed: this result must not replace a good cached one.
+    pub degraded: bool,
 }
 
 pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> LinksResponse {
@@ -35,11 +37,22 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
     }
     let service = d.service.as_str();
     let ns = d.namespace.as_str();
+    // Every template may use the app's own values; some categories add one of their own.
+    let common = [
+        ("app", d.app.as_str()),
+        ("service", service),
+        ("namespace", ns),
+    ];
+    let url = |id: &str, extra: &[(&str, &str)]| {
+        let mut values = common.to_vec();
+        values.extend_from_slice(extra);
+        settings.url(id, &values)
+    };
     categories.push(category(
         "apm",
         Ok(vec![link(
             "Application Performance Monitoring",
-            settings.url("apm", &[("service", service), ("app", &d.app)]),
+            url("apm", &[]),
         )]),
         "",
     ));
@@ -47,7 +60,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "namespace",
         Ok(vec![link(
             &format!("Namespace {ns}"),
-            settings.url("namespace", &[("namespace", ns)]),
+            url("namespace", &[]),
         )]),
         "",
     ));
@@ -56,7 +69,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "pod",
         d.pods.as_ref().map(|pods| {
             pods.iter()
-                .map(|pod| link(pod, settings.url("pod", &[("namespace", ns), ("pod", pod)])))
+                .map(|pod| link(pod, url("pod", &[("pod", pod)])))
                 .collect()
         }),
         "No pods currently running",
@@ -64,10 +77,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
     ));
     categories.push(category(
         "logs",
-        Ok(vec![link(
-            &format!("Logs for {service}"),
-            settings.url("logs", &[("service", service), ("namespace", ns)]),
-        )]),
+        Ok(vec![link(&format!("Logs for {service}"), url("logs", &[]))]),
         "",
     ));
     let panes = traces_panes(service, settings.tempo_uid.as_deref());
@@ -75,7 +85,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "traces",
         Ok(vec![link(
             &format!("Traces for {service}"),
-            settings.url("traces", &[("service", service), ("panes", &panes)]),
+            url("traces", &[("panes", &panes)]),
         )]),
         "",
     ));
@@ -85,12 +95,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         d.vault_paths.as_ref().map(|paths| {
             paths
                 .iter()
-                .map(|path| {
-                    link(
-                        &format!("secret/{path}"),
-                        settings.url("vault", &[("path", path)]),
-                    )
-                })
+                .map(|path| link(&format!("secret/{path}"), url("vault", &[("path", path)])))
                 .collect()
         }),
         "No ExternalSecrets with Vault paths found for this application",

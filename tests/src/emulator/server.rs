@@ -266,10 +266,32 @@ pub async fn handle(
     let Some(identity) = identity else {
         return Ok(failure(&ApiError::new(401, "Unauthorized", "Unauthorized")));
     };
+    let target = parse_target(&state, &path);
+    let (resource, namespace) = match &target {
+        Ok(t) => (t.kind.plural, t.namespace.as_deref()),
+        Err(_) => ("", None),
+    };
+    let fault = state
+        .lock_faults()
+        .iter()
+        .find(|rule| rule.matcher.matches(&method, resource, namespace))
+        .map(|rule| rule.fault.clone());
+    match fault {
+        Some(Fault::Status(code)) => {
+            return Ok(failure(&ApiError::new(
+                code,
+                "InternalError",
+                format!("injected fault: HTTP {code}"),
+            )))
+        }
+        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
+        Some(Fault::Reset) => return Err(Reset),
+        _ => {}
+    }
     if let Some(body) = discovery(&state, &path, port) {
         return Ok(reply(200, &body));
     }
-    let target = match parse_target(&state, &path) {
+    let target = match target {
         Ok(t) => t,
         Err(e) => return Ok(failure(&e)),
     };

@@ -1,0 +1,408 @@
+//! Finding what an Argo CD application consists of, in two steps: [`observe`] makes the Kubernetes calls
+//! (concurrently, in at most three rounds, two when the Application's destination is the namespace Argo CD
+//! named), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
+//! clusters instead of observing one app, and feeds the same [`interpret`].
+
+use super::iaac;
+use super::render::Discovery;
+use super::service_name::ServiceNames;
+use crate::config::{ConfigError, Env};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+
+pub fn application_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application"),
+        "applications",
+    )
+}
+
+pub fn external_secret_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("external-secrets.io", "v1", "ExternalSecret"),
+        "externalsecrets",
+    )
+}
+
+#[derive(Clone, Debug)]
+pub struct DiscoverySettings {
+    /// Where Applications are looked up first, in order (the header's namespace comes last).
+    pub argocd_namespaces: Vec<String>,
+    pub service_names: ServiceNames,
+    /// The most all Kubernetes calls for one app may take together.
+    pub budget: Duration,
+}
+
+impl DiscoverySettings {
+    /// `ARGOCD_NAMESPACES` (default `glueops-core,argocd`), `SERVICE_NAME_REGEX`, `LINKS_TIMEOUT_SECONDS` (5).
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mut argocd_namespaces = env.list("ARGOCD_NAMESPACES");
+        if argocd_namespaces.is_empty() {
+            argocd_namespaces = vec!["glueops-core".into(), "argocd".into()];
+        }
+        let seconds: f64 = env.parse("LINKS_TIMEOUT_SECONDS", 5.0)?;
+        if !(0.1..=7.5).contains(&seconds) {
+            return Err(ConfigError::new(
+                "LINKS_TIMEOUT_SECONDS",
+                "must be between 0.1 and 7.5: the Argo CD UI gives up after 8 seconds",
+            ));
+        }
+        Ok(Self {
+            argocd_namespaces,
+            service_names: ServiceNames::from_env(env)?,
+            budget: Duration::from_secs_f64(seconds),
+        })
+    }
+}
+
+/// What the cluster returned for one app. `Err` holds a message for the user.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    pub application: Result<Option<Value>, String>,
+    pub deployments: Result<Vec<Deployment>, String>,
+    pub pods: Result<Vec<Pod>, String>,
+    pub external_secrets: Result<Vec<Value>, String>,
+}
+
+impl Observed {
+    /// Every call failed with `message` (no client, or the budget ran out).
+    pub fn failed(message: &str) -> Self {
+        Self {
+            application: Err(message.to_string()),
+            deployments: Err(message.to_string()),
+            pods: Err(message.to_string()),
+            external_secrets: Err(message.to_string()),
+        }
+    }
+}
+
+pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
+    format!("{app}:{group_kind}:{namespace}/")
+}
+
+fn tracked_by(annotations: Option<&BTreeMap<String, String>>, prefix: &str) -> bool {
+    annotations
+        .and_then(|a| a.get(TRACKING_ID))
+        .is_some_and(|id| id.starts_with(prefix))
+}
+
+/// The namespace the app deploys to: its destination, else the namespace Argo CD named.
+pub fn target_namespace(application: Option<&Value>, header_namespace: &str) -> String {
+    application
+        .and_then(|a| a["spec"]["destination"]["namespace"].as_str())
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or(header_namespace)
+        .to_string()
+}
+
+/// The Deployment an app tracks in `namespace`, first by name.
+pub fn tracked_deployment<'a>(
+    deployments: &'a [Deployment],
+    app: &str,
+    namespace: &str,
+) -> Option<&'a Deployment> {
+    let prefix = tracking_prefix(app, "apps/Deployment", namespace);
+    deployments
+        .iter()
+        .filter(|d| d.metadata.namespace.as_deref() == Some(namespace))
+        .filter(|d| tracked_by(d.metadata.annotations.as_ref(), &prefix))
+        .min_by(|a, b| a.metadata.name.cmp(&b.metadata.name))
+}
+
+fn deployment_selector(deployment: &Deployment) -> &LabelSelector {
+    &deployment.spec.selector
+}
+
+/// A label selector as the `labelSelector` query parameter.
+pub fn selector_query(selector: &LabelSelector) -> String {
+    let mut parts: Vec<String> = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in selector.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            _ => format!("!{}", e.key),
+        });
+    }
+    parts.join(",")
+}
+
+/// Whether `labels` satisfy `selector` (an empty selector selects nothing, as for Deployments).
+pub fn selector_matches(
+    selector: &LabelSelector,
+    labels: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let empty = BTreeMap::new();
+    let labels = labels.unwrap_or(&empty);
+    let match_labels = selector.match_labels.as_ref();
+    let expressions = selector.match_expressions.as_deref().unwrap_or_default();
+    if match_labels.is_none_or(BTreeMap::is_empty) && expressions.is_empty() {
+        return false;
+    }
+    match_labels
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v))
+        && expressions.iter().all(|e| {
+            let values = e.values.as_deref().unwrap_or_default();
+            let actual = labels.get(&e.key);
+            match e.operator.as_str() {
+                "In" => actual.is_some_and(|a| values.contains(a)),
+                "NotIn" => actual.is_none_or(|a| !values.contains(a)),
+                "Exists" => actual.is_some(),
+                _ => actual.is_none(),
+            }
+        })
+}
+
+/// Vault paths of the ExternalSecrets' keys (`secret/<path>` → `<path>`), de-duplicated in order.
+fn vault_paths(external_secrets: &[&Value]) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for es in external_secrets {
+        let spec = &es["spec"];
+        let from = spec["dataFrom"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| &d["extract"]["key"]);
+        let data = spec["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| &d["remoteRef"]["key"]);
+        for key in from.chain(data).filter_map(Value::as_str) {
+            let path = key.trim_start_matches('/');
+            let path = path.strip_prefix("secret/").unwrap_or(path).to_string();
+            if !path.is_empty() && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    paths
+}
+
+/// Turns what the cluster returned into a [`Discovery`].
+pub fn interpret(
+    settings: &DiscoverySettings,
+    app: &str,
+    header_namespace: &str,
+    observed: &Observed,
+) -> Discovery {
+    let application = observed.application.as_ref().map(Option::as_ref);
+    let target = target_namespace(application.ok().flatten(), header_namespace);
+    let deployment = observed
+        .deployments
+        .as_ref()
+        .map(|ds| tracked_deployment(ds, app, &target))
+        .map_err(Clone::clone);
+    let pods = match (&deployment, &observed.pods) {
+        (Err(e), _) => Err(e.clone()),
+        (Ok(None), _) => Ok(Vec::new()),
+        (Ok(Some(_)), Err(e)) => Err(e.clone()),
+        (Ok(Some(d)), Ok(pods)) => {
+            let mut names: Vec<String> = pods
+                .iter()
+                .filter(|p| p.metadata.namespace.as_deref() == Some(target.as_str()))
+                .filter(|p| selector_matches(deployment_selector(d), p.metadata.labels.as_ref()))
+                .filter_map(|p| p.metadata.name.clone())
+                .collect();
+            names.sort();
+            Ok(names)
+        }
+    };
+    let es_prefix = tracking_prefix(app, "external-secrets.io/ExternalSecret", &target);
+    let external_secrets: Result<Vec<&Value>, String> = observed
+        .external_secrets
+        .as_ref()
+        .map_err(Clone::clone)
+        .map(|all| {
+            all.iter()
+                .filter(|es| es["metadata"]["namespace"].as_str() == Some(target.as_str()))
+                .filter(|es| {
+                    es["metadata"]["annotations"][TRACKING_ID]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with(&es_prefix))
+                })
+                .collect()
+        });
+    let iaac = match application {
+        Ok(Some(a)) => iaac::config_folder(a),
+        Ok(None) => Err(format!(
+            "Application '{app}' not found in Argo CD (looked in {})",
+            lookup_namespaces(settings, header_namespace).join(", ")
+        )),
+        Err(e) => Err(e.clone()),
+    };
+    let degraded = observed.application.is_err()
+        || observed.deployments.is_err()
+        || pods.is_err()
+        || observed.external_secrets.is_err();
+    Discovery {
+        app: app.to_string(),
+        namespace: target,
+        service: settings.service_names.service(app),
+        argocd_app: matches!(application, Ok(Some(_))),
+        deployment: matches!(deployment, Ok(Some(_))),
+        pods,
+        external_secrets: external_secrets
+            .as_ref()
+            .map(Vec::len)
+            .map_err(Clone::clone),
+        vault_paths: external_secrets
+            .as_ref()
+            .map(|es| vault_paths(es))
+            .map_err(Clone::clone),
+        iaac,
+        degraded,
+    }
+}
+
+fn lookup_namespaces(settings: &DiscoverySettings, header_namespace: &str) -> Vec<String> {
+    let mut namespaces = settings.argocd_namespaces.clone();
+    if !namespaces.iter().any(|n| n == header_namespace) {
+        namespaces.push(header_namespace.to_string());
+    }
+    namespaces
+}
+
+/// A user-facing message for a failed call; never carries credentials.
+pub fn describe(err: &kube::Error, what: &str) -> String {
+    match err {
+        kube::Error::Api(status) => format!(
+            "Kubernetes API error {what}: {} (HTTP {})",
+            status.message, status.code
+        ),
+        other => format!("Cannot reach the cluster {what}: {other}"),
+    }
+}
+
+fn is_not_found(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(s) if s.code == 404)
+}
+
+async fn find_application(
+    client: &kube::Client,
+    namespace: &str,
+    app: &str,
+) -> Result<Option<Value>, String> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &application_resource());
+    match api.get_opt(app).await {
+        Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or_default())),
+        Err(e) => Err(describe(
+            &e,
+            &format!("reading Application {app} in {namespace}"),
+        )),
+    }
+}
+
+type Workloads = (
+    Result<Vec<Deployment>, String>,
+    Result<Vec<Pod>, String>,
+    Result<Vec<Value>, String>,
+);
+
+/// The app's Deployments, then the pods of its tracked one, alongside its ExternalSecrets, in `namespace`.
+async fn workloads(client: &kube::Client, app: &str, namespace: &str) -> Workloads {
+    let deployments_then_pods = async {
+        let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+        let deployments = api
+            .list(&ListParams::default())
+            .await
+            .map(|l| l.items)
+            .map_err(|e| describe(&e, &format!("listing deployments in {namespace}")));
+        let selector = deployments
+            .as_ref()
+            .ok()
+            .and_then(|ds| tracked_deployment(ds, app, namespace))
+            .map(|d| selector_query(deployment_selector(d)))
+            .filter(|q| !q.is_empty());
+        let pods = match selector {
+            None => Ok(Vec::new()),
+            Some(query) => Api::<Pod>::namespaced(client.clone(), namespace)
+                .list(&ListParams::default().labels(&query))
+                .await
+                .map(|l| l.items)
+                .map_err(|e| describe(&e, &format!("listing pods in {namespace}"))),
+        };
+        (deployments, pods)
+    };
+    let external_secrets = async {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(client.clone(), namespace, &external_secret_resource());
+        match api.list(&ListParams::default()).await {
+            Ok(list) => Ok(list
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect()),
+            // No ExternalSecret CRD in this cluster: there are none.
+            Err(e) if is_not_found(&e) => Ok(Vec::new()),
+            Err(e) => Err(describe(
+                &e,
+                &format!("listing externalsecrets in {namespace}"),
+            )),
+        }
+    };
+    let ((deployments, pods), external_secrets) =
+        tokio::join!(deployments_then_pods, external_secrets);
+    (deployments, pods, external_secrets)
+}
+
+/// Makes the calls for one app: Applications are read from `argo`, workloads from `workloads` (the same
+/// client unless Argo CD deploys to another stored cluster). Bounded by the settings' budget.
+pub async fn observe(
+    settings: &DiscoverySettings,
+    argo: &kube::Client,
+    workloads_client: &kube::Client,
+    app: &str,
+    header_namespace: &str,
+) -> Observed {
+    let run = async {
+        let namespaces = lookup_namespaces(settings, header_namespace);
+        // The header's namespace is usually the destination: start its workload calls right away.
+        let lookups =
+            futures::future::join_all(namespaces.iter().map(|ns| find_application(argo, ns, app)));
+        let (found, speculative) =
+            tokio::join!(lookups, workloads(workloads_client, app, header_namespace));
+        let application = match found.iter().find(|r| matches!(r, Ok(Some(_)))) {
+            Some(hit) => hit.clone(),
+            None => found.into_iter().find(Result::is_err).unwrap_or(Ok(None)),
+        };
+        let target = target_namespace(
+            application.as_ref().ok().and_then(Option::as_ref),
+            header_namespace,
+        );
+        let (deployments, pods, external_secrets) = if target == header_namespace {
+            speculative
+        } else {
+            workloads(workloads_client, app, &target).await
+        };
+        Observed {
+            application,
+            deployments,
+            pods,
+            external_secrets,
+        }
+    };
+    match tokio::time::timeout(settings.budget, run).await {
+        Ok(observed) => observed,
+        Err(_) => Observed::failed(&format!(
+            "The cluster did not answer within {:.1}s",
+            settings.budget.as_secs_f64()
+        )),
+    }
+}

@@ -1,0 +1,143 @@
+//! The Git folder holding an application's deployment configuration, as a browsable `https://` URL.
+//!
+//! Multi-source apps (the GlueOps layout) take the `ref: values` source's repository at its revision and the
+//! `apps/<x>` folder named by a `$values/apps/<x>/…` value file; single-source apps take `source.repoURL`
+//! and `source.path`. SSH and `.git` repository URLs become web URLs.
+
+use serde_json::Value;
+
+/// `git@host:org/repo.git`, `ssh://git@host/org/repo`, `https://host/org/repo.git` → `https://host/org/repo`.
+pub fn browsable(repo_url: &str) -> Option<String> {
+    let url = repo_url.trim().trim_end_matches('/');
+    let web = if let Some(rest) = url.strip_prefix("git@") {
+        let (host, path) = rest.split_once(':')?;
+        format!("https://{host}/{}", path.trim_start_matches('/'))
+    } else if let Some(rest) = url.strip_prefix("ssh://") {
+        let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+        let (host, path) = rest.split_once('/')?;
+        let host = host.split(':').next().unwrap_or(host);
+        format!("https://{host}/{path}")
+    } else if url.starts_with("https://") || url.starts_with("http://") {
+        url.to_string()
+    } else {
+        return None;
+    };
+    Some(web.strip_suffix(".git").unwrap_or(&web).to_string())
+}
+
+fn revision(source: &Value) -> &str {
+    match source["targetRevision"].as_str() {
+        Some(r) if !r.is_empty() => r,
+        _ => "main",
+    }
+}
+
+fn folder_url(repo: &str, revision: &str, path: &str) -> String {
+    let path = path.trim_matches('/');
+    if path.is_empty() || path == "." {
+        format!("{repo}/tree/{revision}")
+    } else {
+        format!("{repo}/tree/{revision}/{path}")
+    }
+}
+
+/// The folder URL of an Application object; `Ok(None)` when it has no Git source (a chart from a Helm
+/// repository only), `Err` with a user-facing message when its sources cannot be understood.
+pub fn config_folder(app: &Value) -> Result<Option<String>, String> {
+    let spec = &app["spec"];
+    if let Some(sources) = spec["sources"].as_array().filter(|s| !s.is_empty()) {
+        let Some(values) = sources.iter().find(|s| s["ref"] == "values") else {
+            // Without a values repository, fall back to the first source that is a Git path.
+            return Ok(sources.iter().find_map(|s| single(s).ok().flatten()));
+        };
+        let repo = values["repoURL"]
+            .as_str()
+            .and_then(browsable)
+            .ok_or_else(|| {
+                format!(
+                    "Cannot parse the values repository URL {:?}",
+                    values["repoURL"].as_str().unwrap_or("")
+                )
+            })?;
+        let folder = sources
+            .iter()
+            .flat_map(|s| s["helm"]["valueFiles"].as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .find_map(|file| {
+                let rest = file.strip_prefix("$values/apps/")?;
+                let app_dir = rest.split('/').next().filter(|d| !d.is_empty())?;
+                Some(format!("apps/{app_dir}"))
+            })
+            .unwrap_or_default();
+        return Ok(Some(folder_url(&repo, revision(values), &folder)));
+    }
+    if spec["source"].is_object() {
+        return single(&spec["source"]);
+    }
+    Err("The Application has no source or sources to link to".into())
+}
+
+fn single(source: &Value) -> Result<Option<String>, String> {
+    let Some(path) = source["path"].as_str() else {
+        return Ok(None);
+    };
+    let raw = source["repoURL"].as_str().unwrap_or("");
+    let repo = browsable(raw).ok_or_else(|| format!("Cannot parse the repository URL {raw:?}"))?;
+    Ok(Some(folder_url(&repo, revision(source), path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn repository_urls_become_browsable() {
+        let cases = [
+            (
+                "git@github.com:acme/billing.git",
+                Some("https://github.com/acme/billing"),
+            ),
+            (
+                "https://github.com/acme/deploy.git",
+                Some("https://github.com/acme/deploy"),
+            ),
+            (
+                "https://github.com/acme/deploy/",
+                Some("https://github.com/acme/deploy"),
+            ),
+            (
+                "ssh://git@gitlab.example.com:2222/team/app.git",
+                Some("https://gitlab.example.com/team/app"),
+            ),
+            ("charts.bitnami.com/bitnami", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(browsable(url).as_deref(), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn folders_of_multi_and_single_source_apps() {
+        let multi = json!({"spec": {"sources": [
+            {"repoURL": "https://helm.gpkg.io/project-template", "chart": "app", "helm": {"valueFiles": ["$values/apps/taco-backend/envs/prod/values.yaml"]}},
+            {"repoURL": "https://github.com/antoniostacos/deployment-configurations.git", "targetRevision": "main", "ref": "values"}
+        ]}});
+        let no_revision = json!({"spec": {"sources": [
+            {"chart": "app", "helm": {"valueFiles": ["$values/apps/x/values.yaml"]}},
+            {"repoURL": "git@github.com:acme/cfg.git", "ref": "values"}
+        ]}});
+        let single = json!({"spec": {"source": {"repoURL": "git@github.com:acme/billing.git", "path": "deploy/prod", "targetRevision": "HEAD"}}});
+        let chart_only = json!({"spec": {"source": {"repoURL": "https://charts.bitnami.com/bitnami", "chart": "nginx"}}});
+        let cases = [
+            (multi, Ok(Some("https://github.com/antoniostacos/deployment-configurations/tree/main/apps/taco-backend".to_string()))),
+            (no_revision, Ok(Some("https://github.com/acme/cfg/tree/main/apps/x".to_string()))),
+            (single, Ok(Some("https://github.com/acme/billing/tree/HEAD/deploy/prod".to_string()))),
+            (chart_only, Ok(None)),
+            (json!({"spec": {}}), Err("The Application has no source or sources to link to".to_string())),
+        ];
+        for (app, expected) in cases {
+            assert_eq!(config_folder(&app), expected, "{app}");
+        }
+    }
+}

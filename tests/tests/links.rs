@@ -1,0 +1,611 @@
+//! The links function against the cluster emulator and a real Valkey server, through API Gateway events.
+
+use gluelinks::config::Env;
+use gluelinks::http::response::body_json;
+use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::{event_text, free_port, temp_dir, Valkey};
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const READ: &str = "sample-read-token-0123456789";
+
+struct Setup {
+    emulator: Emulator,
+    dir: std::path::PathBuf,
+    valkey: Valkey,
+}
+
+async fn setup(name: &str) -> Setup {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = temp_dir(name);
+    emulator.write_kubeconfig(&dir, "demo");
+    Setup {
+        emulator,
+        dir,
+        valkey: Valkey::start(),
+    }
+}
+
+impl Setup {
+    async fn function(&self, extra: &[(&str, &str)]) -> links::Links {
+        let dir = self.dir.to_str().unwrap().to_string();
+        let mut pairs = vec![
+            ("AUTH_READ_TOKEN", READ),
+            ("CLUSTERS_DIR", dir.as_str()),
+            ("VALKEY_URL", self.valkey.url.as_str()),
+            ("GRAFANA_BASE_URL", "https://grafana.acme.dev"),
+            ("VAULT_BASE_URL", "https://vault.acme.dev"),
+            ("TEMPO_DATASOURCE_UID", "tempo-uid-1"),
+        ];
+        pairs.extend_from_slice(extra);
+        // Later pairs win, as in the process environment.
+        let mut merged: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in pairs {
+            merged.retain(|(mk, _)| *mk != k);
+            merged.push((k, v));
+        }
+        links::Links::from_env(&Env::from_pairs(merged))
+            .await
+            .unwrap()
+    }
+}
+
+/// The sample links event for `app`, with the Argo CD header set to `header` (None: removed).
+fn request(
+    path_app: Option<&str>,
+    header: Option<&str>,
+    extra: &[(&str, &str)],
+) -> lambda_http::Request {
+    let mut e: Value = serde_json::from_str(&event_text("links-application.json")).unwrap();
+    match path_app {
+        Some(app) => {
+            let path = format!("/api/v1/applications/{app}/links");
+            e["rawPath"] = path.clone().into();
+            e["requestContext"]["http"]["path"] = path.into();
+        }
+        None => {
+            e["rawPath"] = "/api/links".into();
+            e["requestContext"]["http"]["path"] = "/api/links".into();
+        }
+    }
+    let headers = e["headers"].as_object_mut().unwrap();
+    headers.remove("argocd-application-name");
+    if let Some(h) = header {
+        headers.insert("argocd-application-name".into(), h.into());
+    }
+    for (k, v) in extra {
+        headers.insert(k.to_string(), (*v).into());
+    }
+    lambda_http::request::from_str(&e.to_string()).unwrap()
+}
+
+async fn call(f: &links::Links, req: lambda_http::Request) -> (u16, Value) {
+    let r = f.handle(req).await;
+    (r.status().as_u16(), body_json(&r))
+}
+
+fn category<'a>(body: &'a Value, id: &str) -> &'a Value {
+    body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {body}"))
+}
+
+fn urls(body: &Value, id: &str) -> Vec<String> {
+    category(body, id)["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["url"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_category_ok_with_exact_urls() {
+    let s = setup("links-happy").await;
+    let f = s.function(&[]).await;
+    let (status, body) = call(
+        &f,
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<&str> = body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["apm", "namespace", "pod", "logs", "traces", "vault", "iaac"]
+    );
+    for c in body["categories"].as_array().unwrap() {
+        assert_eq!(c["status"], "ok", "{c}");
+    }
+    assert_eq!(body["appName"], "taco-backend-prod");
+    assert_eq!(body["namespace"], "nonprod");
+    assert_eq!(body["serviceName"], "taco-backend-prod");
+    assert_eq!(
+        body["metadata"]["resources"],
+        json!({"argocdApp": true, "deployment": true, "podsFound": 2, "externalSecretsFound": 1})
+    );
+    assert_eq!(urls(&body, "apm"), ["https://grafana.acme.dev/d/opentelemetry-apm/apm-overview?orgId=1&refresh=30s&from=now-1h&to=now&var-app=taco-backend-prod&var-route=All"]);
+    assert_eq!(urls(&body, "namespace"), ["https://grafana.acme.dev/d/ee58kcteeir5sf/kubernetes-overview?orgId=1&var-namespace=nonprod"]);
+    assert_eq!(urls(&body, "pod"), [
+        "https://grafana.acme.dev/d/ce60j8f8umhhcc/kubernetes-pod-overview?orgId=1&refresh=10s&from=now-1h&to=now&var-datasource=default&var-cluster=&var-namespace=nonprod&var-pod=taco-backend-prod-677bfb55b7-942nr",
+        "https://grafana.acme.dev/d/ce60j8f8umhhcc/kubernetes-pod-overview?orgId=1&refresh=10s&from=now-1h&to=now&var-datasource=default&var-cluster=&var-namespace=nonprod&var-pod=taco-backend-prod-677bfb55b7-x7k2p",
+    ]);
+    let logs = &urls(&body, "logs")[0];
+    assert!(logs.starts_with("https://grafana.acme.dev/a/grafana-lokiexplore-app/explore/service/taco-backend-prod/logs?from=now-15m&to=now&var-filters=service_name%7C%3D%7Ctaco-backend-prod"), "{logs}");
+    let traces = &urls(&body, "traces")[0];
+    let panes = traces
+        .split("panes=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let panes: Value =
+        serde_json::from_str(&percent_decode_str(panes).decode_utf8().unwrap()).unwrap();
+    assert_eq!(panes["traces"]["datasource"], "tempo-uid-1");
+    assert_eq!(
+        panes["traces"]["queries"][0]["query"],
+        "{resource.service.name=\"taco-backend-prod\"}"
+    );
+    assert_eq!(
+        urls(&body, "vault"),
+        [
+            "https://vault.acme.dev/ui/vault/secrets/secret/show/nonprod/taco-backend",
+            "https://vault.acme.dev/ui/vault/secrets/secret/show/nonprod/taco-backend/database",
+        ]
+    );
+    assert_eq!(urls(&body, "iaac"), ["https://github.com/antoniostacos/deployment-configurations/tree/main/apps/taco-backend"]);
+
+    // /api/links takes the app from the header alone and answers the same.
+    let (status, same) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    assert_eq!(status, 200);
+    assert_eq!(same, body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_source_ssh_repo_and_the_apps_own_namespace() {
+    let s = setup("links-single").await;
+    let f = s.function(&[]).await;
+    // Argo CD names the Application's own namespace; the workloads are in its destination.
+    let (status, body) = call(
+        &f,
+        request(Some("billing-api"), Some("argocd:billing-api"), &[]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["namespace"], "payments");
+    assert_eq!(
+        urls(&body, "iaac"),
+        ["https://github.com/acme/billing/tree/HEAD/deploy/prod"]
+    );
+    assert_eq!(urls(&body, "pod").len(), 1);
+    assert_eq!(category(&body, "vault")["status"], "empty");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_pods_crd_and_app_degrade_only_their_categories() {
+    let s = setup("links-missing").await;
+    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    for pod in [
+        "taco-backend-prod-677bfb55b7-942nr",
+        "taco-backend-prod-677bfb55b7-x7k2p",
+    ] {
+        let mut gone = s.emulator.object("", "v1", "pods", "nonprod", pod).unwrap();
+        gone["metadata"]["labels"] = json!({"app.kubernetes.io/name": "something-else"});
+        s.emulator.apply(gone);
+    }
+    s.emulator.set_external_secrets_installed(false);
+    let (status, body) = call(
+        &f,
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(category(&body, "pod")["status"], "empty");
+    assert_eq!(
+        category(&body, "pod")["message"],
+        "No pods currently running"
+    );
+    assert_eq!(
+        category(&body, "vault")["status"],
+        "empty",
+        "a missing CRD means none, not an error"
+    );
+    assert_eq!(category(&body, "iaac")["status"], "ok");
+
+    let (status, body) = call(
+        &f,
+        request(Some("ghost-app"), Some("nonprod:ghost-app"), &[]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(category(&body, "iaac")["status"], "error");
+    assert!(
+        category(&body, "iaac")["message"]
+            .as_str()
+            .unwrap()
+            .contains("'ghost-app' not found"),
+        "{body}"
+    );
+    assert_eq!(body["metadata"]["resources"]["argocdApp"], false);
+    assert_eq!(category(&body, "apm")["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_names_follow_the_seed_examples() {
+    let s = setup("links-service").await;
+    let mut app = s
+        .emulator
+        .object(
+            "argoproj.io",
+            "v1alpha1",
+            "applications",
+            "glueops-core",
+            "taco-backend-prod",
+        )
+        .unwrap();
+    app["metadata"] =
+        json!({"name": "taco-backend-prod-677bfb55b7-942nr", "namespace": "glueops-core"});
+    s.emulator.apply(app);
+    let f = s.function(&[]).await;
+    for app in ["taco-backend-prod", "taco-backend-prod-677bfb55b7-942nr"] {
+        let (_, body) = call(&f, request(Some(app), Some(&format!("nonprod:{app}")), &[])).await;
+        assert_eq!(body["serviceName"], "taco-backend-prod", "{app}");
+        assert_eq!(body["appName"], app);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_headers_are_400s_that_say_what_to_send() {
+    let s = setup("links-headers").await;
+    let f = s.function(&[]).await;
+    let cases = [
+        (
+            Some("taco-backend-prod"),
+            None,
+            "Missing header Argocd-Application-Name",
+        ),
+        (
+            Some("taco-backend-prod"),
+            Some("taco-backend-prod"),
+            "expected '<namespace>:<app>'",
+        ),
+        (
+            Some("taco-backend-prod"),
+            Some("nonprod:billing-api"),
+            "names application 'billing-api' but the path names 'taco-backend-prod'",
+        ),
+        (None, None, "Missing header"),
+    ];
+    for (path_app, header, expected) in cases {
+        let (status, body) = call(&f, request(path_app, header, &[])).await;
+        assert_eq!(status, 400, "{path_app:?} {header:?}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(expected),
+            "{body}"
+        );
+    }
+    let (status, body) = call(
+        &f,
+        request(
+            None,
+            Some("nonprod:taco-backend-prod"),
+            &[("x-gluelinks-cluster", "elsewhere")],
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"].as_str().unwrap().contains("'elsewhere'"),
+        "{body}"
+    );
+    let (status, _) = call(
+        &f,
+        request(
+            None,
+            Some("nonprod:taco-backend-prod"),
+            &[("x-gluelinks-cluster", "../demo")],
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // Two stored clusters and no default: the caller must say which.
+    s.emulator.write_kubeconfig(&s.dir, "second");
+    let f = s.function(&[]).await;
+    let (status, body) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"].as_str().unwrap().contains("DEFAULT_CLUSTER"),
+        "{body}"
+    );
+    let (status, _) = call(
+        &f,
+        request(
+            None,
+            Some("nonprod:taco-backend-prod"),
+            &[("x-gluelinks-cluster", "second")],
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
+    let s = setup("links-target").await;
+    let workloads = Emulator::start().await;
+    demo::seed(&workloads);
+    workloads.apply(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "taco-backend-prod-677bfb55b7-third", "namespace": "nonprod",
+        "labels": {"app.kubernetes.io/name": "taco-backend-prod"}}}));
+    workloads.write_kubeconfig(&s.dir, "workload-cluster");
+    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
+    let (_, body) = call(
+        &f,
+        request(
+            None,
+            Some("nonprod:taco-backend-prod"),
+            &[("argocd-target-cluster-name", "workload-cluster")],
+        ),
+    )
+    .await;
+    assert_eq!(body["metadata"]["resources"]["podsFound"], 3);
+    let (_, body) = call(
+        &f,
+        request(
+            None,
+            Some("nonprod:billing-api"),
+            &[("argocd-target-cluster-name", "in-cluster")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        body["metadata"]["resources"]["podsFound"], 1,
+        "an unknown target cluster means the Argo CD cluster"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_down_degrades_to_200() {
+    let s = setup("links-down").await;
+    let f = s.function(&[]).await;
+    s.emulator.add_fault(Matcher::default(), Fault::Status(500));
+    let (status, body) = call(
+        &f,
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for id in ["pod", "vault", "iaac"] {
+        assert_eq!(category(&body, id)["status"], "error", "{id}");
+        assert!(
+            category(&body, id)["message"]
+                .as_str()
+                .unwrap()
+                .contains("HTTP 500"),
+            "{body}"
+        );
+    }
+    for id in ["apm", "namespace", "logs", "traces"] {
+        assert_eq!(category(&body, id)["status"], "ok", "{id}");
+    }
+
+    // A hanging cluster is cut off by the links budget, well inside the Argo CD UI's 8 s.
+    s.emulator.clear_faults();
+    s.emulator
+        .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
+    let f = s.function(&[("LINKS_TIMEOUT_SECONDS", "1")]).await;
+    let started = Instant::now();
+    let (status, body) = call(
+        &f,
+        request(Some("billing-api"), Some("argocd:billing-api"), &[]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        category(&body, "pod")["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within 1.0s"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_hits_keep_last_updated_and_stale_copies_cover_failures() {
+    let s = setup("links-cache").await;
+    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    let req = || {
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        )
+    };
+    let (_, first) = call(&f, req()).await;
+    s.emulator.reset_requests();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, _) = call(&f, req()).await; // expired: regenerated
+    assert!(!s.emulator.requests().is_empty());
+    let (_, regenerated) = call(&f, req()).await;
+    s.emulator.reset_requests();
+    let (_, hit) = call(&f, req()).await;
+    assert!(
+        s.emulator.requests().is_empty(),
+        "a fresh hit makes no cluster call"
+    );
+    assert_eq!(hit["lastUpdated"], regenerated["lastUpdated"]);
+    assert_eq!(hit, regenerated);
+    assert!(first["metadata"].get("stale").is_none());
+
+    // The cache is shared: another container (a new function) hits the same entry.
+    let other = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    assert_eq!(
+        call(&other, req()).await.1["lastUpdated"],
+        regenerated["lastUpdated"]
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    s.emulator.add_fault(Matcher::default(), Fault::Status(500));
+    let (status, stale) = call(&f, req()).await;
+    assert_eq!(status, 200);
+    assert_eq!(stale["metadata"]["stale"], true);
+    assert_eq!(stale["lastUpdated"], regenerated["lastUpdated"]);
+    assert_eq!(category(&stale, "pod")["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
+    let s = setup("links-valkey-down").await;
+    let req = || {
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        )
+    };
+    // Uncached, with an in-process cache that is empty: the time the cluster calls take.
+    let warm_up = s.function(&[("VALKEY_URL", "")]).await;
+    call(&warm_up, req()).await;
+    let fresh = s.function(&[("VALKEY_URL", "")]).await;
+    let started = Instant::now();
+    call(&fresh, req()).await;
+    let uncached = started.elapsed();
+
+    // Nothing listens on the first; the second accepts connections and never answers.
+    let closed = format!("redis://127.0.0.1:{}", free_port());
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    for url in [closed, silent_url] {
+        let f = s.function(&[("VALKEY_URL", &url)]).await;
+        let started = Instant::now();
+        let (status, body) = call(&f, req()).await;
+        let elapsed = started.elapsed();
+        assert_eq!(status, 200, "{url}");
+        assert_eq!(category(&body, "pod")["status"], "ok");
+        assert!(
+            elapsed < uncached + Duration::from_millis(350),
+            "{url}: {elapsed:?} against {uncached:?} uncached"
+        );
+        // Readiness says so.
+        let (status, ready) = call(&f, ready_request()).await;
+        assert_eq!(status, 503, "{ready}");
+        assert_eq!(ready["ready"], false);
+        assert!(
+            ready["checks"]["cache"]
+                .as_str()
+                .unwrap()
+                .starts_with("error"),
+            "{ready}"
+        );
+        assert_eq!(ready["checks"]["kubernetes"], "ok");
+    }
+    drop(silent);
+}
+
+fn ready_request() -> lambda_http::Request {
+    lambda_http::request::from_str(&event_text("links-ready.json")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_checks_valkey_and_the_default_cluster() {
+    let s = setup("links-ready").await;
+    let f = s.function(&[]).await;
+    let (status, body) = call(&f, ready_request()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"], json!({"cache": "ok", "kubernetes": "ok"}));
+    assert!(body["timestamp"].is_string());
+    s.emulator.add_fault(Matcher::default(), Fault::Status(500));
+    let (status, body) = call(&f, ready_request()).await;
+    assert_eq!(status, 503);
+    assert!(
+        body["checks"]["kubernetes"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_templates_and_mock_data() {
+    let s = setup("links-custom").await;
+    let f = s
+        .function(&[
+            (
+                "LINK_TEMPLATE_APM",
+                "https://apm.acme.dev/services/{service}?env={namespace}",
+            ),
+            (
+                "QUICK_LINKS",
+                r#"[{"label": "Runbook", "url": "https://wiki.acme.dev/runbook"}]"#,
+            ),
+        ])
+        .await;
+    let (_, body) = call(
+        &f,
+        request(
+            Some("taco-backend-prod"),
+            Some("nonprod:taco-backend-prod"),
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(
+        urls(&body, "apm"),
+        ["https://apm.acme.dev/services/taco-backend-prod?env=nonprod"]
+    );
+    assert_eq!(body["categories"][0]["id"], "quick-links");
+    assert_eq!(
+        urls(&body, "quick-links"),
+        ["https://wiki.acme.dev/runbook"]
+    );
+
+    let mock = s
+        .function(&[
+            ("USE_MOCK_DATA", "true"),
+            ("DEFAULT_MOCK_FIXTURE", "errors"),
+        ])
+        .await;
+    s.emulator.reset_requests();
+    let (status, body) = call(
+        &mock,
+        request(Some("anything"), Some("nonprod:anything"), &[]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["appName"], "anything");
+    assert_eq!(category(&body, "pod")["status"], "error");
+    assert!(
+        s.emulator.requests().is_empty(),
+        "mock data touches no cluster"
+    );
+}
