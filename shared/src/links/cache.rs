@@ -50,7 +50,7 @@ pub struct Cache {
 
 enum Store {
     Memory(Mutex<HashMap<String, (Instant, String)>>),
-    Valkey(Valkey),
+    Valkey(Box<Valkey>),
 }
 
 struct Valkey {
@@ -84,13 +84,13 @@ impl Cache {
                     )
                 })?;
                 let info = client.get_connection_info();
-                Store::Valkey(Valkey {
+                Store::Valkey(Box::new(Valkey {
                     location: format!("{:?}", info.addr()),
                     client,
                     timeout,
                     connection: AsyncMutex::new(None),
                     failed_at: Mutex::new(None),
-                })
+                }))
             }
         };
         Ok(Self { ttl, keep, store })

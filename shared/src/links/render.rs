@@ -233,6 +233,7 @@ mod tests {
             iaac: Ok(Some(
                 "https://github.com/acme/deploy/tree/main/apps/taco".into(),
             )),
+            degraded: false,
         }
     }
 

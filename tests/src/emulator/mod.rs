@@ -91,6 +91,8 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub user: Option<String>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -399,5 +401,13 @@ impl Emulator {
 
     pub fn reset_requests(&self) {
         self.state.lock_requests().clear();
+    }
+
+    /// How many waves of requests arrived: a request more than `gap` after the previous one starts a new
+    /// wave. With a latency injected on every call, that is the number of sequential rounds a client made.
+    pub fn rounds(&self, gap: Duration) -> usize {
+        let mut times: Vec<_> = self.requests().iter().map(|r| r.at).collect();
+        times.sort();
+        times.windows(2).filter(|w| w[1] - w[0] > gap).count() + usize::from(!times.is_empty())
     }
 }

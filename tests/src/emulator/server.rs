@@ -258,6 +258,7 @@ pub async fn handle(
         path: path.clone(),
         query: query.clone(),
         user: identity.as_ref().map(|i| i.user.clone()),
+        at: std::time::Instant::now(),
     });
     let latency = *state.latency.lock().expect("latency");
     if !latency.is_zero() {
