@@ -14,8 +14,9 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 PORT ?= 8000
 # Where `make invoke` runs its private `cargo lambda watch`.
 INVOKE_PORT ?= 9310
-# The token the sample events in events/ carry; `make invoke` configures the functions to accept it.
+# The tokens the sample events in events/ carry; `make invoke` configures the functions to accept them.
 SAMPLE_READ_TOKEN := sample-read-token-0123456789
+SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
 
 .PHONY: run test unit lint-template invoke build bench deploy tools
 
@@ -66,7 +67,7 @@ lint-template: $(VENV)/.test-tools
 
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
-	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) AUTH_WRITE_TOKEN=$(SAMPLE_WRITE_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
 
 ## build: the arm64 `bootstrap` zip of every function, under target/lambda/<function>/.
 build: $(VENV)/.run-tools $(VENV)/.build-tools

@@ -11,6 +11,8 @@ pub mod fixtures;
 pub mod http;
 pub mod links;
 pub mod logging;
+#[cfg(feature = "kube")]
+pub mod secrets;
 pub mod text;
 pub mod time;
 

@@ -315,7 +315,10 @@ impl Links {
                         Ok(Ok(_)) => "ok".to_string(),
                         Ok(Err(e)) => format!(
                             "error: {}",
-                            discover::describe(&e, &format!("on cluster '{cluster}'"))
+                            gluelinks::clusters::pool::describe(
+                                &e,
+                                &format!("on cluster '{cluster}'")
+                            )
                         ),
                         Err(_) => format!(
                             "error: cluster '{cluster}' did not answer within {}s",

@@ -21,6 +21,19 @@ pub enum ClusterError {
     Kubeconfig { cluster: String, reason: String },
 }
 
+impl ClusterError {
+    /// The HTTP status for a request naming this cluster: `not_found` is seed 003's 404 on reads, 400 on
+    /// writes.
+    pub fn status(&self, not_found: u16) -> u16 {
+        match self {
+            ClusterError::Store(StoreError::InvalidName(_)) => 400,
+            ClusterError::Store(StoreError::NotFound { .. }) => not_found,
+            ClusterError::Store(StoreError::Unavailable { .. }) => 500,
+            ClusterError::Kubeconfig { .. } => 502,
+        }
+    }
+}
+
 struct Cached {
     client: kube::Client,
     rebuild_at: Option<Instant>,
@@ -180,6 +193,17 @@ impl ClusterClients {
             .map_err(|e| format!("no AWS credentials to sign an EKS token: {e}"))?;
         eks_token::presign(&credentials, &region, &target.cluster, SystemTime::now())
             .map_err(|e| e.to_string())
+    }
+}
+
+/// A user-facing message for a failed Kubernetes call (`what` says which); never carries credentials.
+pub fn describe(err: &kube::Error, what: &str) -> String {
+    match err {
+        kube::Error::Api(status) => format!(
+            "Kubernetes API error {what}: {} (HTTP {})",
+            status.message, status.code
+        ),
+        other => format!("Cannot reach the cluster {what}: {other}"),
     }
 }
 

@@ -6,6 +6,7 @@
 use super::iaac;
 use super::render::Discovery;
 use super::service_name::ServiceNames;
+use crate::clusters::pool::describe;
 use crate::config::{ConfigError, Env};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
@@ -276,17 +277,6 @@ fn lookup_namespaces(settings: &DiscoverySettings, header_namespace: &str) -> Ve
         namespaces.push(header_namespace.to_string());
     }
     namespaces
-}
-
-/// A user-facing message for a failed call; never carries credentials.
-pub fn describe(err: &kube::Error, what: &str) -> String {
-    match err {
-        kube::Error::Api(status) => format!(
-            "Kubernetes API error {what}: {} (HTTP {})",
-            status.message, status.code
-        ),
-        other => format!("Cannot reach the cluster {what}: {other}"),
-    }
 }
 
 fn is_not_found(err: &kube::Error) -> bool {

@@ -1,0 +1,297 @@
+//! The secrets-add function (write token only): docker pull secrets (`add_docker`), Argo CD Helm repositories
+//! (`add_helm_repo`), repositories of any type (`add_repository`) and credential templates shared by many
+//! repository URLs (`add_repo_creds`). Everything is validated before the first write; without `upsert` an
+//! existing target means 409 and nothing written; `dry_run` writes nothing. Every write is audited, no value
+//! is ever logged or answered.
+
+use gluelinks::auth::Scope;
+use gluelinks::clusters::pool::ClusterClients;
+use gluelinks::config::{ConfigError, Env};
+use gluelinks::http::request::header;
+use gluelinks::http::response::{json, HttpResponse};
+use gluelinks::http::route::Route;
+use gluelinks::http::{Api, Call};
+use gluelinks::secrets::request::{
+    DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
+};
+use gluelinks::secrets::write::{self, Action, Outcome, Target};
+use gluelinks::secrets::SecretSettings;
+use gluelinks::text::bounded;
+use lambda_http::{Body, Request};
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Docker,
+    HelmRepo,
+    Repository,
+    RepoCreds,
+}
+
+pub static ROUTES: &[Route<Endpoint>] = &[
+    Route::post(Endpoint::Docker, "/secrets/add_docker", Scope::Write),
+    Route::post(Endpoint::HelmRepo, "/secrets/add_helm_repo", Scope::Write),
+    Route::post(
+        Endpoint::Repository,
+        "/secrets/add_repository",
+        Scope::Write,
+    ),
+    Route::post(Endpoint::RepoCreds, "/secrets/add_repo_creds", Scope::Write),
+];
+
+pub struct SecretsAdd {
+    api: Api<Endpoint>,
+    clusters: ClusterClients,
+    settings: SecretSettings,
+}
+
+/// What a route writes, parsed and checked.
+enum Plan {
+    Docker(DockerRequest),
+    Repository(Endpoint, RepositoryRequest),
+}
+
+impl Plan {
+    fn parse(endpoint: Endpoint, body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
+        Ok(match endpoint {
+            Endpoint::Docker => Plan::Docker(DockerRequest::parse(body, settings)?),
+            Endpoint::HelmRepo => Plan::Repository(endpoint, RepositoryRequest::parse_helm(body)?),
+            Endpoint::Repository => Plan::Repository(
+                endpoint,
+                RepositoryRequest::parse_generic(body, SecretType::Repository)?,
+            ),
+            Endpoint::RepoCreds => Plan::Repository(
+                endpoint,
+                RepositoryRequest::parse_generic(body, SecretType::CredentialTemplate)?,
+            ),
+        })
+    }
+
+    fn common(&self) -> &gluelinks::secrets::request::Common {
+        match self {
+            Plan::Docker(r) => &r.common,
+            Plan::Repository(_, r) => &r.common,
+        }
+    }
+
+    fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
+        match self {
+            Plan::Docker(r) => write::docker_targets(r, settings),
+            Plan::Repository(_, r) => vec![write::repository_target(r, settings)],
+        }
+    }
+
+    /// How seed 003 names the secret kind in messages.
+    fn noun(&self) -> &'static str {
+        match self {
+            Plan::Docker(_) => "Docker registry secret",
+            Plan::Repository(Endpoint::HelmRepo, _) => "Helm repository secret",
+            Plan::Repository(Endpoint::RepoCreds, _) => "Credential template",
+            Plan::Repository(..) => "Repository secret",
+        }
+    }
+}
+
+fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+fn result_json(outcome: &Outcome, name: &str) -> Value {
+    match &outcome.result {
+        Ok(action) => {
+            json!({ "success": true, "namespace": outcome.namespace, "output": format!("secret/{name} {}", action.verb()) })
+        }
+        Err(e) => json!({ "success": false, "namespace": outcome.namespace, "error": e }),
+    }
+}
+
+impl SecretsAdd {
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            api: Api::new(ROUTES, env)?,
+            clusters: ClusterClients::from_env(env).await?,
+            settings: SecretSettings::from_env(env)?,
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> HttpResponse {
+        self.api.handle(req, |call| self.answer(call)).await
+    }
+
+    async fn answer(&self, call: Call<Endpoint>) -> HttpResponse {
+        let body = body_bytes(&call.req);
+        if body.len() > MAX_BODY_BYTES {
+            return call.error(
+                413,
+                &format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        let plan = match Plan::parse(call.route.id, body, &self.settings) {
+            Ok(plan) => plan,
+            Err(Invalid(message)) => return call.error(400, &message),
+        };
+        let common = plan.common().clone();
+        let client = match self.clusters.client(&common.cluster).await {
+            Ok(client) => client,
+            Err(e) => return call.error(e.status(400), &e.to_string()),
+        };
+        let targets = plan.targets(&self.settings);
+        let audit = |outcome: &str, namespace: &str| {
+            tracing::info!(
+                audit = "secrets.write",
+                route = call.route.path,
+                grant = call.grant.as_str(),
+                argocd_user_unverified = header(&call.req, "argocd-username").map(|u| bounded(u, 128)),
+                cluster = %common.cluster,
+                namespace,
+                secret = %common.name,
+                upsert = common.upsert,
+                dry_run = common.dry_run,
+                outcome,
+                "secret write"
+            );
+        };
+
+        let existing = write::existing(&client, &targets).await;
+        if !common.upsert && !existing.is_empty() {
+            for (ns, _) in &existing {
+                audit("refused: exists", ns);
+            }
+            return json(409, &self.conflict(&plan, &existing));
+        }
+        if common.dry_run {
+            let would: Vec<Value> = targets
+                .iter()
+                .map(|t| {
+                    let exists = existing.iter().any(|(ns, _)| *ns == t.namespace);
+                    audit("dry run", &t.namespace);
+                    json!({ "namespace": t.namespace, "name": t.name(), "action": if exists { "replace" } else { "create" } })
+                })
+                .collect();
+            return json(
+                200,
+                &json!({
+                    "success": true,
+                    "dry_run": true,
+                    "cluster": common.cluster,
+                    "name": common.name,
+                    "would_write": would,
+                    "message": format!("Dry run: nothing was written; {} secret(s) would be written", targets.len()),
+                }),
+            );
+        }
+
+        let outcomes = write::apply(&client, &targets, common.upsert).await;
+        for o in &outcomes {
+            match &o.result {
+                Ok(action) => audit(action.verb(), &o.namespace),
+                Err(e) => {
+                    audit("failed", &o.namespace);
+                    tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
+                }
+            }
+        }
+        let written = outcomes.iter().filter(|o| o.result.is_ok()).count();
+        let status = match written {
+            n if n == outcomes.len() => 200,
+            0 => 502,
+            _ => 207,
+        };
+        json(status, &self.written(&plan, &outcomes))
+    }
+
+    fn conflict(&self, plan: &Plan, existing: &[(String, write::Secret)]) -> Value {
+        let described = |s| json!({ "exists": true, "description": write::describe_existing(s) });
+        match plan {
+            Plan::Docker(_) => {
+                let namespaces: Vec<&str> = existing.iter().map(|(ns, _)| ns.as_str()).collect();
+                let map: serde_json::Map<String, Value> = existing
+                    .iter()
+                    .map(|(ns, s)| (ns.clone(), described(s)))
+                    .collect();
+                json!({
+                    "error": true,
+                    "message": format!("Secrets already exist in namespaces: {}", namespaces.join(", ")),
+                    "existing_secrets": map,
+                    "upsert_required": true,
+                })
+            }
+            Plan::Repository(..) => json!({
+                "error": true,
+                "message": format!("{} already exists", plan.noun()),
+                "existing_secret": described(&existing[0].1),
+                "upsert_required": true,
+            }),
+        }
+    }
+
+    fn written(&self, plan: &Plan, outcomes: &[Outcome]) -> Value {
+        let common = plan.common();
+        let ok: Vec<&Outcome> = outcomes.iter().filter(|o| o.result.is_ok()).collect();
+        let failed: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| {
+                o.result
+                    .as_ref()
+                    .err()
+                    .map(|e| format!("{} ({e})", o.namespace))
+            })
+            .collect();
+        let verb = if ok.iter().any(|o| o.result == Ok(Action::Replaced)) {
+            "written"
+        } else {
+            "created"
+        };
+        match plan {
+            Plan::Docker(_) => {
+                let message = if failed.is_empty() {
+                    format!(
+                        "Docker registry secrets {verb} successfully in {} namespace(s)",
+                        ok.len()
+                    )
+                } else {
+                    format!(
+                        "Docker registry secret written in {} of {} namespaces; failed: {}",
+                        ok.len(),
+                        outcomes.len(),
+                        failed.join("; ")
+                    )
+                };
+                json!({
+                    "success": failed.is_empty(),
+                    "cluster": common.cluster,
+                    "name": common.name,
+                    "namespaces": outcomes.iter().map(|o| o.namespace.as_str()).collect::<Vec<_>>(),
+                    "results": outcomes.iter().map(|o| json!({ "namespace": o.namespace, "result": result_json(o, &common.name) })).collect::<Vec<_>>(),
+                    "message": message,
+                })
+            }
+            Plan::Repository(endpoint, request) => {
+                let outcome = &outcomes[0];
+                let (url_key, applied_key) = match endpoint {
+                    Endpoint::HelmRepo => ("repository_url", "helm_secret_applied"),
+                    Endpoint::RepoCreds => ("url", "credential_template_applied"),
+                    _ => ("repository_url", "repository_secret_applied"),
+                };
+                let message = match &outcome.result {
+                    Ok(Action::Created) => format!("{} created successfully", plan.noun()),
+                    Ok(Action::Replaced) => format!("{} replaced successfully", plan.noun()),
+                    Err(e) => format!("{} was not written: {e}", plan.noun()),
+                };
+                let mut body = json!({
+                    "success": outcome.result.is_ok(),
+                    "cluster": common.cluster,
+                    "secret_name": common.name,
+                    applied_key: result_json(outcome, &common.name),
+                    "message": message,
+                });
+                body[url_key] = request.url.clone().into();
+                body
+            }
+        }
+    }
+}

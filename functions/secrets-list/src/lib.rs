@@ -1,0 +1,80 @@
+//! The secrets-list function: `GET /secrets?cluster=X` lists a cluster's Argo CD repository credentials,
+//! docker pull secrets and Helm repositories — names, labels and types, never values (seed 003).
+
+use gluelinks::auth::Scope;
+use gluelinks::clusters::pool::{ClusterClients, ClusterError};
+use gluelinks::config::{ConfigError, Env};
+use gluelinks::http::request::query;
+use gluelinks::http::response::{json, HttpResponse};
+use gluelinks::http::route::Route;
+use gluelinks::http::{Api, Call};
+use gluelinks::secrets::list::{self, Failure, Listing};
+use gluelinks::secrets::SecretSettings;
+use lambda_http::Request;
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Endpoint {
+    List,
+}
+
+pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/secrets", Scope::Read)];
+
+pub struct SecretsList {
+    api: Api<Endpoint>,
+    clusters: ClusterClients,
+    settings: SecretSettings,
+}
+
+fn body(cluster: &str, listing: &Listing) -> Value {
+    let mut body = json!({
+        "cluster": cluster,
+        "repo_creds_secrets": listing.repo_creds,
+        "docker_creds_secrets": listing.docker_creds,
+        "helm_creds_secrets": listing.helm_creds,
+        "total_repo_creds": listing.repo_creds.len(),
+        "total_docker_creds": listing.docker_creds.len(),
+        "total_helm_creds": listing.helm_creds.len(),
+        "status": "success",
+    });
+    let (status, message) = match &listing.failure {
+        None => return body,
+        Some(Failure::Unreachable(m)) => ("cluster_unreachable", m),
+        Some(Failure::Timeout(m)) => ("timeout", m),
+    };
+    body["status"] = status.into();
+    body["message"] = message.as_str().into();
+    body
+}
+
+impl SecretsList {
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            api: Api::new(ROUTES, env)?,
+            clusters: ClusterClients::from_env(env).await?,
+            settings: SecretSettings::from_env(env)?,
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> HttpResponse {
+        self.api.handle(req, |call| self.answer(call)).await
+    }
+
+    async fn answer(&self, call: Call<Endpoint>) -> HttpResponse {
+        let Some(cluster) = query(&call.req, "cluster").filter(|c| !c.is_empty()) else {
+            return call.error(400, "Missing required parameter 'cluster'");
+        };
+        let listing = match self.clusters.client(&cluster).await {
+            Ok(client) => list::list(&client, &self.settings, self.clusters.timeout()).await,
+            Err(e @ ClusterError::Kubeconfig { .. }) => Listing {
+                failure: Some(Failure::Unreachable(e.to_string())),
+                ..Listing::default()
+            },
+            Err(e) => return call.error(e.status(404), &e.to_string()),
+        };
+        if let Some(failure) = &listing.failure {
+            tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
+        }
+        json(200, &body(&cluster, &listing))
+    }
+}

@@ -1,0 +1,696 @@
+//! What the secrets-add routes accept: JSON bodies in seed 003's field names, checked completely before any
+//! write. Every problem is a [`Invalid`] whose message says what to fix, and none repeats a secret value.
+
+use super::SecretSettings;
+use crate::text::bounded;
+use serde_json::{Map, Value};
+
+/// The largest request body accepted (credentials are small).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const MAX_SECRET_VALUE: usize = 16 * 1024;
+const MAX_USERNAME: usize = 256;
+const ECHO: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+/// RFC 1123 label: namespaces.
+pub fn is_label_name(s: &str) -> bool {
+    is_subdomain(s) && s.len() <= 63 && !s.contains('.')
+}
+
+/// RFC 1123 subdomain: secret names.
+pub fn is_subdomain(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 253
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// The fields of a JSON object body, with typed accessors that produce seed 003's messages.
+pub struct Fields {
+    map: Map<String, Value>,
+}
+
+impl Fields {
+    /// Parses a body, refusing non-objects and fields the route does not know.
+    pub fn parse(body: &[u8], known: &[&str]) -> Result<Self, Invalid> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            Invalid(format!(
+                "Request body is not valid JSON ({e}); send a JSON object"
+            ))
+        })?;
+        let Value::Object(map) = value else {
+            return Err(Invalid("Request body must be a JSON object".into()));
+        };
+        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(Invalid(format!(
+                "Unknown field: {}; this route accepts {}",
+                bounded(unknown, ECHO),
+                known.join(", ")
+            )));
+        }
+        Ok(Self { map })
+    }
+
+    fn present(&self, name: &str) -> Option<&Value> {
+        self.map
+            .get(name)
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+    }
+
+    pub fn required(&self, name: &str) -> Result<String, Invalid> {
+        match self.present(name) {
+            None => Err(Invalid(format!("Missing required field: {name}"))),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(Invalid(format!("Field {name} must be a string"))),
+        }
+    }
+
+    pub fn optional(&self, name: &str) -> Result<Option<String>, Invalid> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Invalid(format!("Field {name} must be a string"))),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<bool, Invalid> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Invalid(format!("Field {name} must be true or false"))),
+        }
+    }
+
+    /// A list given as a comma-separated string or a JSON array of strings.
+    pub fn list(&self, name: &str) -> Result<Vec<String>, Invalid> {
+        let items: Vec<String> = match self.present(name) {
+            None => return Err(Invalid(format!("Missing required field: {name}"))),
+            Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_string()).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map(|s| s.trim().to_string()))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    Invalid(format!(
+                        "Field {name} must be a comma-separated string or a list of strings"
+                    ))
+                })?,
+            Some(_) => {
+                return Err(Invalid(format!(
+                    "Field {name} must be a comma-separated string or a list of strings"
+                )))
+            }
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in items.into_iter().filter(|i| !i.is_empty()) {
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+        if out.is_empty() {
+            return Err(Invalid(format!("Missing required field: {name}")));
+        }
+        Ok(out)
+    }
+}
+
+fn secret_name(name: String) -> Result<String, Invalid> {
+    if is_subdomain(&name) {
+        Ok(name)
+    } else {
+        Err(Invalid(format!(
+            "Invalid secret name '{}': use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
+            bounded(&name, ECHO)
+        )))
+    }
+}
+
+fn username(name: &str, value: String) -> Result<String, Invalid> {
+    if value.len() > MAX_USERNAME || value.chars().any(char::is_control) {
+        return Err(Invalid(format!(
+            "Field {name} must be at most {MAX_USERNAME} printable characters"
+        )));
+    }
+    Ok(value)
+}
+
+fn secret_value(name: &str, value: String) -> Result<String, Invalid> {
+    if value.len() > MAX_SECRET_VALUE {
+        return Err(Invalid(format!(
+            "Field {name} is longer than {MAX_SECRET_VALUE} bytes"
+        )));
+    }
+    Ok(value)
+}
+
+/// Common to every add route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Common {
+    pub cluster: String,
+    pub name: String,
+    pub upsert: bool,
+    pub dry_run: bool,
+}
+
+/// `POST /secrets/add_docker`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DockerRequest {
+    pub common: Common,
+    pub username: String,
+    pub password: String,
+    /// The user's namespaces; the Argo CD namespace copy is added by the writer.
+    pub namespaces: Vec<String>,
+    /// The `.dockerconfigjson` `auths` keys: one, or Docker Hub's two.
+    pub registry_keys: Vec<String>,
+}
+
+/// Never prints credentials.
+impl std::fmt::Debug for DockerRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerRequest")
+            .field("common", &self.common)
+            .field("namespaces", &self.namespaces)
+            .field("registry_keys", &self.registry_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DOCKER_FIELDS: [&str; 9] = [
+    "password",
+    "username",
+    "cluster_name",
+    "name",
+    "namespaces",
+    "upsert",
+    "registry",
+    "dry_run",
+    "email",
+];
+
+const DOCKER_HUB: [&str; 2] = ["https://index.docker.io/v1/", "registry-1.docker.io"];
+
+/// The `auths` keys for a registry: a host name (with an optional port); Docker Hub's aliases give both of
+/// the keys Docker clients look up.
+pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
+    let host = registry
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let host = host.strip_suffix("/v1").unwrap_or(host);
+    if matches!(
+        host,
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "hub.docker.com"
+    ) {
+        return Ok(DOCKER_HUB.iter().map(|s| s.to_string()).collect());
+    }
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let valid_host = !name.is_empty()
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && (port.is_empty() || port.parse::<u16>().is_ok());
+    if !valid_host {
+        return Err(Invalid(format!(
+            "Invalid registry '{}': use a registry host name such as ghcr.io or registry.example.com:5000",
+            bounded(registry, ECHO)
+        )));
+    }
+    Ok(vec![host.to_ascii_lowercase()])
+}
+
+fn common(fields: &Fields) -> Result<(String, String), Invalid> {
+    let cluster = fields.required("cluster_name")?;
+    let name = secret_name(fields.required("name")?)?;
+    Ok((cluster, name))
+}
+
+impl DockerRequest {
+    pub fn parse(body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
+        let fields = Fields::parse(body, &DOCKER_FIELDS)?;
+        let password = secret_value("password", fields.required("password")?)?;
+        let username = username("username", fields.required("username")?)?;
+        if username.contains(':') {
+            return Err(Invalid(
+                "Field username must not contain ':' (registry auth is user:password)".into(),
+            ));
+        }
+        let (cluster, name) = common(&fields)?;
+        let namespaces = fields.list("namespaces")?;
+        for ns in &namespaces {
+            if !is_label_name(ns) {
+                return Err(Invalid(format!(
+                    "Invalid namespace '{}': use lowercase letters, digits and '-', at most 63 characters",
+                    bounded(ns, ECHO)
+                )));
+            }
+            if *ns == settings.argocd_namespace {
+                return Err(Invalid(format!(
+                    "Namespace '{ns}' is not allowed in namespaces: the argocd-image-updater copy is written there automatically"
+                )));
+            }
+        }
+        let registry_keys = registry_keys(
+            &fields
+                .optional("registry")?
+                .unwrap_or_else(|| "ghcr.io".into()),
+        )?;
+        Ok(Self {
+            common: Common {
+                cluster,
+                name,
+                upsert: fields.flag("upsert")?,
+                dry_run: fields.flag("dry_run")?,
+            },
+            username,
+            password,
+            namespaces,
+            registry_keys,
+        })
+    }
+}
+
+/// What Argo CD does with a repository-type secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretType {
+    /// A repository (`argocd.argoproj.io/secret-type=repository`).
+    Repository,
+    /// Credentials for every repository whose URL starts with `url` (`repo-creds`).
+    CredentialTemplate,
+}
+
+impl SecretType {
+    pub fn label(self) -> &'static str {
+        match self {
+            SecretType::Repository => "repository",
+            SecretType::CredentialTemplate => "repo-creds",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepoKind {
+    Git,
+    Helm,
+    Oci,
+}
+
+impl RepoKind {
+    fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "git" => Ok(RepoKind::Git),
+            "helm" => Ok(RepoKind::Helm),
+            "oci" => Ok(RepoKind::Oci),
+            other => Err(Invalid(format!(
+                "Invalid type '{}': use git, helm or oci",
+                bounded(other, ECHO)
+            ))),
+        }
+    }
+
+    /// Argo CD's `type` field: OCI Helm registries are `helm` with `enableOCI`.
+    pub fn argocd_type(self) -> &'static str {
+        match self {
+            RepoKind::Git => "git",
+            RepoKind::Helm | RepoKind::Oci => "helm",
+        }
+    }
+}
+
+/// An Argo CD repository secret or credential template, from any of the three repository routes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RepositoryRequest {
+    pub common: Common,
+    pub secret_type: SecretType,
+    pub kind: RepoKind,
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ssh_private_key: Option<String>,
+}
+
+impl std::fmt::Debug for RepositoryRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RepositoryRequest")
+            .field("common", &self.common)
+            .field("secret_type", &self.secret_type)
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const HELM_FIELDS: [&str; 8] = [
+    "name",
+    "repository_url",
+    "cluster_name",
+    "username",
+    "password",
+    "upsert",
+    "use_oci",
+    "dry_run",
+];
+pub const REPOSITORY_FIELDS: [&str; 9] = [
+    "name",
+    "repository_url",
+    "cluster_name",
+    "type",
+    "username",
+    "password",
+    "ssh_private_key",
+    "upsert",
+    "dry_run",
+];
+pub const REPO_CREDS_FIELDS: [&str; 9] = [
+    "name",
+    "url",
+    "cluster_name",
+    "type",
+    "username",
+    "password",
+    "ssh_private_key",
+    "upsert",
+    "dry_run",
+];
+
+/// A repository URL as Argo CD wants it: OCI registries without a scheme, Helm over http(s), Git over
+/// http(s) or SSH.
+pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, Invalid> {
+    let url = raw.trim();
+    let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", bounded(url, ECHO)));
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it contains spaces or control characters"));
+    }
+    let has_host = |rest: &str| {
+        rest.split('/')
+            .next()
+            .is_some_and(|h| !h.is_empty() && h.contains('.') || h.starts_with("localhost"))
+    };
+    match kind {
+        RepoKind::Oci => {
+            let rest = url
+                .trim_start_matches("oci://")
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/');
+            if !has_host(rest) {
+                return Err(bad("use a registry path such as ghcr.io/org/charts"));
+            }
+            Ok(rest.to_string())
+        }
+        RepoKind::Helm => {
+            let with_scheme = if url.starts_with("https://") || url.starts_with("http://") {
+                url.to_string()
+            } else {
+                format!("https://{url}")
+            };
+            let rest = with_scheme.split_once("://").map_or("", |(_, r)| r);
+            if !has_host(rest) {
+                return Err(bad(
+                    "use a chart repository URL such as https://charts.bitnami.com/bitnami",
+                ));
+            }
+            Ok(with_scheme)
+        }
+        RepoKind::Git => {
+            let ok = ((url.starts_with("https://") || url.starts_with("http://"))
+                && has_host(url.split_once("://").map_or("", |(_, r)| r)))
+                || url.starts_with("ssh://")
+                || (url.starts_with("git@") && url.contains(':'));
+            if !ok {
+                return Err(bad("use https://host/org/repo or git@host:org/repo"));
+            }
+            Ok(url.to_string())
+        }
+    }
+}
+
+impl RepositoryRequest {
+    /// `POST /secrets/add_helm_repo` (seed 003): a Helm (or, with `use_oci`, OCI) repository.
+    pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
+        let fields = Fields::parse(body, &HELM_FIELDS)?;
+        let name = secret_name(fields.required("name")?)?;
+        let raw_url = fields.required("repository_url")?;
+        let cluster = fields.required("cluster_name")?;
+        let username = username("username", fields.required("username")?)?;
+        let password = secret_value("password", fields.required("password")?)?;
+        let kind = if fields.flag("use_oci")? {
+            RepoKind::Oci
+        } else {
+            RepoKind::Helm
+        };
+        Ok(Self {
+            url: repository_url(&raw_url, kind, "repository_url")?,
+            common: Common {
+                cluster,
+                name,
+                upsert: fields.flag("upsert")?,
+                dry_run: fields.flag("dry_run")?,
+            },
+            secret_type: SecretType::Repository,
+            kind,
+            username: Some(username),
+            password: Some(password),
+            ssh_private_key: None,
+        })
+    }
+
+    /// `POST /secrets/add_repository` (`repository_url`) and `POST /secrets/add_repo_creds` (`url`, a prefix).
+    pub fn parse_generic(body: &[u8], secret_type: SecretType) -> Result<Self, Invalid> {
+        let (known, url_field): (&[&str], &str) = match secret_type {
+            SecretType::Repository => (&REPOSITORY_FIELDS, "repository_url"),
+            SecretType::CredentialTemplate => (&REPO_CREDS_FIELDS, "url"),
+        };
+        let fields = Fields::parse(body, known)?;
+        let name = secret_name(fields.required("name")?)?;
+        let raw_url = fields.required(url_field)?;
+        let cluster = fields.required("cluster_name")?;
+        let kind = RepoKind::parse(&fields.optional("type")?.unwrap_or_else(|| "git".into()))?;
+        let username = fields
+            .optional("username")?
+            .map(|u| username("username", u))
+            .transpose()?;
+        let password = fields
+            .optional("password")?
+            .map(|p| secret_value("password", p))
+            .transpose()?;
+        let ssh_private_key = fields
+            .optional("ssh_private_key")?
+            .map(|k| secret_value("ssh_private_key", k))
+            .transpose()?;
+        if ssh_private_key.is_some() && kind != RepoKind::Git {
+            return Err(Invalid("Field ssh_private_key is only for type git".into()));
+        }
+        match (&username, &password, &ssh_private_key) {
+            (_, _, Some(_)) => {}
+            (Some(_), Some(_), None) => {}
+            (None, _, None) => {
+                return Err(Invalid(
+                    "Missing required field: username (or ssh_private_key for git)".into(),
+                ))
+            }
+            (Some(_), None, None) => {
+                return Err(Invalid("Missing required field: password".into()))
+            }
+        }
+        Ok(Self {
+            url: repository_url(&raw_url, kind, url_field)?,
+            common: Common {
+                cluster,
+                name,
+                upsert: fields.flag("upsert")?,
+                dry_run: fields.flag("dry_run")?,
+            },
+            secret_type,
+            kind,
+            username,
+            password,
+            ssh_private_key,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    fn settings() -> SecretSettings {
+        SecretSettings::from_env(&Env::default()).unwrap()
+    }
+
+    fn docker(body: &str) -> Result<DockerRequest, Invalid> {
+        DockerRequest::parse(body.as_bytes(), &settings())
+    }
+
+    const OK: &str = r#"{"password": "pw-secret", "username": "octo", "cluster_name": "test-cluster", "name": "my-docker-secret", "namespaces": "kube-system,default"}"#;
+
+    #[test]
+    fn docker_requests_are_checked_field_by_field() {
+        let parsed = docker(OK).unwrap();
+        assert_eq!(parsed.namespaces, ["kube-system", "default"]);
+        assert_eq!(parsed.registry_keys, ["ghcr.io"]);
+        assert!(!format!("{parsed:?}").contains("pw-secret"));
+        let with = |patch: &str| {
+            let mut v: Value = serde_json::from_str(OK).unwrap();
+            let p: Value = serde_json::from_str(patch).unwrap();
+            crate::secrets::request::tests::merge(&mut v, &p);
+            docker(&v.to_string())
+        };
+        let cases = [
+            (r#"{"password": null}"#, "Missing required field: password"),
+            (r#"{"username": ""}"#, "Missing required field: username"),
+            (
+                r#"{"cluster_name": null}"#,
+                "Missing required field: cluster_name",
+            ),
+            (r#"{"name": null}"#, "Missing required field: name"),
+            (
+                r#"{"namespaces": " , "}"#,
+                "Missing required field: namespaces",
+            ),
+            (r#"{"name": "Bad_Name"}"#, "Invalid secret name 'Bad_Name'"),
+            (
+                r#"{"namespaces": "default,argocd"}"#,
+                "Namespace 'argocd' is not allowed",
+            ),
+            (
+                r#"{"namespaces": ["default", "no/slash"]}"#,
+                "Invalid namespace 'no/slash'",
+            ),
+            (r#"{"namespaces": 7}"#, "Field namespaces must be"),
+            (r#"{"upsert": "yes"}"#, "Field upsert must be true or false"),
+            (
+                r#"{"registry": "not a host"}"#,
+                "Invalid registry 'not a host'",
+            ),
+            (r#"{"username": "a:b"}"#, "must not contain ':'"),
+            (r#"{"extra": 1}"#, "Unknown field: extra"),
+        ];
+        for (patch, expected) in cases {
+            let err = with(patch).unwrap_err().0;
+            assert!(err.contains(expected), "{patch}: {err}");
+            assert!(!err.contains("pw-secret"), "{err}");
+        }
+        assert!(docker("{not json")
+            .unwrap_err()
+            .0
+            .starts_with("Request body is not valid JSON"));
+        assert!(docker("[1]").unwrap_err().0.contains("JSON object"));
+        let list = with(r#"{"namespaces": ["a", "b", "a"]}"#).unwrap();
+        assert_eq!(list.namespaces, ["a", "b"]);
+    }
+
+    pub(super) fn merge(target: &mut Value, patch: &Value) {
+        for (k, v) in patch.as_object().unwrap() {
+            target[k] = v.clone();
+        }
+    }
+
+    #[test]
+    fn registries_and_repository_urls() {
+        let cases = [
+            ("ghcr.io", Ok(vec!["ghcr.io"])),
+            (
+                "https://registry.example.com:5000/",
+                Ok(vec!["registry.example.com:5000"]),
+            ),
+            ("docker.io", Ok(DOCKER_HUB.to_vec())),
+            ("https://index.docker.io/v1/", Ok(DOCKER_HUB.to_vec())),
+            ("bad host!", Err(())),
+        ];
+        for (raw, expected) in cases {
+            let got = registry_keys(raw).map_err(|_| ());
+            assert_eq!(
+                got,
+                expected.map(|v| v.iter().map(|s| s.to_string()).collect()),
+                "{raw}"
+            );
+        }
+        let urls = [
+            (
+                "ghcr.io/acme/charts",
+                RepoKind::Oci,
+                Ok("ghcr.io/acme/charts"),
+            ),
+            (
+                "oci://ghcr.io/acme/charts/",
+                RepoKind::Oci,
+                Ok("ghcr.io/acme/charts"),
+            ),
+            (
+                "charts.bitnami.com/bitnami",
+                RepoKind::Helm,
+                Ok("https://charts.bitnami.com/bitnami"),
+            ),
+            (
+                "https://charts.example.com",
+                RepoKind::Helm,
+                Ok("https://charts.example.com"),
+            ),
+            (
+                "git@github.com:acme/app.git",
+                RepoKind::Git,
+                Ok("git@github.com:acme/app.git"),
+            ),
+            (
+                "https://github.com/acme",
+                RepoKind::Git,
+                Ok("https://github.com/acme"),
+            ),
+            ("ftp://x.y/z", RepoKind::Git, Err(())),
+            ("https://exa mple.com", RepoKind::Helm, Err(())),
+            ("nohost", RepoKind::Helm, Err(())),
+        ];
+        for (raw, kind, expected) in urls {
+            assert_eq!(
+                repository_url(raw, kind, "url").map_err(|_| ()),
+                expected.map(str::to_string),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn repository_requests() {
+        let helm = br#"{"name": "my-helm-repo", "repository_url": "https://ghcr.io/acme", "cluster_name": "c", "username": "u", "password": "p", "use_oci": true}"#;
+        let parsed = RepositoryRequest::parse_helm(helm).unwrap();
+        assert_eq!(
+            (parsed.kind, parsed.url.as_str()),
+            (RepoKind::Oci, "ghcr.io/acme")
+        );
+        let missing = br#"{"name": "r", "repository_url": "https://x.io", "cluster_name": "c", "username": "u"}"#;
+        assert_eq!(
+            RepositoryRequest::parse_helm(missing).unwrap_err().0,
+            "Missing required field: password"
+        );
+
+        let git = br#"{"name": "app", "repository_url": "git@github.com:acme/app.git", "cluster_name": "c", "ssh_private_key": "-----BEGIN KEY-----"}"#;
+        let parsed = RepositoryRequest::parse_generic(git, SecretType::Repository).unwrap();
+        assert_eq!(parsed.kind, RepoKind::Git);
+        let creds = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "git", "username": "u", "password": "p"}"#;
+        assert_eq!(
+            RepositoryRequest::parse_generic(creds, SecretType::CredentialTemplate)
+                .unwrap()
+                .url,
+            "https://github.com/acme"
+        );
+        let bad_type = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "svn", "username": "u", "password": "p"}"#;
+        assert!(
+            RepositoryRequest::parse_generic(bad_type, SecretType::CredentialTemplate)
+                .unwrap_err()
+                .0
+                .contains("use git, helm or oci")
+        );
+        let ssh_helm = br#"{"name": "h", "repository_url": "https://x.io/c", "cluster_name": "c", "type": "helm", "ssh_private_key": "k"}"#;
+        assert!(RepositoryRequest::parse_generic(ssh_helm, SecretType::Repository).is_err());
+    }
+}

@@ -1,0 +1,223 @@
+//! Writing credential secrets: what each request becomes in Kubernetes, the all-or-nothing existence check,
+//! and the writes themselves (concurrent, one outcome per namespace, re-read and retried on conflicts).
+
+use super::request::{DockerRequest, RepoKind, RepositoryRequest};
+use super::{SecretSettings, MANAGED_BY, REPOSITORY_LABEL};
+use crate::clusters::pool::describe;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+pub use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::ByteString;
+use kube::api::{Api, ObjectMeta, PostParams};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// One secret to write into one namespace.
+#[derive(Clone)]
+pub struct Target {
+    pub namespace: String,
+    pub secret: Secret,
+}
+
+impl Target {
+    pub fn name(&self) -> &str {
+        self.secret.metadata.name.as_deref().unwrap_or_default()
+    }
+}
+
+fn metadata(name: &str, namespace: &str, labels: [(&str, &str); 2]) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: Some(namespace.to_string()),
+        labels: Some(
+            labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+        ..ObjectMeta::default()
+    }
+}
+
+/// A `kubernetes.io/dockerconfigjson` pull secret for each of the user's namespaces, and the
+/// argocd-image-updater copy in the Argo CD namespace.
+pub fn docker_targets(req: &DockerRequest, settings: &SecretSettings) -> Vec<Target> {
+    let auth = STANDARD.encode(format!("{}:{}", req.username, req.password));
+    let auths: Map<String, Value> = req
+        .registry_keys
+        .iter()
+        .map(|key| {
+            (
+                key.clone(),
+                json!({ "username": req.username, "password": req.password, "auth": auth }),
+            )
+        })
+        .collect();
+    let config = json!({ "auths": auths }).to_string();
+    let label = (
+        settings.docker_label.0.as_str(),
+        settings.docker_label.1.as_str(),
+    );
+    req.namespaces
+        .iter()
+        .chain(std::iter::once(&settings.argocd_namespace))
+        .map(|ns| Target {
+            namespace: ns.clone(),
+            secret: Secret {
+                metadata: metadata(&req.common.name, ns, [label, MANAGED_BY]),
+                type_: Some("kubernetes.io/dockerconfigjson".into()),
+                data: Some(BTreeMap::from([(
+                    ".dockerconfigjson".to_string(),
+                    ByteString(config.clone().into_bytes()),
+                )])),
+                ..Secret::default()
+            },
+        })
+        .collect()
+}
+
+/// An Argo CD repository secret or credential template in the Argo CD namespace.
+pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> Target {
+    let mut fields = BTreeMap::from([
+        ("type".to_string(), req.kind.argocd_type().to_string()),
+        ("url".to_string(), req.url.clone()),
+    ]);
+    if req.secret_type == super::request::SecretType::Repository {
+        fields.insert("name".into(), req.common.name.clone());
+    }
+    if req.kind == RepoKind::Oci {
+        fields.insert("enableOCI".into(), "true".into());
+    }
+    for (key, value) in [
+        ("username", &req.username),
+        ("password", &req.password),
+        ("sshPrivateKey", &req.ssh_private_key),
+    ] {
+        if let Some(v) = value {
+            fields.insert(key.into(), v.clone());
+        }
+    }
+    let ns = &settings.argocd_namespace;
+    Target {
+        namespace: ns.clone(),
+        secret: Secret {
+            metadata: metadata(
+                &req.common.name,
+                ns,
+                [(REPOSITORY_LABEL, req.secret_type.label()), MANAGED_BY],
+            ),
+            type_: Some("Opaque".into()),
+            string_data: Some(fields),
+            ..Secret::default()
+        },
+    }
+}
+
+/// seed 003's description of an existing secret: metadata only.
+pub fn describe_existing(secret: &Secret) -> Value {
+    json!({
+        "name": secret.metadata.name,
+        "namespace": secret.metadata.namespace,
+        "type": secret.type_.as_deref().unwrap_or("Opaque"),
+        "labels": secret.metadata.labels.clone().unwrap_or_default(),
+    })
+}
+
+fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
+    Api::namespaced(client.clone(), namespace)
+}
+
+/// The targets that already exist, by namespace. A namespace whose secret cannot be read is left out:
+/// its write will fail and be reported on its own.
+pub async fn existing(client: &kube::Client, targets: &[Target]) -> Vec<(String, Secret)> {
+    let reads = targets.iter().map(|t| async move {
+        let found = api(client, &t.namespace).get_opt(t.name()).await;
+        found.ok().flatten().map(|s| (t.namespace.clone(), s))
+    });
+    futures::future::join_all(reads)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Replaced,
+}
+
+impl Action {
+    /// `kubectl`'s word for it, as seed 003's `output` showed.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Replaced => "configured",
+        }
+    }
+}
+
+/// One namespace's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub namespace: String,
+    pub result: Result<Action, String>,
+}
+
+const ATTEMPTS: usize = 3;
+
+fn status_code(err: &kube::Error) -> Option<u16> {
+    match err {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+async fn write_one(client: &kube::Client, target: &Target, upsert: bool) -> Result<Action, String> {
+    let api = api(client, &target.namespace);
+    let name = target.name();
+    let what = format!("writing secret {name} in {}", target.namespace);
+    for _ in 0..ATTEMPTS {
+        let current = api.get_opt(name).await.map_err(|e| describe(&e, &what))?;
+        let attempt = match current {
+            None => api
+                .create(&PostParams::default(), &target.secret)
+                .await
+                .map(|_| Action::Created),
+            Some(_) if !upsert => {
+                return Err(format!(
+                    "Secret {name} already exists in {}; send upsert: true to replace it",
+                    target.namespace
+                ))
+            }
+            Some(current) => {
+                let mut secret = target.secret.clone();
+                secret.metadata.resource_version = current.metadata.resource_version;
+                api.replace(name, &PostParams::default(), &secret)
+                    .await
+                    .map(|_| Action::Replaced)
+            }
+        };
+        match attempt {
+            Ok(action) => return Ok(action),
+            // Someone else wrote it between our read and our write: read again.
+            Err(e) if upsert && status_code(&e) == Some(409) => continue,
+            Err(e) => return Err(describe(&e, &what)),
+        }
+    }
+    Err(format!(
+        "Secret {name} in {} kept changing while being written; try again",
+        target.namespace
+    ))
+}
+
+/// Writes every target concurrently.
+pub async fn apply(client: &kube::Client, targets: &[Target], upsert: bool) -> Vec<Outcome> {
+    let writes = targets.iter().map(|t| async move {
+        Outcome {
+            namespace: t.namespace.clone(),
+            result: write_one(client, t, upsert).await,
+        }
+    });
+    futures::future::join_all(writes).await
+}

@@ -1,0 +1,689 @@
+//! Listing and adding credential secrets against the cluster emulator, through API Gateway events.
+//! One binary with a log capture: no secret value may appear in a response or a log line.
+
+use base64::Engine;
+use gluelinks::config::Env;
+use gluelinks::http::response::body_json;
+use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::{event_text, temp_dir};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const READ: &str = "sample-read-token-0123456789";
+const WRITE: &str = "sample-write-token-0123456789";
+const PASSWORD: &str = "pw-Zx81-never-shown";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary, as JSON text.
+fn logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .init();
+        captured
+    })
+}
+
+struct Setup {
+    emulator: Emulator,
+    env: Vec<(String, String)>,
+}
+
+async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
+    logs();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = temp_dir(name);
+    emulator.write_kubeconfig(&dir, "demo");
+    let mut env: Vec<(String, String)> = vec![
+        ("AUTH_READ_TOKEN".into(), READ.into()),
+        ("AUTH_WRITE_TOKEN".into(), WRITE.into()),
+        ("CLUSTERS_DIR".into(), dir.to_str().unwrap().into()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Setup { emulator, env }
+}
+
+impl Setup {
+    fn env(&self) -> Env {
+        Env::from_pairs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    async fn add(&self, route: &str, body: &str, token: &str) -> (u16, Value) {
+        let mut e: Value = serde_json::from_str(&event_text("secrets-add-docker.json")).unwrap();
+        let path = format!("/secrets/{route}");
+        e["rawPath"] = path.clone().into();
+        e["requestContext"]["http"]["path"] = path.into();
+        e["headers"]["authorization"] = format!("Bearer {token}").into();
+        e["body"] = body.into();
+        let f = secrets_add::SecretsAdd::from_env(&self.env())
+            .await
+            .unwrap();
+        let r = f
+            .handle(lambda_http::request::from_str(&e.to_string()).unwrap())
+            .await;
+        let status = r.status().as_u16();
+        let text = match r.body() {
+            lambda_http::Body::Text(t) => t.clone(),
+            _ => String::new(),
+        };
+        assert!(
+            !text.contains(PASSWORD),
+            "a response carries the password: {text}"
+        );
+        (status, body_json(&r))
+    }
+
+    async fn list(&self, query: Option<&str>) -> (u16, Value) {
+        let mut e: Value = serde_json::from_str(&event_text("secrets-list-demo.json")).unwrap();
+        match query {
+            Some(q) => {
+                e["rawQueryString"] = format!("cluster={q}").into();
+                e["queryStringParameters"] = json!({ "cluster": q });
+            }
+            None => {
+                e["rawQueryString"] = "".into();
+                e.as_object_mut().unwrap().remove("queryStringParameters");
+            }
+        }
+        let f = secrets_list::SecretsList::from_env(&self.env())
+            .await
+            .unwrap();
+        let r = f
+            .handle(lambda_http::request::from_str(&e.to_string()).unwrap())
+            .await;
+        let status = r.status().as_u16();
+        (status, body_json(&r))
+    }
+
+    fn secrets(&self) -> Vec<Value> {
+        let mut all = self.emulator.objects("", "v1", "secrets");
+        all.sort_by_key(|s| {
+            s["metadata"]["uid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        });
+        all
+    }
+}
+
+fn docker_body(patch: Value) -> String {
+    let mut body = json!({
+        "password": PASSWORD, "username": "octo", "cluster_name": "demo",
+        "name": "ghcr-octo", "namespaces": "kube-system,default",
+    });
+    for (k, v) in patch.as_object().unwrap() {
+        if v.is_null() {
+            body.as_object_mut().unwrap().remove(k);
+        } else {
+            body[k] = v.clone();
+        }
+    }
+    body.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_and_nothing_changes() {
+    let s = setup("secrets-bad", &[]).await;
+    let before = s.secrets();
+    let helm = |patch: Value| {
+        let mut body = json!({"name": "my-helm-repo", "repository_url": "https://charts.example.com", "cluster_name": "demo", "username": "u", "password": PASSWORD});
+        for (k, v) in patch.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        body.to_string()
+    };
+    let huge = docker_body(json!({"password": "x".repeat(70 * 1024)}));
+    let cases: Vec<(&str, String, &str, u16, &str)> = vec![
+        (
+            "add_docker",
+            docker_body(json!({"password": null})),
+            WRITE,
+            400,
+            "Missing required field: password",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"username": null})),
+            WRITE,
+            400,
+            "Missing required field: username",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"cluster_name": null})),
+            WRITE,
+            400,
+            "Missing required field: cluster_name",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"name": null})),
+            WRITE,
+            400,
+            "Missing required field: name",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"namespaces": null})),
+            WRITE,
+            400,
+            "Missing required field: namespaces",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"name": "Not_Valid"})),
+            WRITE,
+            400,
+            "Invalid secret name",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"namespaces": "default,Bad NS"})),
+            WRITE,
+            400,
+            "Invalid namespace",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"namespaces": "default,argocd"})),
+            WRITE,
+            400,
+            "Namespace 'argocd' is not allowed",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"cluster_name": "nowhere"})),
+            WRITE,
+            400,
+            "Cluster 'nowhere' not found",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({"cluster_name": "../etc"})),
+            WRITE,
+            400,
+            "Invalid cluster name",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({})),
+            READ,
+            403,
+            "needs the write token",
+        ),
+        (
+            "add_docker",
+            docker_body(json!({})),
+            "not-a-valid-token-at-all",
+            401,
+            "Invalid token",
+        ),
+        (
+            "add_docker",
+            "{\"password\": ".to_string(),
+            WRITE,
+            400,
+            "not valid JSON",
+        ),
+        ("add_docker", huge, WRITE, 413, "larger than"),
+        (
+            "add_helm_repo",
+            helm(json!({"password": null})),
+            WRITE,
+            400,
+            "Missing required field: password",
+        ),
+        (
+            "add_helm_repo",
+            helm(json!({"repository_url": "not a url"})),
+            WRITE,
+            400,
+            "Invalid repository_url",
+        ),
+        (
+            "add_repository",
+            helm(json!({"type": "svn"})),
+            WRITE,
+            400,
+            "use git, helm or oci",
+        ),
+        (
+            "add_repo_creds",
+            helm(json!({})),
+            WRITE,
+            400,
+            "Unknown field: repository_url",
+        ),
+    ];
+    for (route, body, token, status, expected) in cases {
+        let (got, reply) = s.add(route, &body, token).await;
+        assert_eq!(got, status, "{route} {expected}: {reply}");
+        let message = reply["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{route}: {message}");
+        assert_eq!(reply["error"], true);
+        assert_eq!(
+            s.secrets(),
+            before,
+            "{route} {expected} changed the cluster"
+        );
+    }
+    let (status, body) = s.list(None).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (400, Some("Missing required parameter 'cluster'"))
+    );
+    let (status, body) = s.list(Some("non-existent")).await;
+    assert_eq!(status, 404);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cluster 'non-existent' not found. No kubeconfig file at "),
+        "{body}"
+    );
+    assert_eq!(s.list(Some("../demo")).await.0, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_round_trip_upsert_conflict_and_dry_run() {
+    let s = setup("secrets-docker", &[]).await;
+    let (status, body) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"registry": "docker.io"})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(
+        body["namespaces"],
+        json!(["kube-system", "default", "argocd"])
+    );
+    assert_eq!(
+        body["results"][0]["result"]["output"],
+        "secret/ghcr-octo created"
+    );
+    assert_eq!(
+        body["message"],
+        "Docker registry secrets created successfully in 3 namespace(s)"
+    );
+
+    for ns in ["kube-system", "default", "argocd"] {
+        let secret = s
+            .emulator
+            .object("", "v1", "secrets", ns, "ghcr-octo")
+            .unwrap();
+        assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+        assert_eq!(
+            secret["metadata"]["labels"]["jjo.finance/secret-type"],
+            "docker-creds"
+        );
+        let raw = secret["data"][".dockerconfigjson"].as_str().unwrap();
+        let config: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .unwrap(),
+        )
+        .unwrap();
+        let expected_auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("octo:{PASSWORD}"));
+        for key in ["https://index.docker.io/v1/", "registry-1.docker.io"] {
+            assert_eq!(config["auths"][key]["auth"], expected_auth, "{ns} {key}");
+        }
+    }
+
+    // What add wrote, list shows, without values.
+    let (status, listed) = s.list(Some("demo")).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["status"], "success");
+    let docker: Vec<(&str, &str)> = listed["docker_creds_secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["namespace"].as_str().unwrap(),
+                e["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for ns in ["kube-system", "default", "argocd"] {
+        assert!(docker.contains(&(ns, "ghcr-octo")), "{docker:?}");
+    }
+    assert!(docker.contains(&("default", "ghcr-pull")));
+    assert_eq!(listed["total_docker_creds"], 4);
+    assert_eq!(listed["total_repo_creds"], 1);
+    let text = listed.to_string();
+    assert!(
+        !text.contains("\"data\"") && !text.contains(PASSWORD) && !text.contains("ZGVtbzpkZW1v"),
+        "{text}"
+    );
+    let entry = &listed["docker_creds_secrets"][0];
+    for key in ["name", "namespace", "labels", "type", "creation_timestamp"] {
+        assert!(!entry[key].is_null(), "{key} in {entry}");
+    }
+
+    // Without upsert, one existing target means 409 and nothing written anywhere.
+    let before = s.secrets();
+    let (status, body) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"namespaces": "payments,default"})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["upsert_required"], true);
+    assert_eq!(
+        body["message"],
+        "Secrets already exist in namespaces: default, argocd"
+    );
+    assert_eq!(
+        body["existing_secrets"]["default"]["description"]["type"],
+        "kubernetes.io/dockerconfigjson"
+    );
+    assert!(s
+        .emulator
+        .object("", "v1", "secrets", "payments", "ghcr-octo")
+        .is_none());
+    assert_eq!(s.secrets(), before);
+
+    // A dry run reports and writes nothing.
+    let (status, body) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"namespaces": "payments", "upsert": true, "dry_run": true})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["would_write"],
+        json!([
+            {"namespace": "payments", "name": "ghcr-octo", "action": "create"},
+            {"namespace": "argocd", "name": "ghcr-octo", "action": "replace"},
+        ])
+    );
+    assert_eq!(s.secrets(), before);
+
+    // Upsert replaces, idempotently.
+    for _ in 0..2 {
+        let (status, body) = s
+            .add(
+                "add_docker",
+                &docker_body(json!({"upsert": true, "password": "rotated-pw-9"})),
+                WRITE,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["results"][1]["result"]["output"],
+            "secret/ghcr-octo configured"
+        );
+    }
+    assert_eq!(s.secrets().len(), before.len());
+    let rotated = s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-octo")
+        .unwrap();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rotated["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8(raw).unwrap().contains("rotated-pw-9"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_failures_are_reported_namespace_by_namespace() {
+    let s = setup("secrets-partial", &[]).await;
+    s.emulator
+        .add_fault(Matcher::namespace("kube-system"), Fault::Forbidden);
+    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(body["success"], false);
+    let kube_system = &body["results"][0]["result"];
+    assert_eq!(kube_system["success"], false);
+    assert!(
+        kube_system["error"].as_str().unwrap().contains("HTTP 403"),
+        "{body}"
+    );
+    assert_eq!(body["results"][1]["result"]["success"], true);
+    assert!(
+        body["message"].as_str().unwrap().starts_with(
+            "Docker registry secret written in 2 of 3 namespaces; failed: kube-system"
+        ),
+        "{body}"
+    );
+    assert!(s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-octo")
+        .is_some());
+
+    // Replacing keeps conflicting: retried, then reported, not hidden.
+    s.emulator.clear_faults();
+    s.emulator.add_fault(
+        Matcher {
+            method: Some("PUT"),
+            ..Matcher::default()
+        },
+        Fault::Status(409),
+    );
+    let (status, body) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"upsert": true, "namespaces": "default"})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["results"][0]["result"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("kept changing"),
+        "{body}"
+    );
+    let puts = s
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(puts, 6, "3 attempts in each of 2 namespaces");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repositories_and_credential_templates() {
+    let s = setup("secrets-repos", &[]).await;
+    let oci = json!({"name": "acme-charts", "repository_url": "https://ghcr.io/acme/charts", "cluster_name": "demo",
+        "username": "octo", "password": PASSWORD, "use_oci": true}).to_string();
+    let (status, body) = s.add("add_helm_repo", &oci, WRITE).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["message"],
+        "Helm repository secret created successfully"
+    );
+    assert_eq!(
+        body["helm_secret_applied"],
+        json!({"success": true, "namespace": "argocd", "output": "secret/acme-charts created"})
+    );
+    assert_eq!(body["repository_url"], "ghcr.io/acme/charts");
+    let stored = s
+        .emulator
+        .object("", "v1", "secrets", "argocd", "acme-charts")
+        .unwrap();
+    assert_eq!(
+        stored["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    let field = |name: &str| {
+        let raw = stored["data"][name].as_str().unwrap_or_default();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(field("type"), "helm");
+    assert_eq!(field("url"), "ghcr.io/acme/charts");
+    assert_eq!(field("enableOCI"), "true");
+    assert_eq!(field("name"), "acme-charts");
+    assert_eq!(field("username"), "octo");
+    assert_eq!(field("password"), PASSWORD);
+
+    let (status, body) = s.add("add_helm_repo", &oci, WRITE).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["message"], "Helm repository secret already exists");
+    assert_eq!(
+        body["existing_secret"]["description"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+
+    let git = json!({"name": "billing", "repository_url": "git@github.com:acme/billing.git", "cluster_name": "demo",
+        "type": "git", "ssh_private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nsample\n-----END OPENSSH PRIVATE KEY-----"}).to_string();
+    let (status, body) = s.add("add_repository", &git, WRITE).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["repository_secret_applied"]["success"], true);
+
+    // One credential template serves every repository under its URL.
+    let creds =
+        json!({"name": "acme-github", "url": "https://github.com/acme", "cluster_name": "demo",
+        "type": "git", "username": "octo", "password": PASSWORD})
+        .to_string();
+    let (status, body) = s.add("add_repo_creds", &creds, WRITE).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "Credential template created successfully");
+    let template = s
+        .emulator
+        .object("", "v1", "secrets", "argocd", "acme-github")
+        .unwrap();
+    assert_eq!(
+        template["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repo-creds"
+    );
+
+    let (_, listed) = s.list(Some("demo")).await;
+    let names = |key: &str| -> Vec<String> {
+        listed[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names("helm_creds_secrets"),
+        ["acme-charts", "bitnami-helm"],
+        "git repositories are not Helm"
+    );
+    assert_eq!(
+        names("repo_creds_secrets"),
+        ["acme-github", "github-org-creds"]
+    );
+    assert!(!listed.to_string().contains(PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_is_concurrent_and_reports_an_unreachable_or_slow_cluster() {
+    let s = setup("secrets-list", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
+    s.emulator.set_latency(Duration::from_millis(200));
+    let started = Instant::now();
+    let (status, body) = s.list(Some("demo")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("success")));
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "three 200 ms lists took {:?}",
+        started.elapsed()
+    );
+    s.emulator.set_latency(Duration::ZERO);
+
+    s.emulator.add_fault(Matcher::default(), Fault::Reset);
+    let (status, body) = s.list(Some("demo")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "cluster_unreachable");
+    assert_eq!(
+        body["message"],
+        "Cannot connect to cluster. Please check if the cluster is running and accessible."
+    );
+    assert_eq!(body["total_repo_creds"], 0);
+
+    s.emulator.clear_faults();
+    s.emulator
+        .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
+    let started = Instant::now();
+    let (_, body) = s.list(Some("demo")).await;
+    assert_eq!(body["status"], "timeout", "{body}");
+    assert_eq!(body["message"], "Commands timed out after 1 seconds");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_audited_without_values() {
+    let s = setup("secrets-audit", &[]).await;
+    let event: Value = serde_json::from_str(&event_text("secrets-add-docker.json")).unwrap();
+    assert_eq!(event["headers"]["argocd-username"], "alice@example.com");
+    let (status, _) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"name": "audited-secret"})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = s
+        .add(
+            "add_helm_repo",
+            &json!({"name": "audited-helm", "repository_url": "https://charts.example.com",
+        "cluster_name": "demo", "username": "u", "password": PASSWORD})
+            .to_string(),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
+    let audits: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| {
+            l["fields"]["audit"] == "secrets.write"
+                && l["fields"]["secret"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("audited"))
+        })
+        .collect();
+    assert_eq!(audits.len(), 4, "{text}");
+    for a in &audits {
+        assert_eq!(a["fields"]["grant"], "write");
+        assert_eq!(a["fields"]["argocd_user_unverified"], "alice@example.com");
+        assert_eq!(a["fields"]["cluster"], "demo");
+    }
+    assert!(!text.contains(PASSWORD), "a log line carries the password");
+    assert!(!text.contains(WRITE), "a log line carries the token");
+}
