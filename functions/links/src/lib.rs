@@ -178,7 +178,7 @@ impl Links {
             }
             (Err(e), _) | (_, Err(e)) => Observed::failed(&e.to_string()),
         };
-        let discovery = discover::interpret(&self.discovery, app, namespace, &observed);
+        let discovery = discover::interpret(&self.discovery, app, namespace, observed.view());
         let payload = render(&self.links, &discovery, &gluelinks::time::now_rfc3339());
         match (discovery.degraded, cached) {
             (true, Some(hit)) => {
@@ -226,7 +226,7 @@ impl Links {
             }
             (Err(e), _) | (_, Err(e)) => Observed::failed(&e.to_string()),
         };
-        let discovery = discover::interpret(&self.discovery, app, namespace, &observed);
+        let discovery = discover::interpret(&self.discovery, app, namespace, observed.view());
         (
             render(&self.links, &discovery, &gluelinks::time::now_rfc3339()),
             discovery.degraded,

@@ -84,6 +84,30 @@ impl Observed {
     }
 }
 
+/// What interpretation reads: an [`Observed`] of one app, or a slice of a whole-cluster listing (warm).
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub application: Result<Option<&'a Value>, &'a str>,
+    pub deployments: Result<&'a [Deployment], &'a str>,
+    pub pods: Result<&'a [Pod], &'a str>,
+    pub external_secrets: Result<&'a [Value], &'a str>,
+}
+
+impl Observed {
+    pub fn view(&self) -> View<'_> {
+        View {
+            application: self
+                .application
+                .as_ref()
+                .map(Option::as_ref)
+                .map_err(String::as_str),
+            deployments: self.deployments.as_deref().map_err(String::as_str),
+            pods: self.pods.as_deref().map_err(String::as_str),
+            external_secrets: self.external_secrets.as_deref().map_err(String::as_str),
+        }
+    }
+}
+
 pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
     format!("{app}:{group_kind}:{namespace}/")
 }
@@ -200,19 +224,16 @@ pub fn interpret(
     settings: &DiscoverySettings,
     app: &str,
     header_namespace: &str,
-    observed: &Observed,
+    view: View<'_>,
 ) -> Discovery {
-    let application = observed.application.as_ref().map(Option::as_ref);
-    let target = target_namespace(application.ok().flatten(), header_namespace);
-    let deployment = observed
+    let target = target_namespace(view.application.ok().flatten(), header_namespace);
+    let deployment = view
         .deployments
-        .as_ref()
-        .map(|ds| tracked_deployment(ds, app, &target))
-        .map_err(Clone::clone);
-    let pods = match (&deployment, &observed.pods) {
-        (Err(e), _) => Err(e.clone()),
+        .map(|ds| tracked_deployment(ds, app, &target));
+    let pods = match (deployment, view.pods) {
+        (Err(e), _) => Err(e.to_string()),
         (Ok(None), _) => Ok(Vec::new()),
-        (Ok(Some(_)), Err(e)) => Err(e.clone()),
+        (Ok(Some(_)), Err(e)) => Err(e.to_string()),
         (Ok(Some(d)), Ok(pods)) => {
             let mut names: Vec<String> = pods
                 .iter()
@@ -225,11 +246,8 @@ pub fn interpret(
         }
     };
     let es_prefix = tracking_prefix(app, "external-secrets.io/ExternalSecret", &target);
-    let external_secrets: Result<Vec<&Value>, String> = observed
-        .external_secrets
-        .as_ref()
-        .map_err(Clone::clone)
-        .map(|all| {
+    let external_secrets: Result<Vec<&Value>, String> =
+        view.external_secrets.map_err(str::to_string).map(|all| {
             all.iter()
                 .filter(|es| es["metadata"]["namespace"].as_str() == Some(target.as_str()))
                 .filter(|es| {
@@ -239,23 +257,23 @@ pub fn interpret(
                 })
                 .collect()
         });
-    let iaac = match application {
+    let iaac = match view.application {
         Ok(Some(a)) => iaac::config_folder(a),
         Ok(None) => Err(format!(
             "Application '{app}' not found in Argo CD (looked in {})",
             lookup_namespaces(settings, header_namespace).join(", ")
         )),
-        Err(e) => Err(e.clone()),
+        Err(e) => Err(e.to_string()),
     };
-    let degraded = observed.application.is_err()
-        || observed.deployments.is_err()
+    let degraded = view.application.is_err()
+        || view.deployments.is_err()
         || pods.is_err()
-        || observed.external_secrets.is_err();
+        || view.external_secrets.is_err();
     Discovery {
         app: app.to_string(),
         namespace: target,
         service: settings.service_names.service(app),
-        argocd_app: matches!(application, Ok(Some(_))),
+        argocd_app: matches!(view.application, Ok(Some(_))),
         deployment: matches!(deployment, Ok(Some(_))),
         pods,
         external_secrets: external_secrets

@@ -12,6 +12,8 @@ pub mod render;
 #[cfg(feature = "links")]
 pub mod service_name;
 pub mod templates;
+#[cfg(feature = "links")]
+pub mod warm;
 
 pub use model::{Category, Link, LinksResponse, Metadata, Resources, Status};
 pub use render::{render, Discovery};

@@ -20,6 +20,48 @@ fn main() {
     runtime.block_on(kubernetes_clients());
     runtime.block_on(links_latency());
     runtime.block_on(secrets_against_kubectl());
+    runtime.block_on(warming());
+}
+
+/// A warm run over 1,000 apps on one cluster, and over 10 clusters of 100, with 20 ms per Kubernetes call.
+async fn warming() {
+    use gluelinks_tests::emulator::{demo, Emulator};
+    use gluelinks_tests::Valkey;
+
+    println!("== warm (20 ms per Kubernetes call; local Valkey) ==");
+    let valkey = Valkey::start();
+    for (clusters, apps_each) in [(1usize, 1000usize), (10, 100)] {
+        let dir = gluelinks_tests::temp_dir(&format!("bench-warm-{clusters}"));
+        let mut emulators = Vec::new();
+        for i in 0..clusters {
+            let emulator = Emulator::start().await;
+            demo::many_apps(&emulator, apps_each);
+            emulator.write_kubeconfig(&dir, &format!("cluster-{i:02}"));
+            emulator.set_latency(Duration::from_millis(20));
+            emulators.push(emulator);
+        }
+        let env = Env::from_pairs([
+            ("CLUSTERS_DIR", dir.to_str().expect("a UTF-8 path")),
+            ("VALKEY_URL", valkey.url.as_str()),
+        ]);
+        let warm = warm::Warm::from_env(&env).await.expect("warm settings");
+        let started = Instant::now();
+        let report = warm.run().await;
+        let wall = started.elapsed();
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        let calls: Vec<usize> = emulators.iter().map(|e| e.requests().len()).collect();
+        let most = calls.iter().copied().max().unwrap_or(0);
+        let verdict = if most <= 6 && wall <= Duration::from_secs(2) {
+            "met"
+        } else {
+            "MISSED"
+        };
+        println!(
+            "{clusters:>2} cluster(s) x {apps_each:>4} apps: {:>4} written in {:>6.0} ms, at most {most} Kubernetes calls per cluster  goal <= 6 calls, <= 2 s: {verdict}",
+            report.written,
+            wall.as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// `GET /secrets`' three lists against the way seed 003 made them: three `kubectl get secrets -A -l … -o json`

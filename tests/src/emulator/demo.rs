@@ -114,3 +114,35 @@ fn base64_of(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// `count` more apps (`app-0000`, …) in the Argo CD namespace, each deploying to its own team namespace
+/// with a Deployment, two pods and an ExternalSecret: a cluster sized for warming benchmarks.
+pub fn many_apps(emulator: &Emulator, count: usize) {
+    emulator.apply(
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "argocd" } }),
+    );
+    for i in 0..count {
+        let app = format!("app-{i:04}");
+        let namespace = format!("team-{}", i % 10);
+        emulator.apply(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": app, "namespace": "argocd" },
+            "spec": {
+                "destination": { "server": "https://kubernetes.default.svc", "namespace": namespace },
+                "source": { "repoURL": "https://github.com/acme/platform.git", "path": format!("apps/{app}"), "targetRevision": "main" },
+            },
+        }));
+        workload(
+            emulator,
+            &app,
+            &namespace,
+            &["7c9f6d5b8-a1b2c", "7c9f6d5b8-d3e4f"],
+        );
+        emulator.apply(json!({
+            "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+            "metadata": { "name": app, "namespace": namespace,
+                          "annotations": tracking(&app, "external-secrets.io/ExternalSecret", &namespace, &app) },
+            "spec": { "dataFrom": [{ "extract": { "key": format!("secret/{namespace}/{app}") } }] },
+        }));
+    }
+}

@@ -348,8 +348,15 @@ impl Objects {
         if kind.namespaced && !self.namespace_exists(&namespace) {
             self.create(&KINDS[0], "", json!({ "metadata": { "name": namespace } }))?;
         }
-        let _ = self.delete(kind, &namespace, &name);
-        self.create(kind, &namespace, object)
+        match self.get(kind, &namespace, &name) {
+            Ok(current) => {
+                let mut object = object;
+                object["metadata"]["resourceVersion"] =
+                    current["metadata"]["resourceVersion"].clone();
+                self.update(kind, &namespace, &name, object)
+            }
+            Err(_) => self.create(kind, &namespace, object),
+        }
     }
 }
 

@@ -1,0 +1,6 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let env = gluelinks::startup();
+    let function = warm::Warm::from_env(&env).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event| function.handle(event))).await
+}
