@@ -10,7 +10,7 @@ start_stack() {
   if [[ -z ${CLUSTERS_DIR:-} ]]; then
     cargo build --quiet -p gluelinks-tests --bin emulator
     rm -rf "$dir/clusters"
-    target/debug/emulator --dir "$dir/clusters" --cluster demo >"$dir/emulator.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}/debug/emulator" --dir "$dir/clusters" --cluster demo >"$dir/emulator.log" 2>&1 &
     stack_pids+=($!)
     for _ in $(seq 1 100); do
       grep -q '^ready' "$dir/emulator.log" 2>/dev/null && break
