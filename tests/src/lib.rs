@@ -78,6 +78,25 @@ pub fn template_routes() -> Vec<TemplateRoute> {
 
 pub mod emulator;
 
+/// Every `kubectl` the emulator is checked against: `$KUBECTL` alone when set, else the project
+/// virtualenv's (a current release) and the system's, where present.
+pub fn kubectls() -> Vec<PathBuf> {
+    if let Some(path) = std::env::var_os("KUBECTL") {
+        return vec![PathBuf::from(path)];
+    }
+    let mut found: Vec<PathBuf> = [
+        repo_root().join(".venv/bin/kubectl"),
+        PathBuf::from("/usr/bin/kubectl"),
+    ]
+    .into_iter()
+    .filter(|p| p.exists())
+    .collect();
+    if found.is_empty() {
+        found.push(kubectl());
+    }
+    found
+}
+
 /// The `kubectl` the tests drive: `$KUBECTL`, else the project virtualenv's, else the one on `PATH`.
 pub fn kubectl() -> PathBuf {
     if let Some(path) = std::env::var_os("KUBECTL") {

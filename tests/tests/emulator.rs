@@ -4,7 +4,7 @@
 use gluelinks::clusters::pool::{ClusterClients, ClusterError};
 use gluelinks::clusters::store::{DirStore, Store};
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher, Options};
-use gluelinks_tests::{kubectl, repo_root, temp_dir};
+use gluelinks_tests::{kubectls, repo_root, temp_dir};
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::Api;
@@ -16,8 +16,8 @@ fn install_crypto() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-async fn run_kubectl(kubeconfig: &Path, args: &[&str]) -> (bool, String) {
-    let mut command = std::process::Command::new(kubectl());
+async fn run_kubectl(kubectl: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
+    let mut command = std::process::Command::new(kubectl);
     command.arg("--kubeconfig").arg(kubeconfig).args(args);
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -33,12 +33,18 @@ async fn run_kubectl(kubeconfig: &Path, args: &[&str]) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_kubectl_gets_creates_and_deletes() {
+    for kubectl in kubectls() {
+        kubectl_round_trip(&kubectl).await;
+    }
+}
+
+async fn kubectl_round_trip(kubectl: &Path) {
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
     let dir = temp_dir("kubectl");
     let kubeconfig = emulator.write_kubeconfig(&dir, "demo");
 
-    let (ok, out) = run_kubectl(&kubeconfig, &["get", "secrets", "-n", "argocd"]).await;
+    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["get", "secrets", "-n", "argocd"]).await;
     assert!(ok, "{out}");
     assert!(
         out.contains("github-org-creds") && out.contains("bitnami-helm"),
@@ -46,6 +52,7 @@ async fn real_kubectl_gets_creates_and_deletes() {
     );
 
     let (ok, out) = run_kubectl(
+        kubectl,
         &kubeconfig,
         &[
             "get",
@@ -62,6 +69,7 @@ async fn real_kubectl_gets_creates_and_deletes() {
     assert_eq!(out.trim(), "secret/github-org-creds");
 
     let (ok, out) = run_kubectl(
+        kubectl,
         &kubeconfig,
         &[
             "get",
@@ -77,6 +85,7 @@ async fn real_kubectl_gets_creates_and_deletes() {
     assert_eq!(out.trim(), "taco-backend-prod");
 
     let (ok, out) = run_kubectl(
+        kubectl,
         &kubeconfig,
         &[
             "create",
@@ -99,6 +108,7 @@ async fn real_kubectl_gets_creates_and_deletes() {
     assert!(stored["data"][".dockerconfigjson"].is_string());
 
     let (ok, out) = run_kubectl(
+        kubectl,
         &kubeconfig,
         &[
             "create",
@@ -114,6 +124,7 @@ async fn real_kubectl_gets_creates_and_deletes() {
     assert!(!ok && out.contains("already exists"), "{out}");
 
     let (ok, out) = run_kubectl(
+        kubectl,
         &kubeconfig,
         &["delete", "secret", "regcred", "-n", "default"],
     )
@@ -123,7 +134,12 @@ async fn real_kubectl_gets_creates_and_deletes() {
         .object("", "v1", "secrets", "default", "regcred")
         .is_none());
 
-    let (ok, out) = run_kubectl(&kubeconfig, &["get", "secret", "regcred", "-n", "default"]).await;
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &["get", "secret", "regcred", "-n", "default"],
+    )
+    .await;
     assert!(!ok && out.contains("NotFound"), "{out}");
 }
 
