@@ -385,6 +385,15 @@ pub const REPO_CREDS_FIELDS: [&str; 9] = [
 /// http(s) or SSH.
 pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, Invalid> {
     let url = raw.trim();
+    // A URL that carries credentials is refused without repeating it.
+    let authority = url
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    if authority.contains('@') && !url.starts_with("ssh://") {
+        return Err(Invalid(format!(
+            "Invalid {field}: it contains credentials; send them in username and password instead"
+        )));
+    }
     let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", bounded(url, ECHO)));
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("it contains spaces or control characters"));
@@ -648,6 +657,16 @@ mod tests {
             ),
             ("ftp://x.y/z", RepoKind::Git, Err(())),
             ("https://exa mple.com", RepoKind::Helm, Err(())),
+            (
+                "https://octo:ghp_secret@github.com/acme",
+                RepoKind::Git,
+                Err(()),
+            ),
+            (
+                "ssh://git@github.com/acme/app.git",
+                RepoKind::Git,
+                Ok("ssh://git@github.com/acme/app.git"),
+            ),
             ("nohost", RepoKind::Helm, Err(())),
         ];
         for (raw, kind, expected) in urls {
@@ -682,6 +701,14 @@ mod tests {
                 .unwrap()
                 .url,
             "https://github.com/acme"
+        );
+        let leaky = br#"{"name": "org", "url": "https://octo:ghp_secret@github.com/acme", "cluster_name": "c", "username": "u", "password": "p"}"#;
+        let err = RepositoryRequest::parse_generic(leaky, SecretType::CredentialTemplate)
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("contains credentials") && !err.contains("ghp_secret"),
+            "{err}"
         );
         let bad_type = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "svn", "username": "u", "password": "p"}"#;
         assert!(
