@@ -461,7 +461,7 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_are_reported_namespace_by_namespace() {
-    let s = setup("secrets-partial", &[]).await;
+    let s = setup("secrets-partial", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
     s.emulator
         .add_fault(Matcher::namespace("kube-system"), Fault::Forbidden);
     let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
@@ -516,6 +516,27 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         .filter(|r| r.method == "PUT")
         .count();
     assert_eq!(puts, 6, "3 attempts in each of 2 namespaces");
+
+    // A write that hangs is cut off by the budget and reported for its namespace alone.
+    s.emulator.clear_faults();
+    let hang_posts_in_payments = Matcher {
+        method: Some("POST"),
+        namespace: Some("payments".into()),
+        ..Matcher::default()
+    };
+    s.emulator
+        .add_fault(hang_posts_in_payments, Fault::Hang(Duration::from_secs(30)));
+    let started = Instant::now();
+    let body = docker_body(json!({"name": "slow-one", "namespaces": "payments,default"}));
+    let (status, body) = s.add("add_docker", &body, WRITE).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(body["results"][0]["result"]["success"], false);
+    assert_eq!(body["results"][1]["result"]["success"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -185,7 +185,8 @@ impl SecretsAdd {
             );
         }
 
-        let outcomes = write::apply(&client, &targets, common.upsert).await;
+        let outcomes =
+            write::apply(&client, &targets, common.upsert, self.clusters.timeout()).await;
         for o in &outcomes {
             match &o.result {
                 Ok(action) => audit(action.verb(), &o.namespace),

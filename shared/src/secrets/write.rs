@@ -211,13 +211,24 @@ async fn write_one(client: &kube::Client, target: &Target, upsert: bool) -> Resu
     ))
 }
 
-/// Writes every target concurrently.
-pub async fn apply(client: &kube::Client, targets: &[Target], upsert: bool) -> Vec<Outcome> {
+/// Writes every target concurrently, each bounded by `budget` (its reads, writes and retries together).
+pub async fn apply(
+    client: &kube::Client,
+    targets: &[Target],
+    upsert: bool,
+    budget: std::time::Duration,
+) -> Vec<Outcome> {
     let writes = targets.iter().map(|t| async move {
-        Outcome {
-            namespace: t.namespace.clone(),
-            result: write_one(client, t, upsert).await,
-        }
+        let result = match tokio::time::timeout(budget, write_one(client, t, upsert)).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "Writing secret {} in {} did not finish within {}s; list the secrets to see whether it was written",
+                t.name(),
+                t.namespace,
+                budget.as_secs()
+            )),
+        };
+        Outcome { namespace: t.namespace.clone(), result }
     });
     futures::future::join_all(writes).await
 }
