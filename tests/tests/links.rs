@@ -419,7 +419,7 @@ async fn cluster_down_degrades_to_200() {
     .await;
     assert_eq!(status, 200);
     assert!(
-        started.elapsed() < Duration::from_millis(1500),
+        started.elapsed() < Duration::from_millis(2500),
         "{:?}",
         started.elapsed()
     );
@@ -505,7 +505,7 @@ async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
         assert_eq!(status, 200, "{url}");
         assert_eq!(category(&body, "pod")["status"], "ok");
         assert!(
-            elapsed < uncached + Duration::from_millis(350),
+            elapsed < uncached + Duration::from_millis(500),
             "{url}: {elapsed:?} against {uncached:?} uncached"
         );
         // Readiness says so.
