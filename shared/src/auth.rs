@@ -117,10 +117,6 @@ impl Auth {
         })
     }
 
-    pub fn is_disabled(&self) -> bool {
-        self.disabled
-    }
-
     /// True when protected routes can never succeed: nothing configured and auth not disabled.
     pub fn refuses_everything(&self) -> bool {
         !self.disabled && self.read.is_none() && self.write.is_none()

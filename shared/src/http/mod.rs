@@ -61,10 +61,6 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         self
     }
 
-    pub fn auth(&self) -> &Auth {
-        &self.auth
-    }
-
     pub async fn handle<F, Fut>(&self, req: Request, handler: F) -> HttpResponse
     where
         F: FnOnce(Call<R>) -> Fut,

@@ -96,10 +96,6 @@ impl Cache {
         Ok(Self { ttl, keep, store })
     }
 
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     /// What the store is, for logs and readiness (no credentials).
     pub fn describe(&self) -> String {
         match &self.store {
