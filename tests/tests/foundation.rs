@@ -1,6 +1,7 @@
 //! Health and fixtures through real API Gateway HTTP API events: the sample events, bad input,
 //! auth, CORS, and the agreement of template.yaml, the route tables and the OpenAPI document.
 
+use gluelinks::auth::Scope;
 use gluelinks::config::Env;
 use gluelinks::http::response::body_json;
 use gluelinks_tests::{event, event_text, template_routes};
@@ -260,20 +261,66 @@ fn template_function_tables_and_openapi_agree() {
             "{method} {path} is documented but template.yaml has no route for it"
         );
     }
-    let tables: [(&str, Vec<(&str, &str)>); 2] = [
-        (
-            "health",
-            health::ROUTES.iter().map(|r| (r.method, r.path)).collect(),
-        ),
-        (
-            "fixtures",
-            fixtures::ROUTES
-                .iter()
-                .map(|r| (r.method, r.path))
-                .collect(),
-        ),
+    fn table<R>(routes: &[gluelinks::http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
+        routes.iter().map(|r| (r.method, r.path, r.scope)).collect()
+    }
+    let tables = [
+        ("health", table(health::ROUTES)),
+        ("fixtures", table(fixtures::ROUTES)),
+        ("clusters", table(clusters::ROUTES)),
+        ("links", table(links::ROUTES)),
+        ("secrets-list", table(secrets_list::ROUTES)),
+        ("secrets-add", table(secrets_add::ROUTES)),
     ];
-    for (function, table) in tables {
+    let doc: Value = serde_json::from_str(gluelinks::api_doc::OPENAPI_JSON).unwrap();
+    for (function, routes) in &tables {
+        for (method, path, scope) in routes {
+            // The document's security matches what the function enforces.
+            let security = &doc["paths"][path][method.to_ascii_lowercase()]["security"];
+            let open = security.as_array().is_some_and(Vec::is_empty);
+            assert_eq!(
+                open,
+                *scope == Scope::Public,
+                "{function}: {method} {path} security {security}"
+            );
+        }
+    }
+    // `make run` routes each path to the function the HTTP API does.
+    let manifest =
+        std::fs::read_to_string(gluelinks_tests::repo_root().join("Cargo.toml")).unwrap();
+    let router: Vec<(String, String)> = manifest
+        .split("[workspace.metadata.lambda.watch.router]")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let (path, function) = l.split_once(" = ")?;
+            Some((
+                path.trim_matches('"').to_string(),
+                function.trim_matches('"').to_string(),
+            ))
+        })
+        .collect();
+    for r in &declared {
+        let routed = router
+            .iter()
+            .find(|(p, _)| *p == r.path)
+            .map(|(_, f)| f.as_str());
+        assert_eq!(
+            routed,
+            Some(r.function.as_str()),
+            "{} in the cargo lambda watch router",
+            r.path
+        );
+    }
+    let served: usize = tables.iter().map(|(_, t)| t.len()).sum();
+    assert_eq!(
+        served,
+        declared.len(),
+        "every template route is served by its function"
+    );
+    for (function, routes) in tables {
+        let table: Vec<(&str, &str)> = routes.iter().map(|(m, p, _)| (*m, *p)).collect();
         let in_template: Vec<(&str, &str)> = declared
             .iter()
             .filter(|r| r.function == function)
