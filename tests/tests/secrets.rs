@@ -128,11 +128,8 @@ impl Setup {
     }
 }
 
-fn docker_body(patch: Value) -> String {
-    let mut body = json!({
-        "password": PASSWORD, "username": "octo", "cluster_name": "demo",
-        "name": "ghcr-octo", "namespaces": "kube-system,default",
-    });
+/// `base` with `patch` applied: a null removes the field.
+fn patched(mut body: Value, patch: Value) -> String {
     for (k, v) in patch.as_object().unwrap() {
         if v.is_null() {
             body.as_object_mut().unwrap().remove(k);
@@ -143,20 +140,22 @@ fn docker_body(patch: Value) -> String {
     body.to_string()
 }
 
+fn docker_body(patch: Value) -> String {
+    let base = json!({
+        "password": PASSWORD, "username": "octo", "cluster_name": "demo",
+        "name": "ghcr-octo", "namespaces": "kube-system,default",
+    });
+    patched(base, patch)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_and_nothing_changes() {
     let s = setup("secrets-bad", &[]).await;
     let before = s.secrets();
     let helm = |patch: Value| {
-        let mut body = json!({"name": "my-helm-repo", "repository_url": "https://charts.example.com", "cluster_name": "demo", "username": "u", "password": PASSWORD});
-        for (k, v) in patch.as_object().unwrap() {
-            if v.is_null() {
-                body.as_object_mut().unwrap().remove(k);
-            } else {
-                body[k] = v.clone();
-            }
-        }
-        body.to_string()
+        let base = json!({"name": "my-helm-repo", "repository_url": "https://charts.example.com",
+            "cluster_name": "demo", "username": "u", "password": PASSWORD});
+        patched(base, patch)
     };
     let huge = docker_body(json!({"password": "x".repeat(70 * 1024)}));
     let cases: Vec<(&str, String, &str, u16, &str)> = vec![
@@ -322,6 +321,18 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], true);
+    let calls = |method: &str| {
+        s.emulator
+            .requests()
+            .iter()
+            .filter(|r| r.method == method)
+            .count()
+    };
+    assert_eq!(
+        (calls("GET"), calls("POST")),
+        (3, 3),
+        "one read and one write per namespace"
+    );
     assert_eq!(
         body["namespaces"],
         json!(["kube-system", "default", "argocd"])

@@ -156,7 +156,15 @@ impl SecretsAdd {
             );
         };
 
-        let existing = write::existing(&client, &targets).await;
+        let found = write::check(&client, &targets).await;
+        let existing: Vec<(String, write::Secret)> = targets
+            .iter()
+            .zip(&found)
+            .filter_map(|(t, f)| match f {
+                write::Found::Exists(secret) => Some((t.namespace.clone(), (**secret).clone())),
+                _ => None,
+            })
+            .collect();
         if !common.upsert && !existing.is_empty() {
             for (ns, _) in &existing {
                 audit("refused: exists", ns);
@@ -185,8 +193,14 @@ impl SecretsAdd {
             );
         }
 
-        let outcomes =
-            write::apply(&client, &targets, common.upsert, self.clusters.timeout()).await;
+        let outcomes = write::apply(
+            &client,
+            &targets,
+            &found,
+            common.upsert,
+            self.clusters.timeout(),
+        )
+        .await;
         for o in &outcomes {
             match &o.result {
                 Ok(action) => audit(action.verb(), &o.namespace),

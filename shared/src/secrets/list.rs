@@ -105,12 +105,12 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
         by_label(settings.docker_selector()),
         by_label(format!("{REPOSITORY_LABEL}=repository")),
     );
-    let mut listing = Listing::default();
+    let mut failure = None;
     let mut keep = |result: Result<Vec<Secret>, Failure>, filter: fn(&Secret) -> bool| match result
     {
         Ok(items) => items.iter().filter(|s| filter(s)).map(entry).collect(),
         Err(f) => {
-            listing.failure.get_or_insert(f);
+            failure.get_or_insert(f);
             Vec::new()
         }
     };
@@ -121,6 +121,6 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
         repo_creds,
         docker_creds,
         helm_creds,
-        failure: listing.failure,
+        failure,
     }
 }

@@ -127,18 +127,25 @@ fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
     Api::namespaced(client.clone(), namespace)
 }
 
-/// The targets that already exist, by namespace. A namespace whose secret cannot be read is left out:
-/// its write will fail and be reported on its own.
-pub async fn existing(client: &kube::Client, targets: &[Target]) -> Vec<(String, Secret)> {
+/// What the check before writing found for one target.
+#[derive(Clone, Debug)]
+pub enum Found {
+    Exists(Box<Secret>),
+    Absent,
+    /// The read failed; the write will find out for itself and report why.
+    Unknown,
+}
+
+/// Reads every target once, concurrently, in the targets' order.
+pub async fn check(client: &kube::Client, targets: &[Target]) -> Vec<Found> {
     let reads = targets.iter().map(|t| async move {
-        let found = api(client, &t.namespace).get_opt(t.name()).await;
-        found.ok().flatten().map(|s| (t.namespace.clone(), s))
+        match api(client, &t.namespace).get_opt(t.name()).await {
+            Ok(Some(secret)) => Found::Exists(Box::new(secret)),
+            Ok(None) => Found::Absent,
+            Err(_) => Found::Unknown,
+        }
     });
-    futures::future::join_all(reads)
-        .await
-        .into_iter()
-        .flatten()
-        .collect()
+    futures::future::join_all(reads).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,12 +180,27 @@ fn status_code(err: &kube::Error) -> Option<u16> {
     }
 }
 
-async fn write_one(client: &kube::Client, target: &Target, upsert: bool) -> Result<Action, String> {
+/// Writes one target. The first attempt trusts `found` (the check's read); a conflict with a concurrent
+/// change re-reads and tries again.
+async fn write_one(
+    client: &kube::Client,
+    target: &Target,
+    found: &Found,
+    upsert: bool,
+) -> Result<Action, String> {
     let api = api(client, &target.namespace);
     let name = target.name();
     let what = format!("writing secret {name} in {}", target.namespace);
+    let mut known = match found {
+        Found::Exists(secret) => Some(Some((**secret).clone())),
+        Found::Absent => Some(None),
+        Found::Unknown => None,
+    };
     for _ in 0..ATTEMPTS {
-        let current = api.get_opt(name).await.map_err(|e| describe(&e, &what))?;
+        let current = match known.take() {
+            Some(current) => current,
+            None => api.get_opt(name).await.map_err(|e| describe(&e, &what))?,
+        };
         let attempt = match current {
             None => api
                 .create(&PostParams::default(), &target.secret)
@@ -215,11 +237,12 @@ async fn write_one(client: &kube::Client, target: &Target, upsert: bool) -> Resu
 pub async fn apply(
     client: &kube::Client,
     targets: &[Target],
+    found: &[Found],
     upsert: bool,
     budget: std::time::Duration,
 ) -> Vec<Outcome> {
-    let writes = targets.iter().map(|t| async move {
-        let result = match tokio::time::timeout(budget, write_one(client, t, upsert)).await {
+    let writes = targets.iter().zip(found).map(|(t, found)| async move {
+        let result = match tokio::time::timeout(budget, write_one(client, t, found, upsert)).await {
             Ok(result) => result,
             Err(_) => Err(format!(
                 "Writing secret {} in {} did not finish within {}s; list the secrets to see whether it was written",
