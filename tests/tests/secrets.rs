@@ -438,8 +438,8 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
     assert_eq!(
         body["would_write"],
         json!([
-            {"namespace": "payments", "name": "ghcr-octo", "action": "create"},
-            {"namespace": "argocd", "name": "ghcr-octo", "action": "replace"},
+            {"namespace": "payments", "name": "ghcr-octo", "action": "create", "changed_keys": [".dockerconfigjson"]},
+            {"namespace": "argocd", "name": "ghcr-octo", "action": "replace", "changed_keys": [".dockerconfigjson"]},
         ])
     );
     assert_eq!(s.secrets(), before);
@@ -473,8 +473,13 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_are_reported_namespace_by_namespace() {
     let s = setup("secrets-partial", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
+    let writes_in_kube_system = Matcher {
+        method: Some("POST"),
+        namespace: Some("kube-system".into()),
+        ..Matcher::default()
+    };
     s.emulator
-        .add_fault(Matcher::namespace("kube-system"), Fault::Forbidden);
+        .add_fault(writes_in_kube_system, Fault::Forbidden);
     let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["success"], false);
@@ -563,7 +568,8 @@ async fn repositories_and_credential_templates() {
     );
     assert_eq!(
         body["helm_secret_applied"],
-        json!({"success": true, "namespace": "argocd", "output": "secret/acme-charts created"})
+        json!({"success": true, "namespace": "argocd", "output": "secret/acme-charts created",
+            "changed_keys": ["enableOCI", "name", "password", "type", "url", "username"]})
     );
     assert_eq!(body["repository_url"], "ghcr.io/acme/charts");
     let stored = s
@@ -718,4 +724,377 @@ async fn writes_are_audited_without_values() {
     }
     assert!(!text.contains(PASSWORD), "a log line carries the password");
     assert!(!text.contains(WRITE), "a log line carries the token");
+}
+
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// Secrets an Argo CD cluster has that GlueLinks did not write.
+fn seed_foreign(s: &Setup) {
+    let secret = |ns: &str, name: &str, labels: Value, kind: &str, data: Value| {
+        s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": name, "namespace": ns, "labels": labels}, "type": kind, "data": data}));
+    };
+    secret(
+        "argocd",
+        "argocd-secret",
+        json!({"app.kubernetes.io/part-of": "argocd"}),
+        "Opaque",
+        json!({"server.secretkey": b64("signing-key"), "admin.password": b64("$2a$10$hash")}),
+    );
+    secret(
+        "argocd",
+        "prod-cluster",
+        json!({"argocd.argoproj.io/secret-type": "cluster"}),
+        "Opaque",
+        json!({"server": b64("https://prod.example.com"), "config": b64("{\"bearerToken\": \"t\"}")}),
+    );
+    secret(
+        "argocd",
+        "acme-template",
+        json!({"argocd.argoproj.io/secret-type": "repo-creds"}),
+        "Opaque",
+        json!({"url": b64("https://github.com/acme")}),
+    );
+    secret(
+        "default",
+        "app-config",
+        json!({}),
+        "Opaque",
+        json!({"DATABASE_URL": b64("postgres://app")}),
+    );
+    secret(
+        "default",
+        "registry-login",
+        json!({}),
+        "kubernetes.io/dockerconfigjson",
+        json!({".dockerconfigjson": b64("{\"auths\": {}}")}),
+    );
+}
+
+fn repository_body(name: &str, route: &str, patch: Value) -> String {
+    let url_field = if route == "add_repo_creds" {
+        "url"
+    } else {
+        "repository_url"
+    };
+    let mut base =
+        json!({"name": name, "cluster_name": "demo", "username": "octo", "password": PASSWORD});
+    base[url_field] = "https://github.com/acme/app".into();
+    patched(base, patch)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_argocd_secrets_are_never_replaced() {
+    let s = setup("secrets-foreign", &[]).await;
+    seed_foreign(&s);
+    let before = s.secrets();
+    for upsert in [false, true] {
+        let flags = json!({"upsert": upsert});
+        let mut cases: Vec<(&str, String, &str)> = vec![
+            (
+                "add_docker",
+                docker_body(
+                    json!({"name": "app-config", "namespaces": "payments,default", "upsert": upsert}),
+                ),
+                "is a 'Opaque' secret",
+            ),
+            (
+                "add_docker",
+                docker_body(
+                    json!({"name": "registry-login", "namespaces": "default", "upsert": upsert}),
+                ),
+                "is a 'kubernetes.io/dockerconfigjson' secret, not",
+            ),
+            (
+                "add_repository",
+                repository_body("acme-template", "add_repository", flags.clone()),
+                "is an Argo CD 'repo-creds' secret, not an Argo CD 'repository' secret",
+            ),
+            (
+                "add_repo_creds",
+                repository_body("bitnami-helm", "add_repo_creds", flags.clone()),
+                "is an Argo CD 'repository' secret, not an Argo CD 'repo-creds' secret",
+            ),
+        ];
+        for route in ["add_helm_repo", "add_repository", "add_repo_creds"] {
+            let body = if route == "add_helm_repo" {
+                json!({"name": "prod-cluster", "repository_url": "https://charts.example.com",
+                    "cluster_name": "demo", "username": "u", "password": PASSWORD, "upsert": upsert})
+                .to_string()
+            } else {
+                repository_body("prod-cluster", route, flags.clone())
+            };
+            cases.push((route, body, "is an Argo CD 'cluster' secret"));
+        }
+        for (route, body, expected) in cases {
+            let (status, reply) = s.add(route, &body, WRITE).await;
+            assert_eq!(status, 409, "{route} upsert={upsert}: {reply}");
+            let message = reply["message"].as_str().unwrap();
+            assert!(message.contains(expected), "{route}: {message}");
+            assert!(
+                message.contains("will not replace it, even with upsert")
+                    && message.ends_with("Nothing was written."),
+                "{message}"
+            );
+            assert_eq!(reply["upsert_required"], false);
+            assert_eq!(
+                s.secrets(),
+                before,
+                "{route} upsert={upsert} changed the cluster"
+            );
+        }
+        // Argo CD's own secrets are refused by name, before the cluster is read.
+        for route in [
+            "add_docker",
+            "add_helm_repo",
+            "add_repository",
+            "add_repo_creds",
+        ] {
+            let body = match route {
+                "add_docker" => docker_body(json!({"name": "argocd-secret", "upsert": upsert})),
+                "add_helm_repo" => json!({"name": "argocd-secret", "repository_url": "https://charts.example.com",
+                    "cluster_name": "demo", "username": "u", "password": PASSWORD, "upsert": upsert})
+                .to_string(),
+                _ => repository_body("argocd-secret", route, flags.clone()),
+            };
+            s.emulator.reset_requests();
+            let (status, reply) = s.add(route, &body, WRITE).await;
+            assert_eq!(status, 400, "{route}: {reply}");
+            assert!(reply["message"]
+                .as_str()
+                .unwrap()
+                .contains("belongs to Argo CD itself"));
+            assert!(
+                s.emulator.requests().is_empty(),
+                "{route} reached the cluster"
+            );
+        }
+    }
+    // A dry run of a foreign target is refused the same way.
+    let dry = docker_body(
+        json!({"name": "app-config", "namespaces": "default", "upsert": true, "dry_run": true}),
+    );
+    assert_eq!(s.add("add_docker", &dry, WRITE).await.0, 409);
+    assert_eq!(s.secrets(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_changes_only_what_the_request_sets() {
+    let s = setup("secrets-merge", &[]).await;
+    s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "billing", "namespace": "argocd",
+            "labels": {"argocd.argoproj.io/secret-type": "repository", "team": "payments"},
+            "annotations": {"managed-by": "argocd.argoproj.io"},
+            "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "0000-1"}]},
+        "type": "Opaque",
+        "data": {"type": b64("git"), "url": b64("git@github.com:acme/billing.git"), "name": b64("billing"),
+            "project": b64("payments"), "proxy": b64("http://proxy:3128"), "insecure": b64("true"),
+            "sshPrivateKey": b64("old-key")}}));
+    let body = json!({"name": "billing", "repository_url": "https://github.com/acme/billing.git",
+        "cluster_name": "demo", "type": "git", "username": "octo", "password": PASSWORD, "upsert": true});
+    let (status, reply) = s.add("add_repository", &body.to_string(), WRITE).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["repository_secret_applied"]["changed_keys"],
+        json!(["password", "sshPrivateKey", "url", "username"])
+    );
+    let stored = s
+        .emulator
+        .object("", "v1", "secrets", "argocd", "billing")
+        .unwrap();
+    let meta = &stored["metadata"];
+    assert_eq!(meta["labels"]["team"], "payments");
+    assert_eq!(meta["labels"]["app.kubernetes.io/managed-by"], "gluelinks");
+    assert_eq!(meta["labels"]["gluelinks.io/repository-type"], "git");
+    assert_eq!(meta["annotations"]["managed-by"], "argocd.argoproj.io");
+    assert_eq!(meta["ownerReferences"][0]["name"], "owner");
+    let data = stored["data"].as_object().unwrap();
+    for (key, value) in [
+        ("project", "payments"),
+        ("proxy", "http://proxy:3128"),
+        ("insecure", "true"),
+    ] {
+        assert_eq!(data[key], b64(value), "{key} survives the upsert");
+    }
+    assert!(
+        !data.contains_key("sshPrivateKey"),
+        "the SSH key no longer applies"
+    );
+    assert_eq!(data["password"], b64(PASSWORD));
+
+    // The request may set the project; the same request again changes nothing.
+    let scoped = patched(body, json!({"project": "billing-team"}));
+    let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
+    assert_eq!(
+        reply["repository_secret_applied"]["changed_keys"],
+        json!(["project"])
+    );
+    let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
+    assert_eq!(
+        reply["repository_secret_applied"]["changed_keys"],
+        json!([])
+    );
+
+    // A pull secret keeps its other labels, annotations and keys.
+    s.emulator
+        .apply(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "ghcr-octo", "namespace": "default",
+            "labels": {"jjo.finance/secret-type": "docker-creds", "team": "web"},
+            "annotations": {"reflector/enabled": "true"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": b64("{\"auths\": {}}"), "note": b64("kept")}}));
+    let (status, reply) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"namespaces": "default", "upsert": true})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let pull = s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-octo")
+        .unwrap();
+    assert_eq!(pull["metadata"]["labels"]["team"], "web");
+    assert_eq!(pull["metadata"]["annotations"]["reflector/enabled"], "true");
+    assert_eq!(pull["data"]["note"], b64("kept"));
+    assert_eq!(
+        reply["results"][0]["result"]["changed_keys"],
+        json!([".dockerconfigjson"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_cannot_be_read_blocks_every_write() {
+    let s = setup("secrets-unknown", &[]).await;
+    let reads_in_kube_system = Matcher {
+        method: Some("GET"),
+        namespace: Some("kube-system".into()),
+        ..Matcher::default()
+    };
+    s.emulator
+        .add_fault(reads_in_kube_system, Fault::Status(500));
+    let before = s.secrets();
+    let (status, reply) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    assert_eq!(status, 502, "{reply}");
+    let message = reply["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "Could not read whether secret ghcr-octo already exists in: kube-system ("
+        ) && message.contains("Nothing was written"),
+        "{message}"
+    );
+    assert_eq!(
+        s.secrets(),
+        before,
+        "default and argocd were not written either"
+    );
+
+    let dry = docker_body(json!({"dry_run": true}));
+    let (status, reply) = s.add("add_docker", &dry, WRITE).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["success"], false);
+    let actions: Vec<&str> = reply["would_write"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["unknown", "create", "create"]);
+    assert_eq!(s.secrets(), before);
+
+    // With upsert the user accepts replacing what may exist: the readable namespaces are written, and the
+    // unreadable one is reported on its own.
+    let (status, reply) = s
+        .add("add_docker", &docker_body(json!({"upsert": true})), WRITE)
+        .await;
+    assert_eq!(status, 207, "{reply}");
+    assert_eq!(reply["results"][0]["result"]["success"], false);
+    assert_eq!(reply["results"][1]["result"]["success"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_are_capped_and_the_work_is_bounded() {
+    let s = setup(
+        "secrets-bounded",
+        &[
+            ("SECRETS_MAX_NAMESPACES", "40"),
+            ("SECRETS_DEADLINE_SECONDS", "2"),
+        ],
+    )
+    .await;
+    let names: Vec<String> = (0..41).map(|i| format!("team-{i:02}")).collect();
+    let (status, reply) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"namespaces": names})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply["message"]
+        .as_str()
+        .unwrap()
+        .contains("names 41 namespaces; at most 40 are written per request"));
+
+    // 40 namespaces and the Argo CD copy: 41 reads, then 41 writes, never more than 8 in flight.
+    let names = &names[..40];
+    for ns in names {
+        s.emulator
+            .apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    }
+    s.emulator.set_latency(Duration::from_millis(120));
+    s.emulator.reset_requests();
+    let (status, reply) = s
+        .add(
+            "add_docker",
+            &docker_body(json!({"namespaces": names})),
+            WRITE,
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(s.emulator.requests().len(), 82);
+    let rounds = s.emulator.rounds(Duration::from_millis(60));
+    assert!(
+        rounds >= 10,
+        "82 calls in {rounds} rounds: more than 8 were in flight at once"
+    );
+
+    // One deadline for the whole request: writes that hang are cut off at it, and the namespaces whose
+    // turn comes after it are reported as not written.
+    s.emulator.set_latency(Duration::ZERO);
+    let hang_writes = Matcher {
+        method: Some("POST"),
+        ..Matcher::default()
+    };
+    s.emulator
+        .add_fault(hang_writes, Fault::Hang(Duration::from_secs(30)));
+    let started = Instant::now();
+    let body = docker_body(json!({"name": "late", "namespaces": &names[..20]}));
+    let (status, reply) = s.add("add_docker", &body, WRITE).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 502, "{reply}");
+    let errors: Vec<&str> = reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"]["error"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors.len(), 21);
+    assert!(
+        errors[0].contains("did not finish within the request's deadline"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[20].contains("was not written: the request's deadline passed before its turn"),
+        "{}",
+        errors[20]
+    );
 }

@@ -14,11 +14,12 @@ use gluelinks::http::{Api, Call};
 use gluelinks::secrets::request::{
     DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
 };
-use gluelinks::secrets::write::{self, Action, Outcome, Target};
+use gluelinks::secrets::write::{self, Action, Existing, Outcome, Planned, Report, Target};
 use gluelinks::secrets::SecretSettings;
 use gluelinks::text::bounded;
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
+use tokio::time::{timeout_at, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -100,11 +101,14 @@ fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
-fn result_json(outcome: &Outcome, name: &str) -> Value {
+fn result_json(outcome: &Outcome) -> Value {
     match &outcome.result {
-        Ok(action) => {
-            json!({ "success": true, "namespace": outcome.namespace, "output": format!("secret/{name} {}", action.verb()) })
-        }
+        Ok(done) => json!({
+            "success": true,
+            "namespace": outcome.namespace,
+            "output": format!("secret/{} {}", outcome.name, done.action.verb()),
+            "changed_keys": done.changed_keys,
+        }),
         Err(e) => json!({ "success": false, "namespace": outcome.namespace, "error": e }),
     }
 }
@@ -135,9 +139,20 @@ impl SecretsAdd {
             Err(Invalid(message)) => return call.error(400, &message),
         };
         let common = plan.common().clone();
-        let client = match self.clusters.client(&common.cluster).await {
-            Ok(client) => client,
-            Err(e) => return call.error(e.status(400), &e.to_string()),
+        let deadline = Instant::now() + self.settings.deadline;
+        let client = match timeout_at(deadline, self.clusters.client(&common.cluster)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return call.error(e.status(400), &e.to_string()),
+            Err(_) => {
+                return call.error(
+                    504,
+                    &format!(
+                        "The kubeconfig of cluster '{}' could not be read within {} s; nothing was written",
+                        common.cluster,
+                        self.settings.deadline.as_secs()
+                    ),
+                )
+            }
         };
         let targets = plan.targets(&self.settings);
         let audit = |outcome: &str, namespace: &str| {
@@ -156,77 +171,102 @@ impl SecretsAdd {
             );
         };
 
-        let found = write::check(&client, &targets).await;
-        let existing: Vec<(String, write::Secret)> = targets
-            .iter()
-            .zip(&found)
-            .filter_map(|(t, f)| match f {
-                write::Found::Exists(secret) => Some((t.namespace.clone(), (**secret).clone())),
-                _ => None,
-            })
-            .collect();
-        if !common.upsert && !existing.is_empty() {
-            for (ns, _) in &existing {
-                audit("refused: exists", ns);
-            }
-            return json(409, &self.conflict(&plan, &existing));
-        }
-        if common.dry_run {
-            let would: Vec<Value> = targets
-                .iter()
-                .map(|t| {
-                    let exists = existing.iter().any(|(ns, _)| *ns == t.namespace);
-                    audit("dry run", &t.namespace);
-                    json!({ "namespace": t.namespace, "name": t.name(), "action": if exists { "replace" } else { "create" } })
-                })
-                .collect();
-            return json(
-                200,
-                &json!({
-                    "success": true,
-                    "dry_run": true,
-                    "cluster": common.cluster,
-                    "name": common.name,
-                    "would_write": would,
-                    "message": format!("Dry run: nothing was written; {} secret(s) would be written", targets.len()),
-                }),
-            );
-        }
-
-        let outcomes = write::apply(
-            &client,
-            &targets,
-            &found,
-            common.upsert,
-            self.clusters.timeout(),
-        )
-        .await;
-        for o in &outcomes {
-            match &o.result {
-                Ok(action) => audit(action.verb(), &o.namespace),
-                Err(e) => {
-                    audit("failed", &o.namespace);
-                    tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
+        let report = write::run(&client, &targets, common.upsert, common.dry_run, deadline).await;
+        match report {
+            Report::Foreign(foreign) => {
+                for e in &foreign {
+                    audit("refused: not a secret of this kind", &e.namespace);
                 }
+                json(409, &self.foreign(&foreign))
+            }
+            Report::Exists(existing) => {
+                for e in &existing {
+                    audit("refused: exists", &e.namespace);
+                }
+                json(409, &self.conflict(&plan, &existing))
+            }
+            Report::Unknown(unknown) => {
+                for (ns, _) in &unknown {
+                    audit("refused: state unknown", ns);
+                }
+                json(502, &unknown_body(&common.name, &unknown))
+            }
+            Report::DryRun(planned) => {
+                for o in &planned {
+                    audit("dry run", &o.namespace);
+                }
+                let unknown = planned
+                    .iter()
+                    .filter(|p| matches!(p.plan.action, Action::Unknown(_)))
+                    .count();
+                let message = match unknown {
+                    0 => format!("Dry run: nothing was written; {} secret(s) would be written", targets.len()),
+                    n => format!("Dry run: nothing was written; {n} of {} target(s) could not be read (see reason)", targets.len()),
+                };
+                json(
+                    200,
+                    &json!({
+                        "success": unknown == 0,
+                        "dry_run": true,
+                        "cluster": common.cluster,
+                        "name": common.name,
+                        "would_write": planned.iter().map(planned_json).collect::<Vec<_>>(),
+                        "message": message,
+                    }),
+                )
+            }
+            Report::Written(outcomes) => {
+                for o in &outcomes {
+                    match &o.result {
+                        Ok(done) => audit(done.action.verb(), &o.namespace),
+                        Err(e) => {
+                            audit("failed", &o.namespace);
+                            tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
+                        }
+                    }
+                }
+                let written = outcomes.iter().filter(|o| o.result.is_ok()).count();
+                let status = match written {
+                    n if n == outcomes.len() => 200,
+                    0 => 502,
+                    _ => 207,
+                };
+                json(status, &self.written(&plan, &outcomes))
             }
         }
-        let written = outcomes.iter().filter(|o| o.result.is_ok()).count();
-        let status = match written {
-            n if n == outcomes.len() => 200,
-            0 => 502,
-            _ => 207,
-        };
-        json(status, &self.written(&plan, &outcomes))
     }
 
-    fn conflict(&self, plan: &Plan, existing: &[(String, write::Secret)]) -> Value {
+    fn foreign(&self, foreign: &[Existing]) -> Value {
+        let reasons: Vec<&str> = foreign
+            .iter()
+            .filter_map(|e| e.refusal.as_deref())
+            .collect();
+        let map: serde_json::Map<String, Value> = foreign
+            .iter()
+            .map(|e| {
+                (
+                    e.namespace.clone(),
+                    json!({ "exists": true, "description": write::describe_existing(&e.secret), "reason": e.refusal }),
+                )
+            })
+            .collect();
+        json!({
+            "error": true,
+            "message": format!("{}. Nothing was written.", reasons.join("; ")),
+            "foreign_secrets": map,
+            "upsert_required": false,
+            "status_code": 409,
+        })
+    }
+
+    fn conflict(&self, plan: &Plan, existing: &[Existing]) -> Value {
         let described = |s| json!({ "exists": true, "description": write::describe_existing(s) });
         match plan {
             Plan::Docker(_) => {
-                let namespaces: Vec<&str> = existing.iter().map(|(ns, _)| ns.as_str()).collect();
+                let namespaces: Vec<&str> = existing.iter().map(|e| e.namespace.as_str()).collect();
                 let map: serde_json::Map<String, Value> = existing
                     .iter()
-                    .map(|(ns, s)| (ns.clone(), described(s)))
+                    .map(|e| (e.namespace.clone(), described(&e.secret)))
                     .collect();
                 json!({
                     "error": true,
@@ -238,7 +278,7 @@ impl SecretsAdd {
             Plan::Repository(..) => json!({
                 "error": true,
                 "message": format!("{} already exists", plan.noun()),
-                "existing_secret": described(&existing[0].1),
+                "existing_secret": described(&existing[0].secret),
                 "upsert_required": true,
             }),
         }
@@ -256,7 +296,10 @@ impl SecretsAdd {
                     .map(|e| format!("{} ({e})", o.namespace))
             })
             .collect();
-        let verb = if ok.iter().any(|o| o.result == Ok(Action::Replaced)) {
+        let verb = if ok
+            .iter()
+            .any(|o| matches!(&o.result, Ok(done) if done.action == Action::Replaced))
+        {
             "written"
         } else {
             "created"
@@ -281,7 +324,7 @@ impl SecretsAdd {
                     "cluster": common.cluster,
                     "name": common.name,
                     "namespaces": outcomes.iter().map(|o| o.namespace.as_str()).collect::<Vec<_>>(),
-                    "results": outcomes.iter().map(|o| json!({ "namespace": o.namespace, "result": result_json(o, &common.name) })).collect::<Vec<_>>(),
+                    "results": outcomes.iter().map(|o| json!({ "namespace": o.namespace, "result": result_json(o) })).collect::<Vec<_>>(),
                     "message": message,
                 })
             }
@@ -293,15 +336,17 @@ impl SecretsAdd {
                     _ => ("repository_url", "repository_secret_applied"),
                 };
                 let message = match &outcome.result {
-                    Ok(Action::Created) => format!("{} created successfully", plan.noun()),
-                    Ok(Action::Replaced) => format!("{} replaced successfully", plan.noun()),
+                    Ok(done) if done.action == Action::Created => {
+                        format!("{} created successfully", plan.noun())
+                    }
+                    Ok(_) => format!("{} replaced successfully", plan.noun()),
                     Err(e) => format!("{} was not written: {e}", plan.noun()),
                 };
                 let mut body = json!({
                     "success": outcome.result.is_ok(),
                     "cluster": common.cluster,
                     "secret_name": common.name,
-                    applied_key: result_json(outcome, &common.name),
+                    applied_key: result_json(outcome),
                     "message": message,
                 });
                 body[url_key] = request.url.clone().into();
@@ -309,4 +354,33 @@ impl SecretsAdd {
             }
         }
     }
+}
+
+fn planned_json(p: &Planned) -> Value {
+    let action = match p.plan.action {
+        Action::Created => "create",
+        Action::Replaced => "replace",
+        Action::Unknown(_) => "unknown",
+    };
+    let mut entry = json!({ "namespace": p.namespace, "name": p.name, "action": action, "changed_keys": p.plan.changed_keys });
+    if let Action::Unknown(why) = &p.plan.action {
+        entry["reason"] = why.as_str().into();
+    }
+    entry
+}
+
+fn unknown_body(name: &str, unknown: &[(String, String)]) -> Value {
+    let reasons: Vec<String> = unknown
+        .iter()
+        .map(|(ns, why)| format!("{ns} ({why})"))
+        .collect();
+    json!({
+        "error": true,
+        "message": format!(
+            "Could not read whether secret {name} already exists in: {}. Nothing was written: without upsert a secret that may exist is never overwritten. Try again, or send upsert: true to replace it where it exists",
+            reasons.join("; ")
+        ),
+        "unknown": unknown.iter().map(|(ns, why)| (ns.clone(), Value::from(why.as_str()))).collect::<serde_json::Map<_, _>>(),
+        "status_code": 502,
+    })
 }

@@ -17,14 +17,39 @@ pub struct SecretSettings {
     pub argocd_namespace: String,
     /// `key=value` label that marks docker pull secrets; add writes it, list selects by it.
     pub docker_label: (String, String),
+    /// The most namespaces one `add_docker` request may name.
+    pub max_namespaces: usize,
+    /// One bound for a whole write request (checks, writes, retries), below the function's own timeout,
+    /// so every namespace is still reported when a cluster is slow.
+    pub deadline: std::time::Duration,
 }
 
 pub const REPOSITORY_LABEL: &str = "argocd.argoproj.io/secret-type";
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks");
+/// What a repository secret or credential template holds (`git`, `helm`, `oci`), as a label, so that the
+/// list can tell Helm repositories apart from metadata alone.
+pub const REPOSITORY_TYPE_LABEL: &str = "gluelinks.io/repository-type";
+pub const DOCKER_CONFIG_TYPE: &str = "kubernetes.io/dockerconfigjson";
+
+/// Secrets of Argo CD's own installation (server key and admin password, Redis, notifications, TLS, the
+/// image updater's settings): refused as names before anything is read.
+pub const ARGOCD_OWN_SECRETS: &[&str] = &[
+    "argocd-secret",
+    "argocd-initial-admin-secret",
+    "argocd-redis",
+    "argocd-notifications-secret",
+    "argocd-repo-server-tls",
+    "argocd-server-tls",
+    "argocd-dex-server-tls",
+    "argocd-applicationset-controller-tls",
+    "argocd-image-updater-secret",
+    "argocd-manager-token",
+];
 
 impl SecretSettings {
-    /// `ARGOCD_NAMESPACE` (default `argocd`) and `DOCKER_CREDS_LABEL` (default
-    /// `jjo.finance/secret-type=docker-creds`).
+    /// `ARGOCD_NAMESPACE` (default `argocd`), `DOCKER_CREDS_LABEL` (default
+    /// `jjo.finance/secret-type=docker-creds`), `SECRETS_MAX_NAMESPACES` (100) and
+    /// `SECRETS_DEADLINE_SECONDS` (20).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let argocd_namespace = env.string("ARGOCD_NAMESPACE", "argocd");
         if !request::is_label_name(&argocd_namespace) {
@@ -44,9 +69,25 @@ impl SecretSettings {
                     format!("{raw:?} is not a label like key=value"),
                 )
             })?;
+        let max_namespaces: usize = env.parse("SECRETS_MAX_NAMESPACES", 100)?;
+        if max_namespaces == 0 {
+            return Err(ConfigError::new(
+                "SECRETS_MAX_NAMESPACES",
+                "must be at least 1",
+            ));
+        }
+        let deadline: u64 = env.parse("SECRETS_DEADLINE_SECONDS", 20)?;
+        if deadline == 0 {
+            return Err(ConfigError::new(
+                "SECRETS_DEADLINE_SECONDS",
+                "must be at least 1",
+            ));
+        }
         Ok(Self {
             argocd_namespace,
             docker_label,
+            max_namespaces,
+            deadline: std::time::Duration::from_secs(deadline),
         })
     }
 

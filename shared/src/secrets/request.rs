@@ -1,7 +1,7 @@
 //! What the secrets-add routes accept: JSON bodies in seed 003's field names, checked completely before any
 //! write. Every problem is a [`Invalid`] whose message says what to fix, and none repeats a secret value.
 
-use super::SecretSettings;
+use super::{SecretSettings, ARGOCD_OWN_SECRETS};
 use crate::text::bounded;
 use serde_json::{Map, Value};
 
@@ -20,15 +20,53 @@ pub fn is_label_name(s: &str) -> bool {
     is_subdomain(s) && s.len() <= 63 && !s.contains('.')
 }
 
-/// RFC 1123 subdomain: secret names.
+/// RFC 1123 subdomain: secret names. Every dot-separated part is itself a label, so `a..b` and `a.-b`
+/// (which Kubernetes refuses) are refused here first.
 pub fn is_subdomain(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 253
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
+    s.len() <= 253
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+        })
+}
+
+/// The object of a JSON body as its fields in order, refusing a field given twice: serde_json would keep
+/// the last silently, so `{"name": "x", "name": "argocd-secret"}` could pass a review of the first.
+struct UniqueFields(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    let value: Value = access.next_value()?;
+                    if map.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "field {} is given more than once; send each field once",
+                            bounded(&key, ECHO)
+                        )));
+                    }
+                    map.insert(key, value);
+                }
+                Ok(UniqueFields(map))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The fields of a JSON object body, with typed accessors that produce seed 003's messages.
@@ -44,9 +82,11 @@ impl Fields {
                 "Request body is not valid JSON ({e}); send a JSON object"
             ))
         })?;
-        let Value::Object(map) = value else {
+        if !value.is_object() {
             return Err(Invalid("Request body must be a JSON object".into()));
-        };
+        }
+        let UniqueFields(map) = serde_json::from_slice(body)
+            .map_err(|e| Invalid(format!("Request body is refused: {e}")))?;
         if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(Invalid(format!(
                 "Unknown field: {}; this route accepts {}",
@@ -121,13 +161,28 @@ impl Fields {
 }
 
 fn secret_name(name: String) -> Result<String, Invalid> {
-    if is_subdomain(&name) {
-        Ok(name)
-    } else {
-        Err(Invalid(format!(
+    if !is_subdomain(&name) {
+        return Err(Invalid(format!(
             "Invalid secret name '{}': use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
             bounded(&name, ECHO)
-        )))
+        )));
+    }
+    if ARGOCD_OWN_SECRETS.contains(&name.as_str()) {
+        return Err(Invalid(format!(
+            "Secret name '{name}' belongs to Argo CD itself and is never written; choose another name"
+        )));
+    }
+    Ok(name)
+}
+
+/// An Argo CD project name (an `AppProject` object's name).
+fn project(value: Option<String>) -> Result<Option<String>, Invalid> {
+    match value {
+        Some(p) if !is_subdomain(&p) => Err(Invalid(format!(
+            "Invalid project '{}': use the name of an Argo CD AppProject",
+            bounded(&p, ECHO)
+        ))),
+        other => Ok(other),
     }
 }
 
@@ -198,6 +253,12 @@ const DOCKER_HUB: [&str; 2] = ["https://index.docker.io/v1/", "registry-1.docker
 /// The `auths` keys for a registry: a host name (with an optional port); Docker Hub's aliases give both of
 /// the keys Docker clients look up.
 pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
+    if embeds_credentials(registry.trim()) {
+        return Err(Invalid(
+            "Invalid registry: it contains credentials; send them in username and password instead"
+                .into(),
+        ));
+    }
     let host = registry
         .trim()
         .trim_start_matches("https://")
@@ -245,6 +306,13 @@ impl DockerRequest {
         }
         let (cluster, name) = common(&fields)?;
         let namespaces = fields.list("namespaces")?;
+        if namespaces.len() > settings.max_namespaces {
+            return Err(Invalid(format!(
+                "Field namespaces names {} namespaces; at most {} are written per request (SECRETS_MAX_NAMESPACES): split the request",
+                namespaces.len(),
+                settings.max_namespaces
+            )));
+        }
         for ns in &namespaces {
             if !is_label_name(ns) {
                 return Err(Invalid(format!(
@@ -335,6 +403,8 @@ pub struct RepositoryRequest {
     pub username: Option<String>,
     pub password: Option<String>,
     pub ssh_private_key: Option<String>,
+    /// The Argo CD project the repository or template is scoped to; `None` keeps what exists.
+    pub project: Option<String>,
 }
 
 impl std::fmt::Debug for RepositoryRequest {
@@ -344,11 +414,12 @@ impl std::fmt::Debug for RepositoryRequest {
             .field("secret_type", &self.secret_type)
             .field("kind", &self.kind)
             .field("url", &self.url)
+            .field("project", &self.project)
             .finish_non_exhaustive()
     }
 }
 
-pub const HELM_FIELDS: [&str; 8] = [
+pub const HELM_FIELDS: [&str; 9] = [
     "name",
     "repository_url",
     "cluster_name",
@@ -357,8 +428,9 @@ pub const HELM_FIELDS: [&str; 8] = [
     "upsert",
     "use_oci",
     "dry_run",
+    "project",
 ];
-pub const REPOSITORY_FIELDS: [&str; 9] = [
+pub const REPOSITORY_FIELDS: [&str; 10] = [
     "name",
     "repository_url",
     "cluster_name",
@@ -368,8 +440,9 @@ pub const REPOSITORY_FIELDS: [&str; 9] = [
     "ssh_private_key",
     "upsert",
     "dry_run",
+    "project",
 ];
-pub const REPO_CREDS_FIELDS: [&str; 9] = [
+pub const REPO_CREDS_FIELDS: [&str; 10] = [
     "name",
     "url",
     "cluster_name",
@@ -379,19 +452,34 @@ pub const REPO_CREDS_FIELDS: [&str; 9] = [
     "ssh_private_key",
     "upsert",
     "dry_run",
+    "project",
 ];
+
+/// Whether a URL, in any of the forms a repository or registry is written in, carries credentials: a
+/// user-info part before the host, except the bare SSH user of Git's `ssh://git@host/…` and `git@host:…`.
+pub fn embeds_credentials(url: &str) -> bool {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    let ssh_user = match scheme {
+        "ssh" => true,
+        // scp-like `git@github.com:acme/app.git`: a host, then ':' and a path.
+        "" => host.contains(':'),
+        _ => false,
+    };
+    !(ssh_user && !user_info.contains(':') && !user_info.is_empty())
+}
 
 /// A repository URL as Argo CD wants it: OCI registries without a scheme, Helm over http(s), Git over
 /// http(s) or SSH.
 pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, Invalid> {
     let url = raw.trim();
     // A URL that carries credentials is refused without repeating it.
-    let authority = url
-        .split_once("://")
-        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
-    if authority.contains('@') && !url.starts_with("ssh://") {
+    if embeds_credentials(url) {
         return Err(Invalid(format!(
-            "Invalid {field}: it contains credentials; send them in username and password instead"
+            "Invalid {field}: it contains credentials; send them in username and password (or ssh_private_key) instead"
         )));
     }
     let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", bounded(url, ECHO)));
@@ -469,6 +557,7 @@ impl RepositoryRequest {
             username: Some(username),
             password: Some(password),
             ssh_private_key: None,
+            project: project(fields.optional("project")?)?,
         })
     }
 
@@ -523,6 +612,7 @@ impl RepositoryRequest {
             username,
             password,
             ssh_private_key,
+            project: project(fields.optional("project")?)?,
         })
     }
 }
@@ -583,6 +673,14 @@ mod tests {
             ),
             (r#"{"username": "a:b"}"#, "must not contain ':'"),
             (r#"{"extra": 1}"#, "Unknown field: extra"),
+            (r#"{"name": "a..b"}"#, "Invalid secret name 'a..b'"),
+            (r#"{"name": "a.-b"}"#, "Invalid secret name 'a.-b'"),
+            (r#"{"name": "argocd-secret"}"#, "belongs to Argo CD itself"),
+            (r#"{"name": "argocd-redis"}"#, "belongs to Argo CD itself"),
+            (
+                r#"{"registry": "https://u:pw-secret@ghcr.io"}"#,
+                "Invalid registry: it contains credentials",
+            ),
         ];
         for (patch, expected) in cases {
             let err = with(patch).unwrap_err().0;
@@ -596,6 +694,82 @@ mod tests {
         assert!(docker("[1]").unwrap_err().0.contains("JSON object"));
         let list = with(r#"{"namespaces": ["a", "b", "a"]}"#).unwrap();
         assert_eq!(list.namespaces, ["a", "b"]);
+
+        // A field given twice is refused, whichever value comes last.
+        let twice = OK.replacen(
+            r#""name": "my-docker-secret""#,
+            r#""name": "my-docker-secret", "name": "argocd-secret""#,
+            1,
+        );
+        let err = docker(&twice).unwrap_err().0;
+        assert!(err.contains("field name is given more than once"), "{err}");
+
+        // The namespace cap: at the limit is fine, one more is a 400 that says how to fix it.
+        let names = |n: usize| (0..n).map(|i| format!("ns-{i}")).collect::<Vec<_>>();
+        let capped = SecretSettings {
+            max_namespaces: 3,
+            ..settings()
+        };
+        let body = |n| {
+            let mut v: Value = serde_json::from_str(OK).unwrap();
+            v["namespaces"] = names(n).into();
+            v.to_string()
+        };
+        assert!(DockerRequest::parse(body(3).as_bytes(), &capped).is_ok());
+        let err = DockerRequest::parse(body(4).as_bytes(), &capped)
+            .unwrap_err()
+            .0;
+        assert!(err.contains("names 4 namespaces; at most 3"), "{err}");
+        assert_eq!(settings().max_namespaces, 100);
+    }
+
+    #[test]
+    fn secret_names_are_rfc_1123_subdomains() {
+        let long_label = "a".repeat(64);
+        let cases = [
+            ("my-secret", true),
+            ("ghcr.io-pull", true),
+            ("a.b.c", true),
+            ("a..b", false),
+            ("a.-b", false),
+            ("a-.b", false),
+            (".a", false),
+            ("a.", false),
+            ("A", false),
+            ("", false),
+            (long_label.as_str(), false),
+        ];
+        for (name, ok) in cases {
+            assert_eq!(is_subdomain(name), ok, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_any_url_form_are_refused_without_echo() {
+        let refused = [
+            ("https://octo:ghp_secret@github.com/acme/app", RepoKind::Git),
+            ("https://ghp_secret@github.com/acme/app", RepoKind::Git),
+            (
+                "ssh://git:ghp_secret@github.com/acme/app.git",
+                RepoKind::Git,
+            ),
+            ("ghp_user:ghp_secret@charts.example.com/x", RepoKind::Helm),
+            ("ghp_secret@charts.example.com/x", RepoKind::Helm),
+            ("oci://octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
+            ("octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
+            ("git:ghp_secret@github.com:acme/app.git", RepoKind::Git),
+        ];
+        for (url, kind) in refused {
+            let err = repository_url(url, kind, "repository_url").unwrap_err().0;
+            assert!(err.contains("contains credentials"), "{url}: {err}");
+            assert!(!err.contains("ghp_"), "{url} echoed: {err}");
+        }
+        for url in [
+            "git@github.com:acme/app.git",
+            "ssh://git@github.com/acme/app.git",
+        ] {
+            assert!(repository_url(url, RepoKind::Git, "u").is_ok(), "{url}");
+        }
     }
 
     pub(super) fn merge(target: &mut Value, patch: &Value) {
@@ -709,6 +883,21 @@ mod tests {
         assert!(
             err.contains("contains credentials") && !err.contains("ghp_secret"),
             "{err}"
+        );
+        let scoped = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "username": "u", "password": "p", "project": "payments"}"#;
+        assert_eq!(
+            RepositoryRequest::parse_generic(scoped, SecretType::CredentialTemplate)
+                .unwrap()
+                .project
+                .as_deref(),
+            Some("payments")
+        );
+        let bad_project = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "username": "u", "password": "p", "project": "Not A Project"}"#;
+        assert!(
+            RepositoryRequest::parse_generic(bad_project, SecretType::CredentialTemplate)
+                .unwrap_err()
+                .0
+                .contains("Invalid project")
         );
         let bad_type = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "svn", "username": "u", "password": "p"}"#;
         assert!(

@@ -1,41 +1,168 @@
-//! Writing credential secrets: what each request becomes in Kubernetes, the all-or-nothing existence check,
-//! and the writes themselves (concurrent, one outcome per namespace, re-read and retried on conflicts).
+//! Writing credential secrets so that no request can damage a cluster.
+//!
+//! - **Ownership**: a write replaces only a secret of the kind it writes (the same
+//!   `argocd.argoproj.io/secret-type`, or the docker-creds label and type). Anything else anywhere in the
+//!   request means nothing is written anywhere, with or without `upsert`.
+//! - **Upsert changes only what the request sets**: labels, annotations, owner references, finalizers and
+//!   data keys it does not set survive; only the other authentication method's keys are removed.
+//! - **Unknown means "may exist"**: a target whose state could not be read blocks a request without
+//!   `upsert`.
+//! - **Bounded work**: reads and writes run at most [`CONCURRENCY`] at a time, all within one deadline.
+//!
+//! [`run`] is the whole flow; the function crate turns its [`Report`] into HTTP.
 
-use super::request::{DockerRequest, RepoKind, RepositoryRequest};
-use super::{SecretSettings, MANAGED_BY, REPOSITORY_LABEL};
+use super::request::{DockerRequest, RepoKind, RepositoryRequest, SecretType};
+use super::{
+    SecretSettings, DOCKER_CONFIG_TYPE, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
+};
 use crate::clusters::pool::describe;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use futures::StreamExt;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ObjectMeta, PostParams};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use tokio::time::Instant;
 
-/// One secret to write into one namespace.
+/// How many Kubernetes calls one request has in flight at once.
+pub const CONCURRENCY: usize = 8;
+
+/// Argo CD's authentication keys of a repository secret. A request sets one method; the keys of the
+/// others are removed, or Argo CD would keep using the old method (it prefers SSH and GitHub App keys).
+const AUTH_KEYS: [&str; 8] = [
+    "username",
+    "password",
+    "sshPrivateKey",
+    "githubAppID",
+    "githubAppInstallationID",
+    "githubAppPrivateKey",
+    "githubAppEnterpriseBaseUrl",
+    "bearerToken",
+];
+
+/// What kind of secret a target is, which decides what it may replace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A pull secret: the docker-creds label and the `kubernetes.io/dockerconfigjson` type.
+    Docker { label: (String, String) },
+    /// An Argo CD secret with this `argocd.argoproj.io/secret-type` value.
+    Argo(&'static str),
+}
+
+/// One secret to write into one namespace: the labels and data keys the request sets, and the keys it
+/// removes. It holds credential values: it has no `Debug`.
 #[derive(Clone)]
 pub struct Target {
     pub namespace: String,
-    pub secret: Secret,
+    pub name: String,
+    kind: Kind,
+    secret_type: &'static str,
+    labels: BTreeMap<String, String>,
+    set: BTreeMap<String, Vec<u8>>,
+    remove: Vec<&'static str>,
 }
 
 impl Target {
-    pub fn name(&self) -> &str {
-        self.secret.metadata.name.as_deref().unwrap_or_default()
+    fn new(namespace: &str, name: &str, kind: Kind, secret_type: &'static str) -> Self {
+        let mut labels = BTreeMap::from([(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())]);
+        match &kind {
+            Kind::Docker { label } => labels.insert(label.0.clone(), label.1.clone()),
+            Kind::Argo(value) => labels.insert(REPOSITORY_LABEL.into(), value.to_string()),
+        };
+        Self {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            kind,
+            secret_type,
+            labels,
+            set: BTreeMap::new(),
+            remove: Vec::new(),
+        }
     }
-}
 
-fn metadata(name: &str, namespace: &str, labels: [(&str, &str); 2]) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_string()),
-        namespace: Some(namespace.to_string()),
-        labels: Some(
-            labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        ),
-        ..ObjectMeta::default()
+    /// Why `existing` is not a secret this target may replace, or `None` when it is.
+    pub fn refusal(&self, existing: &Secret) -> Option<String> {
+        let labels = existing.metadata.labels.clone().unwrap_or_default();
+        let existing_type = existing.type_.as_deref().unwrap_or("Opaque");
+        let argo_type = labels.get(REPOSITORY_LABEL);
+        let owned = match &self.kind {
+            Kind::Docker { label } => {
+                labels.get(&label.0) == Some(&label.1) && existing_type == DOCKER_CONFIG_TYPE
+            }
+            Kind::Argo(value) => argo_type.map(String::as_str) == Some(*value),
+        };
+        if owned {
+            return None;
+        }
+        let what = match argo_type {
+            Some(t) => format!("an Argo CD '{t}' secret"),
+            None => format!("a '{existing_type}' secret"),
+        };
+        let wanted = match &self.kind {
+            Kind::Docker { label } => format!(
+                "a '{DOCKER_CONFIG_TYPE}' secret labelled {}={}",
+                label.0, label.1
+            ),
+            Kind::Argo(value) => format!("an Argo CD '{value}' secret"),
+        };
+        Some(format!(
+            "Secret {} in namespace {} is {what}, not {wanted}; GlueLinks will not replace it, even with upsert. Choose another name",
+            self.name, self.namespace
+        ))
+    }
+
+    /// The secret to create when none exists.
+    fn fresh(&self) -> Secret {
+        Secret {
+            metadata: ObjectMeta {
+                name: Some(self.name.clone()),
+                namespace: Some(self.namespace.clone()),
+                labels: Some(self.labels.clone()),
+                ..ObjectMeta::default()
+            },
+            type_: Some(self.secret_type.to_string()),
+            data: Some(
+                self.set
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                    .collect(),
+            ),
+            ..Secret::default()
+        }
+    }
+
+    /// `existing` with this target's labels and keys applied, and the names of the data keys that change.
+    /// Everything else of `existing` (its resourceVersion included, so a concurrent change is a conflict)
+    /// is kept.
+    fn merged(&self, existing: &Secret) -> (Secret, Vec<String>) {
+        let mut secret = existing.clone();
+        secret
+            .metadata
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .extend(self.labels.clone());
+        let data = secret.data.get_or_insert_with(BTreeMap::new);
+        let mut changed = BTreeSet::new();
+        for key in &self.remove {
+            if data.remove(*key).is_some() {
+                changed.insert(key.to_string());
+            }
+        }
+        for (key, value) in &self.set {
+            if data.get(key).map(|b| &b.0) != Some(value) {
+                changed.insert(key.clone());
+                data.insert(key.clone(), ByteString(value.clone()));
+            }
+        }
+        secret.string_data = None;
+        (secret, changed.into_iter().collect())
+    }
+
+    /// The data keys a new secret gets.
+    fn keys(&self) -> Vec<String> {
+        self.set.keys().cloned().collect()
     }
 }
 
@@ -53,40 +180,49 @@ pub fn docker_targets(req: &DockerRequest, settings: &SecretSettings) -> Vec<Tar
             )
         })
         .collect();
-    let config = json!({ "auths": auths }).to_string();
-    let label = (
-        settings.docker_label.0.as_str(),
-        settings.docker_label.1.as_str(),
-    );
+    let config = json!({ "auths": auths }).to_string().into_bytes();
+    let kind = Kind::Docker {
+        label: settings.docker_label.clone(),
+    };
     req.namespaces
         .iter()
         .chain(std::iter::once(&settings.argocd_namespace))
-        .map(|ns| Target {
-            namespace: ns.clone(),
-            secret: Secret {
-                metadata: metadata(&req.common.name, ns, [label, MANAGED_BY]),
-                type_: Some("kubernetes.io/dockerconfigjson".into()),
-                data: Some(BTreeMap::from([(
-                    ".dockerconfigjson".to_string(),
-                    ByteString(config.clone().into_bytes()),
-                )])),
-                ..Secret::default()
-            },
+        .map(|ns| {
+            let mut target = Target::new(ns, &req.common.name, kind.clone(), DOCKER_CONFIG_TYPE);
+            target
+                .set
+                .insert(".dockerconfigjson".into(), config.clone());
+            target
         })
         .collect()
 }
 
 /// An Argo CD repository secret or credential template in the Argo CD namespace.
 pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> Target {
-    let mut fields = BTreeMap::from([
-        ("type".to_string(), req.kind.argocd_type().to_string()),
-        ("url".to_string(), req.url.clone()),
-    ]);
-    if req.secret_type == super::request::SecretType::Repository {
-        fields.insert("name".into(), req.common.name.clone());
+    let mut target = Target::new(
+        &settings.argocd_namespace,
+        &req.common.name,
+        Kind::Argo(req.secret_type.label()),
+        "Opaque",
+    );
+    let kind_name = match req.kind {
+        RepoKind::Git => "git",
+        RepoKind::Helm => "helm",
+        RepoKind::Oci => "oci",
+    };
+    target
+        .labels
+        .insert(REPOSITORY_TYPE_LABEL.into(), kind_name.into());
+    let mut set = |key: &str, value: &str| {
+        target.set.insert(key.into(), value.as_bytes().to_vec());
+    };
+    set("type", req.kind.argocd_type());
+    set("url", &req.url);
+    if req.secret_type == SecretType::Repository {
+        set("name", &req.common.name);
     }
-    if req.kind == RepoKind::Oci {
-        fields.insert("enableOCI".into(), "true".into());
+    if let Some(project) = &req.project {
+        set("project", project);
     }
     for (key, value) in [
         ("username", &req.username),
@@ -94,23 +230,20 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
         ("sshPrivateKey", &req.ssh_private_key),
     ] {
         if let Some(v) = value {
-            fields.insert(key.into(), v.clone());
+            set(key, v);
         }
     }
-    let ns = &settings.argocd_namespace;
-    Target {
-        namespace: ns.clone(),
-        secret: Secret {
-            metadata: metadata(
-                &req.common.name,
-                ns,
-                [(REPOSITORY_LABEL, req.secret_type.label()), MANAGED_BY],
-            ),
-            type_: Some("Opaque".into()),
-            string_data: Some(fields),
-            ..Secret::default()
-        },
+    if req.kind == RepoKind::Oci {
+        set("enableOCI", "true");
+    } else {
+        target.remove.push("enableOCI");
     }
+    let unset: Vec<&'static str> = AUTH_KEYS
+        .into_iter()
+        .filter(|k| !target.set.contains_key(*k))
+        .collect();
+    target.remove.extend(unset);
+    target
 }
 
 /// seed 003's description of an existing secret: metadata only.
@@ -132,69 +265,198 @@ fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
 pub enum Found {
     Exists(Box<Secret>),
     Absent,
-    /// The read failed; the write will find out for itself and report why.
-    Unknown,
+    /// The read failed or did not finish in time: the secret may exist.
+    Unknown(String),
 }
 
-/// Reads every target once, concurrently, in the targets' order.
-pub async fn check(client: &kube::Client, targets: &[Target]) -> Vec<Found> {
-    let reads = targets.iter().map(|t| async move {
-        match api(client, &t.namespace).get_opt(t.name()).await {
-            Ok(Some(secret)) => Found::Exists(Box::new(secret)),
-            Ok(None) => Found::Absent,
-            Err(_) => Found::Unknown,
-        }
-    });
-    futures::future::join_all(reads).await
+/// An existing target, as reported when a request is refused.
+#[derive(Clone, Debug)]
+pub struct Existing {
+    pub namespace: String,
+    pub secret: Secret,
+    /// Why it will not be replaced, for a secret of another kind.
+    pub refusal: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Created,
     Replaced,
+    /// Dry runs: the target's state could not be read.
+    Unknown(String),
 }
 
 impl Action {
     /// `kubectl`'s word for it, as seed 003's `output` showed.
-    pub fn verb(self) -> &'static str {
+    pub fn verb(&self) -> &'static str {
         match self {
             Action::Created => "created",
             Action::Replaced => "configured",
+            Action::Unknown(_) => "unknown",
         }
     }
+}
+
+/// What happened (or, in a dry run, would happen) to one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub action: Action,
+    /// Names of the data keys written or removed; never values.
+    pub changed_keys: Vec<String>,
 }
 
 /// One namespace's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub namespace: String,
-    pub result: Result<Action, String>,
+    pub name: String,
+    pub result: Result<Done, String>,
+}
+
+/// What a dry run would do to one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub namespace: String,
+    pub name: String,
+    pub plan: Done,
+}
+
+/// How a write request ended.
+#[derive(Debug)]
+pub enum Report {
+    /// A target is a secret of another kind: nothing was written anywhere (with or without upsert).
+    Foreign(Vec<Existing>),
+    /// Without upsert, targets exist: nothing was written.
+    Exists(Vec<Existing>),
+    /// Without upsert, targets whose state could not be read: nothing was written.
+    Unknown(Vec<(String, String)>),
+    /// A dry run: what each target would become; nothing was written.
+    DryRun(Vec<Planned>),
+    /// The writes, one outcome per target, in the targets' order.
+    Written(Vec<Outcome>),
+}
+
+/// Checks every target, then writes all of them or none, within `deadline`.
+pub async fn run(
+    client: &kube::Client,
+    targets: &[Target],
+    upsert: bool,
+    dry_run: bool,
+    deadline: Instant,
+) -> Report {
+    let found = check(client, targets, deadline).await;
+    let existing: Vec<Existing> = targets
+        .iter()
+        .zip(&found)
+        .filter_map(|(t, f)| match f {
+            Found::Exists(secret) => Some(Existing {
+                namespace: t.namespace.clone(),
+                refusal: t.refusal(secret),
+                secret: (**secret).clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    if existing.iter().any(|e| e.refusal.is_some()) {
+        return Report::Foreign(
+            existing
+                .into_iter()
+                .filter(|e| e.refusal.is_some())
+                .collect(),
+        );
+    }
+    if !upsert && !existing.is_empty() {
+        return Report::Exists(existing);
+    }
+    if dry_run {
+        let planned = targets
+            .iter()
+            .zip(&found)
+            .map(|(t, f)| Planned {
+                namespace: t.namespace.clone(),
+                name: t.name.clone(),
+                plan: match f {
+                    Found::Absent => Done {
+                        action: Action::Created,
+                        changed_keys: t.keys(),
+                    },
+                    Found::Exists(secret) => Done {
+                        action: Action::Replaced,
+                        changed_keys: t.merged(secret).1,
+                    },
+                    Found::Unknown(why) => Done {
+                        action: Action::Unknown(why.clone()),
+                        changed_keys: Vec::new(),
+                    },
+                },
+            })
+            .collect();
+        return Report::DryRun(planned);
+    }
+    let unknown: Vec<(String, String)> = targets
+        .iter()
+        .zip(&found)
+        .filter_map(|(t, f)| match f {
+            Found::Unknown(why) => Some((t.namespace.clone(), why.clone())),
+            _ => None,
+        })
+        .collect();
+    if !upsert && !unknown.is_empty() {
+        return Report::Unknown(unknown);
+    }
+    Report::Written(apply(client, targets, &found, upsert, deadline).await)
+}
+
+fn past_deadline(what: &str) -> String {
+    format!("{what} did not finish within the request's deadline")
+}
+
+/// Reads every target, at most [`CONCURRENCY`] at once, in the targets' order.
+async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> Vec<Found> {
+    // Indices, not references, into the stream: a closure over `&Target` is not general enough for the
+    // Lambda runtime's `Send` bound.
+    futures::stream::iter(0..targets.len())
+        .map(|i| async move {
+            let t = &targets[i];
+            let what = format!("reading secret {} in {}", t.name, t.namespace);
+            match tokio::time::timeout_at(deadline, api(client, &t.namespace).get_opt(&t.name))
+                .await
+            {
+                Ok(Ok(Some(secret))) => Found::Exists(Box::new(secret)),
+                Ok(Ok(None)) => Found::Absent,
+                Ok(Err(e)) => Found::Unknown(describe(&e, &what)),
+                Err(_) => Found::Unknown(past_deadline(&format!(
+                    "Reading secret {} in {}",
+                    t.name, t.namespace
+                ))),
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
 }
 
 const ATTEMPTS: usize = 3;
 
-fn status_code(err: &kube::Error) -> Option<u16> {
-    match err {
-        kube::Error::Api(s) => Some(s.code),
-        _ => None,
-    }
+fn is_conflict(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(s) if s.code == 409)
 }
 
 /// Writes one target. The first attempt trusts `found` (the check's read); a conflict with a concurrent
-/// change re-reads and tries again.
+/// change re-reads, re-checks ownership and tries again.
 async fn write_one(
     client: &kube::Client,
     target: &Target,
     found: &Found,
     upsert: bool,
-) -> Result<Action, String> {
+) -> Result<Done, String> {
     let api = api(client, &target.namespace);
-    let name = target.name();
+    let name = target.name.as_str();
     let what = format!("writing secret {name} in {}", target.namespace);
     let mut known = match found {
         Found::Exists(secret) => Some(Some((**secret).clone())),
         Found::Absent => Some(None),
-        Found::Unknown => None,
+        Found::Unknown(_) => None,
     };
     for _ in 0..ATTEMPTS {
         let current = match known.take() {
@@ -203,27 +465,41 @@ async fn write_one(
         };
         let attempt = match current {
             None => api
-                .create(&PostParams::default(), &target.secret)
+                .create(&PostParams::default(), &target.fresh())
                 .await
-                .map(|_| Action::Created),
+                .map(|_| Done {
+                    action: Action::Created,
+                    changed_keys: target.keys(),
+                }),
             Some(_) if !upsert => {
                 return Err(format!(
-                    "Secret {name} already exists in {}; send upsert: true to replace it",
+                    "Secret {name} was created in {} by someone else meanwhile; send upsert: true to replace it",
                     target.namespace
                 ))
             }
             Some(current) => {
-                let mut secret = target.secret.clone();
-                secret.metadata.resource_version = current.metadata.resource_version;
+                if let Some(refusal) = target.refusal(&current) {
+                    return Err(refusal);
+                }
+                let (secret, changed_keys) = target.merged(&current);
                 api.replace(name, &PostParams::default(), &secret)
                     .await
-                    .map(|_| Action::Replaced)
+                    .map(|_| Done {
+                        action: Action::Replaced,
+                        changed_keys,
+                    })
             }
         };
         match attempt {
-            Ok(action) => return Ok(action),
+            Ok(done) => return Ok(done),
             // Someone else wrote it between our read and our write: read again.
-            Err(e) if upsert && status_code(&e) == Some(409) => continue,
+            Err(e) if upsert && is_conflict(&e) => continue,
+            Err(e) if is_conflict(&e) => {
+                return Err(format!(
+                    "Secret {name} was created in {} by someone else meanwhile; send upsert: true to replace it",
+                    target.namespace
+                ))
+            }
             Err(e) => return Err(describe(&e, &what)),
         }
     }
@@ -233,25 +509,179 @@ async fn write_one(
     ))
 }
 
-/// Writes every target concurrently, each bounded by `budget` (its reads, writes and retries together).
-pub async fn apply(
+/// Writes every target, at most [`CONCURRENCY`] at once, in the targets' order; a target whose turn comes
+/// after the deadline is not started, and one still running at the deadline is reported as unfinished.
+async fn apply(
     client: &kube::Client,
     targets: &[Target],
     found: &[Found],
     upsert: bool,
-    budget: std::time::Duration,
+    deadline: Instant,
 ) -> Vec<Outcome> {
-    let writes = targets.iter().zip(found).map(|(t, found)| async move {
-        let result = match tokio::time::timeout(budget, write_one(client, t, found, upsert)).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
-                "Writing secret {} in {} did not finish within {}s; list the secrets to see whether it was written",
-                t.name(),
-                t.namespace,
-                budget.as_secs()
-            )),
-        };
-        Outcome { namespace: t.namespace.clone(), result }
-    });
-    futures::future::join_all(writes).await
+    futures::stream::iter(0..targets.len())
+        .map(|i| async move {
+            let (t, found) = (&targets[i], &found[i]);
+            let result = if Instant::now() >= deadline {
+                Err(format!(
+                    "Secret {} in {} was not written: the request's deadline passed before its turn",
+                    t.name, t.namespace
+                ))
+            } else {
+                match tokio::time::timeout_at(deadline, write_one(client, t, found, upsert)).await
+                {
+                    Ok(result) => result,
+                    Err(_) => Err(format!(
+                        "{}; list the secrets to see whether it was written",
+                        past_deadline(&format!("Writing secret {} in {}", t.name, t.namespace))
+                    )),
+                }
+            };
+            Outcome {
+                namespace: t.namespace.clone(),
+                name: t.name.clone(),
+                result,
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    fn settings() -> SecretSettings {
+        SecretSettings::from_env(&Env::default()).unwrap()
+    }
+
+    fn secret(value: Value) -> Secret {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn repo(body: &str) -> Target {
+        let req =
+            RepositoryRequest::parse_generic(body.as_bytes(), SecretType::Repository).unwrap();
+        repository_target(&req, &settings())
+    }
+
+    const B64: fn(&str) -> String = |s| STANDARD.encode(s);
+
+    #[test]
+    fn only_secrets_of_the_kind_written_may_be_replaced() {
+        let docker_req = DockerRequest::parse(
+            br#"{"password": "p", "username": "u", "cluster_name": "c", "name": "pull", "namespaces": "default"}"#,
+            &settings(),
+        )
+        .unwrap();
+        let docker = &docker_targets(&docker_req, &settings())[0];
+        let repository = repo(
+            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "u", "password": "p"}"#,
+        );
+        let pull = secret(
+            json!({"metadata": {"name": "pull", "labels": {"jjo.finance/secret-type": "docker-creds"}}, "type": DOCKER_CONFIG_TYPE}),
+        );
+        let unlabelled_pull =
+            secret(json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE}));
+        let labelled_opaque = secret(
+            json!({"metadata": {"name": "pull", "labels": {"jjo.finance/secret-type": "docker-creds"}}, "type": "Opaque"}),
+        );
+        let repo_secret =
+            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "repository"}}}));
+        let cluster =
+            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "cluster"}}}));
+        let template =
+            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "repo-creds"}}}));
+        let plain = secret(json!({"metadata": {"name": "r"}, "type": "Opaque"}));
+        let cases = [
+            (docker, &pull, None),
+            (
+                docker,
+                &unlabelled_pull,
+                Some("is a 'kubernetes.io/dockerconfigjson' secret, not"),
+            ),
+            (docker, &labelled_opaque, Some("is a 'Opaque' secret")),
+            (
+                docker,
+                &repo_secret,
+                Some("is an Argo CD 'repository' secret"),
+            ),
+            (&repository, &repo_secret, None),
+            (
+                &repository,
+                &cluster,
+                Some("is an Argo CD 'cluster' secret, not an Argo CD 'repository' secret"),
+            ),
+            (&repository, &template, Some("'repo-creds'")),
+            (
+                &repository,
+                &plain,
+                Some("will not replace it, even with upsert"),
+            ),
+        ];
+        for (target, existing, expected) in cases {
+            let refusal = target.refusal(existing);
+            match expected {
+                None => assert_eq!(refusal, None, "{}", describe_existing(existing)),
+                Some(text) => {
+                    let r = refusal.unwrap_or_default();
+                    assert!(r.contains(text), "{r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn upsert_keeps_what_the_request_does_not_set() {
+        let existing = secret(json!({
+            "metadata": {
+                "name": "r", "namespace": "argocd", "resourceVersion": "41",
+                "labels": {REPOSITORY_LABEL: "repository", "team": "payments"},
+                "annotations": {"note": "kept"},
+                "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "u-1"}],
+                "finalizers": ["example.com/keep"],
+            },
+            "type": "Opaque",
+            "data": {
+                "type": B64("git"), "url": B64("https://github.com/acme/r"), "name": B64("r"),
+                "project": B64("payments"), "proxy": B64("http://proxy:3128"), "insecure": B64("true"),
+                "sshPrivateKey": B64("old-key"),
+            },
+        }));
+        let target = repo(
+            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "new"}"#,
+        );
+        let (merged, changed) = target.merged(&existing);
+        assert_eq!(changed, ["password", "sshPrivateKey", "username"]);
+        let meta = &merged.metadata;
+        assert_eq!(meta.resource_version.as_deref(), Some("41"));
+        assert_eq!(meta.annotations.as_ref().unwrap()["note"], "kept");
+        assert_eq!(meta.owner_references.as_ref().unwrap().len(), 1);
+        assert_eq!(
+            meta.finalizers.as_deref(),
+            Some(&["example.com/keep".to_string()][..])
+        );
+        let labels = meta.labels.as_ref().unwrap();
+        assert_eq!(labels["team"], "payments");
+        assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1);
+        assert_eq!(labels[REPOSITORY_TYPE_LABEL], "git");
+        let data = merged.data.unwrap();
+        for kept in ["project", "proxy", "insecure", "type", "url", "name"] {
+            assert!(data.contains_key(kept), "{kept}");
+        }
+        assert!(
+            !data.contains_key("sshPrivateKey"),
+            "the old method's key is removed"
+        );
+        assert_eq!(data["password"].0, b"new");
+
+        // A request that sets the project changes it; the same request twice changes nothing.
+        let scoped = repo(
+            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "new", "project": "billing"}"#,
+        );
+        let (merged, changed) = scoped.merged(&existing);
+        assert!(changed.contains(&"project".to_string()));
+        assert_eq!(scoped.merged(&merged).1, Vec::<String>::new());
+    }
 }
