@@ -10,6 +10,7 @@
 
 use crate::config::{ConfigError, Env};
 use lambda_http::http::HeaderMap;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// What a route requires.
@@ -66,40 +67,81 @@ impl AuthError {
 const MIN_TOKEN_LEN: usize = 16;
 pub const DEFAULT_HEADER: &str = "X-GlueLinks-Token";
 
-#[derive(Clone)]
-pub struct Auth {
-    disabled: bool,
-    header: String,
-    read: Option<Vec<u8>>,
-    write: Option<Vec<u8>>,
-}
+/// A configured token, kept only as its SHA-256 digest: a deployed function is given the digest
+/// (`AUTH_*_TOKEN_SHA256`), so the token itself is in no function's configuration.
+#[derive(Clone, PartialEq, Eq)]
+struct TokenDigest([u8; 32]);
 
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth")
-            .field("disabled", &self.disabled)
-            .field("header", &self.header)
-            .field("read", &self.read.as_ref().map(|_| "<set>"))
-            .field("write", &self.write.as_ref().map(|_| "<set>"))
-            .finish()
+impl TokenDigest {
+    fn of(token: &[u8]) -> Self {
+        Self(Sha256::digest(token).into())
+    }
+
+    /// 64 hexadecimal digits, as `sha256sum` prints them.
+    fn parse_hex(hex: &str) -> Option<Self> {
+        let hex = hex.trim().to_ascii_lowercase();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut digest = [0u8; 32];
+        for (i, byte) in digest.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(digest))
+    }
+
+    fn matches(&self, candidate: &Self) -> bool {
+        self.0.ct_eq(&candidate.0).into()
     }
 }
 
+impl std::fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<token digest>")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Auth {
+    disabled: bool,
+    header: String,
+    read: Option<TokenDigest>,
+    write: Option<TokenDigest>,
+}
+
 impl Auth {
-    /// `AUTH_READ_TOKEN`, `AUTH_WRITE_TOKEN`, `AUTH_HEADER` (default `X-GlueLinks-Token`), `AUTH_DISABLED`.
+    /// `AUTH_READ_TOKEN_SHA256` / `AUTH_WRITE_TOKEN_SHA256` (the hex SHA-256 of each token; deployed
+    /// functions), or `AUTH_READ_TOKEN` / `AUTH_WRITE_TOKEN` (the tokens themselves; local runs only),
+    /// `AUTH_HEADER` (default `X-GlueLinks-Token`) and `AUTH_DISABLED` (local runs only).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let token = |name: &str| -> Result<Option<Vec<u8>>, ConfigError> {
-            match env.get(name) {
-                None => Ok(None),
-                Some(t) if t.starts_with('$') => Err(ConfigError::new(
+        let in_lambda = env.in_lambda();
+        let token = |name: &str| -> Result<Option<TokenDigest>, ConfigError> {
+            let digest_name = format!("{name}_SHA256");
+            match (env.get(name), env.get(&digest_name)) {
+                (None, None) => Ok(None),
+                (Some(_), Some(_)) => Err(ConfigError::new(
+                    name,
+                    format!("set either {name} or {digest_name}, not both"),
+                )),
+                (None, Some(hex)) => TokenDigest::parse_hex(hex).map(Some).ok_or_else(|| {
+                    ConfigError::new(
+                        &digest_name,
+                        "is not a SHA-256 digest: 64 hexadecimal digits, as `printf %s \"$TOKEN\" | sha256sum` prints",
+                    )
+                }),
+                (Some(_), None) if in_lambda => Err(ConfigError::new(
+                    name,
+                    format!("a deployed function never takes a token in plain text: set {digest_name} to its SHA-256 instead"),
+                )),
+                (Some(t), None) if t.starts_with('$') => Err(ConfigError::new(
                     name,
                     "starts with '$': an unresolved placeholder is not a token",
                 )),
-                Some(t) if t.len() < MIN_TOKEN_LEN => Err(ConfigError::new(
+                (Some(t), None) if t.len() < MIN_TOKEN_LEN => Err(ConfigError::new(
                     name,
                     format!("is shorter than {MIN_TOKEN_LEN} characters"),
                 )),
-                Some(t) => Ok(Some(t.as_bytes().to_vec())),
+                (Some(t), None) => Ok(Some(TokenDigest::of(t.as_bytes()))),
             }
         };
         let header = env.string("AUTH_HEADER", DEFAULT_HEADER);
@@ -109,8 +151,15 @@ impl Auth {
                 format!("{header:?} is not a valid HTTP header name"),
             ));
         }
+        let disabled = env.flag("AUTH_DISABLED", false)?;
+        if disabled && in_lambda {
+            return Err(ConfigError::new(
+                "AUTH_DISABLED",
+                "is for local runs only; a function running in AWS Lambda always checks tokens",
+            ));
+        }
         Ok(Self {
-            disabled: env.flag("AUTH_DISABLED", false)?,
+            disabled,
             header,
             read: token("AUTH_READ_TOKEN")?,
             write: token("AUTH_WRITE_TOKEN")?,
@@ -189,15 +238,14 @@ impl Auth {
             .collect()
     }
 
-    /// Compares against both tokens, always both, in constant time for equal lengths.
+    /// Compares the candidate's digest against both tokens' digests, always both, in constant time.
     fn grant_for(&self, candidate: &[u8]) -> Grant {
         if candidate.starts_with(b"$") {
             return Grant::Anonymous;
         }
-        let matches = |configured: &Option<Vec<u8>>| {
-            configured
-                .as_deref()
-                .is_some_and(|t| bool::from(t.ct_eq(candidate)))
+        let candidate = TokenDigest::of(candidate);
+        let matches = |configured: &Option<TokenDigest>| {
+            configured.as_ref().is_some_and(|t| t.matches(&candidate))
         };
         let (is_write, is_read) = (matches(&self.write), matches(&self.read));
         if is_write {
@@ -346,5 +394,65 @@ mod tests {
         }
         let debug = format!("{:?}", auth(&[("AUTH_READ_TOKEN", READ)]));
         assert!(!debug.contains(READ), "{debug}");
+    }
+
+    fn sha256_hex(token: &str) -> String {
+        Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn deployed_functions_take_digests_never_plain_tokens_nor_disabled_auth() {
+        let read_digest = sha256_hex(READ);
+        let write_digest = sha256_hex(WRITE).to_ascii_uppercase();
+        let lambda = [("LAMBDA_TASK_ROOT", "/var/task")];
+        let with = |pairs: &[(&str, &str)]| {
+            Auth::from_env(&Env::from_pairs(lambda.iter().chain(pairs).copied()))
+        };
+        let deployed = with(&[
+            ("AUTH_READ_TOKEN_SHA256", &read_digest),
+            ("AUTH_WRITE_TOKEN_SHA256", &write_digest),
+        ])
+        .unwrap();
+        let cases = [
+            (READ, Scope::Read, Ok(Grant::Read)),
+            (READ, Scope::Write, Err(AuthError::ReadOnly)),
+            (WRITE, Scope::Write, Ok(Grant::Write)),
+            (read_digest.as_str(), Scope::Read, Err(AuthError::Invalid)),
+        ];
+        for (token, scope, expected) in cases {
+            let sent = headers(&[("x-gluelinks-token", token)]);
+            assert_eq!(deployed.check(&sent, scope), expected, "{token}");
+        }
+        let refused = [
+            (
+                &[("AUTH_READ_TOKEN", READ)][..],
+                "AUTH_READ_TOKEN",
+                "AUTH_READ_TOKEN_SHA256",
+            ),
+            (
+                &[("AUTH_DISABLED", "true")][..],
+                "AUTH_DISABLED",
+                "local runs only",
+            ),
+            (
+                &[("AUTH_WRITE_TOKEN_SHA256", "abc")][..],
+                "AUTH_WRITE_TOKEN_SHA256",
+                "64 hexadecimal digits",
+            ),
+        ];
+        for (pairs, name, says) in refused {
+            let err = with(pairs).unwrap_err();
+            assert_eq!(err.name, name);
+            assert!(err.to_string().contains(says), "{err}");
+            assert!(!err.to_string().contains(READ), "{err}");
+        }
+        let both = Auth::from_env(&Env::from_pairs([
+            ("AUTH_READ_TOKEN", READ),
+            ("AUTH_READ_TOKEN_SHA256", read_digest.as_str()),
+        ]));
+        assert!(both.unwrap_err().to_string().contains("not both"));
     }
 }

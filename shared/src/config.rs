@@ -8,9 +8,18 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 /// A snapshot of the variables a function was started with.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+}
+
+/// Names only: values include tokens and AWS credentials.
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Env").field("names", &names).finish()
+    }
 }
 
 /// A setting that is present but unusable. Secret settings never carry their value.
@@ -44,6 +53,13 @@ impl Env {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         }
+    }
+
+    /// Whether this is a function running in AWS Lambda (not `cargo lambda watch` or a test): Lambda sets
+    /// these reserved variables, which a function's configuration cannot.
+    pub fn in_lambda(&self) -> bool {
+        self.get("LAMBDA_TASK_ROOT").is_some()
+            || self.get("AWS_LAMBDA_INITIALIZATION_TYPE").is_some()
     }
 
     /// The trimmed value, with an empty value counting as unset.
@@ -126,5 +142,22 @@ mod tests {
             .contains("MAYBE"));
         assert_eq!(env.list("LIST"), vec!["a", "b"]);
         assert!(env.list("UNSET").is_empty());
+    }
+
+    #[test]
+    fn debug_names_variables_without_their_values() {
+        let env = Env::from_pairs([
+            ("AUTH_WRITE_TOKEN", "write-token-0123456789"),
+            ("TTL", "30"),
+        ]);
+        let debug = format!("{env:?}");
+        assert!(
+            debug.contains("AUTH_WRITE_TOKEN") && debug.contains("TTL"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("write-token-0123456789") && !debug.contains("30"),
+            "{debug}"
+        );
     }
 }

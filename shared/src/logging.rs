@@ -10,7 +10,11 @@ use tracing::level_filters::LevelFilter;
 pub fn level(env: &Env) -> Result<LevelFilter, ConfigError> {
     let raw = env.string("LOG_LEVEL", "INFO").to_ascii_uppercase();
     match raw.as_str() {
-        "TRACE" => Ok(LevelFilter::TRACE),
+        // At TRACE the Lambda runtime logs whole raw events: tokens, passwords.
+        "TRACE" => Err(ConfigError::new(
+            "LOG_LEVEL",
+            "TRACE is refused: at that level whole requests, with their tokens and passwords, are logged; use DEBUG",
+        )),
         "DEBUG" => Ok(LevelFilter::DEBUG),
         "INFO" => Ok(LevelFilter::INFO),
         "WARN" | "WARNING" => Ok(LevelFilter::WARN),
@@ -60,5 +64,7 @@ mod tests {
         }
         assert_eq!(level(&Env::default()), Ok(LevelFilter::INFO));
         assert!(level(&Env::from_pairs([("LOG_LEVEL", "LOUD")])).is_err());
+        let trace = level(&Env::from_pairs([("LOG_LEVEL", "trace")])).unwrap_err();
+        assert!(trace.to_string().contains("TRACE is refused"), "{trace}");
     }
 }
