@@ -1,4 +1,5 @@
-//! What the cross-function tests share: loading the committed sample events as Lambda requests.
+//! What the cross-function tests share: the committed sample events as Lambda requests, the template's
+//! routes, local servers (moto, Valkey), a log capture, and the cluster emulator.
 
 use std::path::PathBuf;
 
@@ -77,6 +78,23 @@ pub fn template_routes() -> Vec<TemplateRoute> {
 }
 
 pub mod emulator;
+
+/// Every RBAC manifest the project ships (`shared/rbac/*.yaml`), as one multi-document text, for the
+/// emulator to enforce.
+pub fn shipped_rbac() -> String {
+    let dir = repo_root().join("shared/rbac");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
 
 /// Every `kubectl` the emulator is checked against: `$KUBECTL` alone when set, else the project
 /// virtualenv's (a current release) and the system's, where present.
@@ -230,5 +248,44 @@ impl Valkey {
             _server: server,
             url: format!("redis://127.0.0.1:{port}"),
         }
+    }
+}
+
+/// Every log line a test binary writes (JSON, as the functions log in Lambda), for checking that none
+/// carries a secret. The first call installs the capture as the binary's global subscriber.
+pub fn captured_logs() -> &'static LogCapture {
+    static LOGS: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = LogCapture::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .init();
+        captured
+    })
+}
+
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

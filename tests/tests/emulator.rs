@@ -4,7 +4,7 @@
 use gluelinks::clusters::pool::{ClusterClients, ClusterError};
 use gluelinks::clusters::store::{DirStore, Store};
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher, Options};
-use gluelinks_tests::{kubectls, repo_root, temp_dir};
+use gluelinks_tests::{kubectls, shipped_rbac, temp_dir};
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::Api;
@@ -67,6 +67,23 @@ async fn kubectl_round_trip(kubectl: &Path) {
     .await;
     assert!(ok, "{out}");
     assert_eq!(out.trim(), "secret/github-org-creds");
+
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &[
+            "get",
+            "secrets",
+            "-A",
+            "--field-selector",
+            "type=kubernetes.io/dockerconfigjson",
+            "-o",
+            "name",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), "secret/ghcr-pull");
 
     let (ok, out) = run_kubectl(
         kubectl,
@@ -171,7 +188,89 @@ async fn kube_client_sees_api_semantics() {
         .filter_map(|s| s.metadata.name.clone())
         .collect();
     names.sort();
-    assert_eq!(names, ["bitnami-helm", "github-org-creds"]);
+    assert_eq!(
+        names,
+        ["bitnami-helm", "github-org-creds", "repo-3598127365"]
+    );
+
+    // Metadata only, as a real API server answers `as=PartialObjectMetadataList`: no data, no type.
+    let pulls = secrets
+        .list_metadata(
+            &ListParams::default()
+                .labels("jjo.finance/secret-type=docker-creds")
+                .fields("type=kubernetes.io/dockerconfigjson"),
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = pulls
+        .items
+        .iter()
+        .filter_map(|s| s.metadata.name.clone())
+        .collect();
+    assert_eq!(names, ["ghcr-pull"]);
+    let opaque = secrets
+        .list_metadata(&ListParams::default().fields("type=Opaque"))
+        .await
+        .unwrap();
+    assert_eq!(opaque.items.len(), 3, "the Opaque secrets only");
+    let one = Api::<Secret>::namespaced(client.clone(), "default")
+        .get_metadata("ghcr-pull")
+        .await
+        .unwrap();
+    assert_eq!(one.metadata.name.as_deref(), Some("ghcr-pull"));
+    for (accept, path, kind) in [
+        (
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+            "/api/v1/secrets?labelSelector=jjo.finance%2Fsecret-type%3Ddocker-creds",
+            "PartialObjectMetadataList",
+        ),
+        (
+            "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+            "/api/v1/namespaces/default/secrets/ghcr-pull",
+            "PartialObjectMetadata",
+        ),
+    ] {
+        let request = hyper::Request::get(path)
+            .header("accept", accept)
+            .body(Vec::new())
+            .unwrap();
+        let raw: serde_json::Value =
+            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
+        assert_eq!(
+            (raw["kind"].as_str(), raw["apiVersion"].as_str()),
+            (Some(kind), Some("meta.k8s.io/v1"))
+        );
+        let objects = raw["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![raw.clone()]);
+        for object in objects {
+            let mut fields: Vec<_> = object.as_object().unwrap().keys().cloned().collect();
+            fields.sort();
+            assert_eq!(fields, ["apiVersion", "kind", "metadata"], "{object}");
+            assert_eq!(object["kind"], "PartialObjectMetadata");
+        }
+    }
+    let table_only = hyper::Request::get("/api/v1/namespaces/default/secrets/ghcr-pull")
+        .header(
+            "accept",
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        )
+        .body(Vec::new())
+        .unwrap();
+    let refused = client.request_text(table_only).await.unwrap_err();
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 406),
+        "a list form for one object: {refused:?}"
+    );
+    let bad_field = secrets
+        .list(&ListParams::default().fields("spec.nodeName=x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&bad_field, kube::Error::Api(s) if s.code == 400 && s.message == "field label not supported: spec.nodeName"),
+        "{bad_field:?}"
+    );
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), "nonprod");
     let by_field = pods
@@ -395,81 +494,171 @@ async fn faults_latency_and_timeouts() {
     assert_eq!(emulator.requests().len(), 1);
 }
 
-#[tokio::test]
-async fn shipped_rbac_grants_exactly_what_the_functions_use() {
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let rbac = ["links-reader.yaml", "secrets-manager.yaml"]
-        .map(|f| std::fs::read_to_string(repo_root().join("shared/rbac").join(f)).unwrap())
-        .join("\n---\n");
-    emulator.enforce_rbac(&rbac);
-    emulator.add_token(
-        "secrets-token-0123456789",
-        "secrets-bot",
-        &["gluelinks-secrets"],
-    );
-    let dir = temp_dir("rbac");
-    emulator.write_kubeconfig(&dir, "reader");
-    let writer = emulator
-        .kubeconfig("writer")
-        .replace(emulator.token(), "secrets-token-0123456789");
-    std::fs::write(dir.join("writer.kubeconfig"), writer).unwrap();
-    let clients = pool(&dir);
-    let reader = clients.client("reader").await.unwrap();
-    let writer = clients.client("writer").await.unwrap();
+/// One call, as one identity, in the RBAC table below.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    /// List a resource in a namespace, or cluster-wide.
+    List(&'static str, Option<&'static str>),
+    Get(&'static str, &'static str, &'static str),
+    CreateSecret(&'static str),
+    UpdateSecret(&'static str, &'static str),
+    PatchSecret(&'static str, &'static str),
+    DeleteSecret(&'static str, &'static str),
+}
 
-    let lp = ListParams::default();
-    assert!(Api::<Pod>::all(reader.clone()).list(&lp).await.is_ok());
-    let apps = kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
-        "argoproj.io",
-        "v1alpha1",
-        "Application",
-    ));
-    assert!(
-        Api::<kube::api::DynamicObject>::all_with(reader.clone(), &apps)
-            .list(&lp)
-            .await
-            .is_ok()
-    );
-    let code = |e: kube::Error| match e {
-        kube::Error::Api(s) => s.code,
-        other => panic!("{other:?}"),
+fn resource(plural: &str) -> kube::api::ApiResource {
+    let (group, version, kind) = match plural {
+        "secrets" => ("", "v1", "Secret"),
+        "pods" => ("", "v1", "Pod"),
+        "deployments" => ("apps", "v1", "Deployment"),
+        "applications" => ("argoproj.io", "v1alpha1", "Application"),
+        "externalsecrets" => ("external-secrets.io", "v1", "ExternalSecret"),
+        other => panic!("no kind for {other}"),
     };
-    assert_eq!(
-        code(
-            Api::<Secret>::all(reader.clone())
-                .list(&lp)
-                .await
-                .unwrap_err()
-        ),
-        403,
-        "the links identity reads no secrets"
-    );
+    kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(group, version, kind))
+}
 
-    assert!(Api::<Secret>::all(writer.clone()).list(&lp).await.is_ok());
-    let secret: Secret =
-        serde_json::from_value(json!({"metadata": {"name": "pull"}, "stringData": {"a": "b"}}))
-            .unwrap();
+/// The HTTP status `op` gets: 200 when it succeeds.
+async fn attempt(client: &kube::Client, emulator: &Emulator, op: Op) -> u16 {
+    use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams};
+    let api = |plural: &str, namespace: Option<&str>| match namespace {
+        Some(ns) => Api::<DynamicObject>::namespaced_with(client.clone(), ns, &resource(plural)),
+        None => Api::<DynamicObject>::all_with(client.clone(), &resource(plural)),
+    };
     let pp = PostParams::default();
-    assert!(Api::<Secret>::namespaced(writer.clone(), "argocd")
-        .create(&pp, &secret)
-        .await
-        .is_ok());
-    assert!(Api::<Secret>::namespaced(writer.clone(), "default")
-        .create(&pp, &secret)
-        .await
-        .is_ok());
-    assert_eq!(
-        code(
-            Api::<Secret>::namespaced(writer.clone(), "kube-system")
+    let result = match op {
+        Op::List(plural, ns) => api(plural, ns).list(&ListParams::default()).await.map(drop),
+        Op::Get(plural, ns, name) => api(plural, Some(ns)).get(name).await.map(drop),
+        Op::CreateSecret(ns) => {
+            let secret = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "rbac-probe"}, "stringData": {"a": "b"}}))
+            .unwrap();
+            api("secrets", Some(ns))
                 .create(&pp, &secret)
                 .await
-                .unwrap_err()
+                .map(drop)
+        }
+        Op::UpdateSecret(ns, name) => {
+            let current = emulator.object("", "v1", "secrets", ns, name).unwrap();
+            let current = serde_json::from_value(current).unwrap();
+            api("secrets", Some(ns))
+                .replace(name, &pp, &current)
+                .await
+                .map(drop)
+        }
+        Op::PatchSecret(ns, name) => {
+            let patch = Patch::Merge(json!({"metadata": {"labels": {"patched": "yes"}}}));
+            api("secrets", Some(ns))
+                .patch(name, &PatchParams::default(), &patch)
+                .await
+                .map(drop)
+        }
+        Op::DeleteSecret(ns, name) => api("secrets", Some(ns))
+            .delete(name, &DeleteParams::default())
+            .await
+            .map(drop),
+    };
+    match result {
+        Ok(()) => 200,
+        Err(kube::Error::Api(status)) => status.code,
+        Err(other) => panic!("{op:?}: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn shipped_rbac_grants_exactly_what_the_functions_use() {
+    use Op::*;
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    emulator.enforce_rbac(&shipped_rbac());
+    let dir = temp_dir("rbac");
+    let identities = [
+        ("reader", "links-bot", vec!["gluelinks"]),
+        ("lister", "lister-bot", vec!["gluelinks-secrets-lister"]),
+        ("writer", "writer-bot", vec!["gluelinks-secrets-writer"]),
+        (
+            "sa-secrets",
+            "system:serviceaccount:gluelinks:gluelinks-secrets",
+            vec![],
         ),
-        403
-    );
-    assert_eq!(
-        code(Api::<Pod>::all(writer).list(&lp).await.unwrap_err()),
-        403
-    );
+        (
+            "sa-reader",
+            "system:serviceaccount:gluelinks:gluelinks-reader",
+            vec![],
+        ),
+    ];
+    for (name, user, groups) in &identities {
+        let token = format!("{name}-token-0123456789");
+        emulator.add_token(&token, user, groups);
+        let kubeconfig = emulator.kubeconfig_with_token(name, &token);
+        std::fs::write(dir.join(format!("{name}.kubeconfig")), kubeconfig).unwrap();
+    }
+    let clients = pool(&dir);
+    let table: &[(&str, Op, u16)] = &[
+        // Links and warm: what they call, and nothing else — no Secret at all.
+        (
+            "reader",
+            Get("applications", "glueops-core", "taco-backend-prod"),
+            200,
+        ),
+        ("reader", List("applications", None), 200),
+        ("reader", List("deployments", Some("nonprod")), 200),
+        ("reader", List("deployments", None), 200),
+        ("reader", List("pods", Some("nonprod")), 200),
+        ("reader", List("externalsecrets", None), 200),
+        (
+            "reader",
+            Get("deployments", "nonprod", "taco-backend-prod"),
+            403,
+        ),
+        (
+            "reader",
+            Get("pods", "payments", "billing-api-5d9c7f8b4-qq7nz"),
+            403,
+        ),
+        ("reader", List("secrets", None), 403),
+        ("reader", List("secrets", Some("argocd")), 403),
+        ("reader", Get("secrets", "argocd", "github-org-creds"), 403),
+        ("sa-reader", List("pods", None), 200),
+        (
+            "sa-reader",
+            Get("secrets", "argocd", "github-org-creds"),
+            403,
+        ),
+        // The lister lists secrets, and cannot read one by name, write one, or read anything else.
+        ("lister", List("secrets", None), 200),
+        ("lister", Get("secrets", "argocd", "github-org-creds"), 403),
+        ("lister", CreateSecret("argocd"), 403),
+        ("lister", UpdateSecret("argocd", "bitnami-helm"), 403),
+        ("lister", List("pods", None), 403),
+        (
+            "lister",
+            Get("applications", "glueops-core", "taco-backend-prod"),
+            403,
+        ),
+        // The writer gets, creates and updates in its bound namespaces only, and lists nothing.
+        ("writer", Get("secrets", "argocd", "github-org-creds"), 200),
+        ("writer", CreateSecret("argocd"), 200),
+        ("writer", CreateSecret("default"), 200),
+        ("writer", UpdateSecret("argocd", "bitnami-helm"), 200),
+        ("writer", CreateSecret("kube-system"), 403),
+        ("writer", Get("secrets", "payments", "anything"), 403),
+        ("writer", List("secrets", None), 403),
+        ("writer", List("secrets", Some("argocd")), 403),
+        ("writer", PatchSecret("argocd", "bitnami-helm"), 403),
+        ("writer", DeleteSecret("argocd", "bitnami-helm"), 403),
+        ("writer", List("pods", None), 403),
+        // A static secrets kubeconfig's service account serves both secrets functions.
+        ("sa-secrets", List("secrets", None), 200),
+        ("sa-secrets", UpdateSecret("argocd", "bitnami-helm"), 200),
+        ("sa-secrets", List("pods", None), 403),
+    ];
+    for (who, op, expected) in table {
+        let client = clients.client(who).await.unwrap();
+        assert_eq!(
+            attempt(&client, &emulator, *op).await,
+            *expected,
+            "{who} {op:?}"
+        );
+    }
 }

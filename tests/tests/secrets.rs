@@ -5,43 +5,13 @@ use base64::Engine;
 use gluelinks::config::Env;
 use gluelinks::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
-use gluelinks_tests::{event_text, temp_dir};
+use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const READ: &str = "sample-read-token-0123456789";
 const WRITE: &str = "sample-write-token-0123456789";
 const PASSWORD: &str = "pw-Zx81-never-shown";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary, as JSON text.
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .json()
-            .with_writer(move || writer.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .init();
-        captured
-    })
-}
 
 struct Setup {
     emulator: Emulator,
@@ -49,7 +19,7 @@ struct Setup {
 }
 
 async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
-    logs();
+    captured_logs();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
@@ -705,7 +675,7 @@ async fn writes_are_audited_without_values() {
         )
         .await;
     assert_eq!(status, 200);
-    let text = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
+    let text = captured_logs().text();
     let audits: Vec<Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())

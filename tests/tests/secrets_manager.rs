@@ -4,7 +4,7 @@
 use aws_credential_types::Credentials;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
 use gluelinks::clusters::secrets_manager::SecretsManagerStore;
-use gluelinks::clusters::store::KubeconfigStore;
+use gluelinks::clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks::clusters::StoreError;
 use gluelinks::config::Env;
 use gluelinks::http::response::body_json;
@@ -31,6 +31,10 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         ("gluelinks/clusters/dev", "kubeconfig: dev"),
         ("gluelinks/clusters/Bad_Name", "ignored"),
         ("other/clusters/staging", "not ours"),
+        (
+            "gluelinks/secrets-clusters/prod",
+            "kubeconfig: prod, secrets identity",
+        ),
     ] {
         client
             .create_secret()
@@ -66,4 +70,20 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         body_json(&response),
         serde_json::json!({"clusters": ["dev", "prod"], "total": 2})
     );
+
+    // The secrets functions read their own prefix, the others the reader's.
+    let env = Env::from_pairs([
+        ("CLUSTER_SECRET_PREFIX", PREFIX),
+        (
+            "SECRETS_CLUSTER_SECRET_PREFIX",
+            "gluelinks/secrets-clusters/",
+        ),
+    ]);
+    for (role, expected) in [
+        (Role::Reader, "kubeconfig: prod"),
+        (Role::Secrets, "kubeconfig: prod, secrets identity"),
+    ] {
+        let store = Store::from_env_for(&env, role).await.unwrap();
+        assert_eq!(store.get("prod").await.unwrap(), expected, "{role:?}");
+    }
 }

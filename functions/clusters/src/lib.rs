@@ -1,7 +1,7 @@
 //! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored (seed 003).
 
 use gluelinks::auth::Scope;
-use gluelinks::clusters::store::{KubeconfigStore, Store};
+use gluelinks::clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks::config::{ConfigError, Env};
 use gluelinks::http::response::{json, HttpResponse};
 use gluelinks::http::route::Route;
@@ -25,7 +25,7 @@ impl Clusters {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            store: Store::from_env(env).await?,
+            store: Store::from_env_for(env, Role::Reader).await?,
         })
     }
 

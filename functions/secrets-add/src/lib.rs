@@ -6,6 +6,7 @@
 
 use gluelinks::auth::Scope;
 use gluelinks::clusters::pool::ClusterClients;
+use gluelinks::clusters::store::Role;
 use gluelinks::config::{ConfigError, Env};
 use gluelinks::http::request::header;
 use gluelinks::http::response::{json, HttpResponse};
@@ -117,7 +118,7 @@ impl SecretsAdd {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            clusters: ClusterClients::from_env(env).await?,
+            clusters: ClusterClients::from_env_for(env, Role::Secrets).await?,
             settings: SecretSettings::from_env(env)?,
         })
     }

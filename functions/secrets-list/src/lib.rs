@@ -1,8 +1,11 @@
 //! The secrets-list function: `GET /secrets?cluster=X` lists a cluster's Argo CD repository credentials,
-//! docker pull secrets and Helm repositories — names, labels and types, never values (seed 003).
+//! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (seed
+//! 003). It reads the clusters as the secrets identity ([`Role::Secrets`]), allowed to list secrets and
+//! nothing else, and asks for their metadata only.
 
 use gluelinks::auth::Scope;
 use gluelinks::clusters::pool::{ClusterClients, ClusterError};
+use gluelinks::clusters::store::Role;
 use gluelinks::config::{ConfigError, Env};
 use gluelinks::http::request::query;
 use gluelinks::http::response::{json, HttpResponse};
@@ -32,9 +35,11 @@ fn body(cluster: &str, listing: &Listing) -> Value {
         "repo_creds_secrets": listing.repo_creds,
         "docker_creds_secrets": listing.docker_creds,
         "helm_creds_secrets": listing.helm_creds,
+        "repository_secrets": listing.repositories,
         "total_repo_creds": listing.repo_creds.len(),
         "total_docker_creds": listing.docker_creds.len(),
         "total_helm_creds": listing.helm_creds.len(),
+        "total_repositories": listing.repositories.len(),
         "status": "success",
     });
     let (status, message) = match &listing.failure {
@@ -51,7 +56,7 @@ impl SecretsList {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            clusters: ClusterClients::from_env(env).await?,
+            clusters: ClusterClients::from_env_for(env, Role::Secrets).await?,
             settings: SecretSettings::from_env(env)?,
         })
     }

@@ -6,16 +6,33 @@
 #[cfg(feature = "aws")]
 pub mod eks_token;
 #[cfg(feature = "kube")]
+mod kubeconfig_errors;
+#[cfg(feature = "kube")]
 pub mod pool;
 #[cfg(feature = "aws")]
 pub mod secrets_manager;
 pub mod store;
 
+use crate::config::{ConfigError, Env};
 use crate::http::response::ECHO_LIMIT;
 use crate::text::bounded;
+use std::time::Duration;
 
 /// The longest cluster name: a DNS label.
 pub const MAX_NAME_LEN: usize = 63;
+
+/// `KUBE_TIMEOUT_SECONDS` (default 10): the bound on connecting and on each call to a cluster, and to the
+/// AWS services the clusters need (Secrets Manager for kubeconfigs, STS credentials for EKS tokens).
+pub fn timeout_from_env(env: &Env) -> Result<Duration, ConfigError> {
+    let seconds: u64 = env.parse("KUBE_TIMEOUT_SECONDS", 10)?;
+    if seconds == 0 {
+        return Err(ConfigError::new(
+            "KUBE_TIMEOUT_SECONDS",
+            "must be at least 1",
+        ));
+    }
+    Ok(Duration::from_secs(seconds))
+}
 
 /// Why a cluster could not be reached through its store.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -44,6 +61,23 @@ pub fn validate_name(name: &str) -> Result<&str, StoreError> {
     } else {
         Err(StoreError::InvalidName(bounded(name, ECHO_LIMIT)))
     }
+}
+
+/// The default AWS configuration (the function's role; `AWS_ENDPOINT_URL` in tests) with each call —
+/// connecting, every retry, reading the answer — bounded by `timeout` as a whole: without a bound the SDK
+/// waits on an endpoint that accepts a connection and never answers for as long as Lambda lets it, and a
+/// bound per attempt would multiply by the retries.
+#[cfg(feature = "aws")]
+pub async fn aws_sdk_config(timeout: Duration) -> aws_config::SdkConfig {
+    aws_config::from_env()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(timeout)
+                .operation_timeout(timeout)
+                .build(),
+        )
+        .load()
+        .await
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Kubernetes clients built from stored kubeconfigs: one per cluster per container, built on first use
 //! and reused. Each call is bounded by `KUBE_TIMEOUT_SECONDS`. An EKS exec-plugin user gets a natively
-//! signed token, and its client is rebuilt before that token expires.
+//! signed token, and its client is rebuilt before that token expires. A kubeconfig that cannot be used is
+//! described by [`kubeconfig_errors`](super::kubeconfig_errors), never quoted.
 
 use super::eks_token::{self, EksTarget};
-use super::store::{KubeconfigStore, Store};
+use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_problem, FieldLines};
+use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use crate::config::{ConfigError, Env};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -56,18 +58,16 @@ impl ClusterClients {
         }
     }
 
-    /// The configured store, and `KUBE_TIMEOUT_SECONDS` (default 10) for connecting and each call.
+    /// The reader's clients: [`Self::from_env_for`] with [`Role::Reader`].
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let seconds: u64 = env.parse("KUBE_TIMEOUT_SECONDS", 10)?;
-        if seconds == 0 {
-            return Err(ConfigError::new(
-                "KUBE_TIMEOUT_SECONDS",
-                "must be at least 1",
-            ));
-        }
+        Self::from_env_for(env, Role::Reader).await
+    }
+
+    /// The role's store, and `KUBE_TIMEOUT_SECONDS` (default 10) for connecting and each call.
+    pub async fn from_env_for(env: &Env, role: Role) -> Result<Self, ConfigError> {
         Ok(Self::new(
-            Store::from_env(env).await?,
-            Duration::from_secs(seconds),
+            Store::from_env_for(env, role).await?,
+            super::timeout_from_env(env)?,
         ))
     }
 
@@ -114,7 +114,7 @@ impl ClusterClients {
             reason,
         };
         let mut kubeconfig = Kubeconfig::from_yaml(text)
-            .map_err(|e| bad(format!("it is not a valid kubeconfig ({e})")))?;
+            .map_err(|e| bad(kubeconfig_problem(&e, &FieldLines::default())))?;
         let context_name = kubeconfig
             .current_context
             .clone()
@@ -130,6 +130,12 @@ impl ClusterClients {
                     "its current-context '{context_name}' is not among its contexts"
                 ))
             })?;
+        let lines = FieldLines::find(
+            text,
+            &kubeconfig,
+            Some(context.cluster.as_str()),
+            context.user.as_deref(),
+        );
         let mut rebuild_at = None;
         if let Some(user_name) = context.user.as_deref() {
             let user = kubeconfig
@@ -162,12 +168,12 @@ impl ClusterClients {
         };
         let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(|e| bad(kubeconfig_problem(&e, &lines)))?;
         config.connect_timeout = Some(self.timeout);
         config.read_timeout = Some(self.timeout);
         config.write_timeout = Some(self.timeout);
         config.reset_reader_on_write = true;
-        let client = kube::Client::try_from(config).map_err(|e| bad(e.to_string()))?;
+        let client = kube::Client::try_from(config).map_err(|e| bad(client_problem(&e, &lines)))?;
         Ok((client, rebuild_at))
     }
 
@@ -176,7 +182,10 @@ impl ClusterClients {
         target: &EksTarget,
         env_region: Option<String>,
     ) -> Result<String, String> {
-        let sdk = self.aws.get_or_init(aws_config::load_from_env).await;
+        let sdk = self
+            .aws
+            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .await;
         let region = target
             .region
             .clone()
@@ -187,9 +196,14 @@ impl ClusterClients {
             .credentials_provider()
             .ok_or("no AWS credentials are available to sign an EKS token")?;
         use aws_credential_types::provider::ProvideCredentials;
-        let credentials = provider
-            .provide_credentials()
+        let credentials = tokio::time::timeout(self.timeout, provider.provide_credentials())
             .await
+            .map_err(|_| {
+                format!(
+                    "no AWS credentials to sign an EKS token within {} seconds",
+                    self.timeout.as_secs()
+                )
+            })?
             .map_err(|e| format!("no AWS credentials to sign an EKS token: {e}"))?;
         eks_token::presign(&credentials, &region, &target.cluster, SystemTime::now())
             .map_err(|e| e.to_string())
@@ -203,7 +217,10 @@ pub fn describe(err: &kube::Error, what: &str) -> String {
             "Kubernetes API error {what}: {} (HTTP {})",
             status.message, status.code
         ),
-        other => format!("Cannot reach the cluster {what}: {other}"),
+        other => match auth_problem_in(other) {
+            Some(problem) => format!("Cannot authenticate to the cluster {what}: {problem}"),
+            None => format!("Cannot reach the cluster {what}: {other}"),
+        },
     }
 }
 

@@ -7,6 +7,7 @@ use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct SecretsManagerStore {
@@ -15,10 +16,10 @@ pub struct SecretsManagerStore {
 }
 
 impl SecretsManagerStore {
-    /// A client from the default AWS configuration (the Lambda role; `AWS_ENDPOINT_URL` in tests).
-    pub async fn from_env(prefix: &str) -> Self {
-        let config = aws_config::load_from_env().await;
-        Self::new(Client::new(&config), prefix)
+    /// A client from the default AWS configuration, each call bounded by `timeout`
+    /// ([`aws_sdk_config`](super::aws_sdk_config)).
+    pub async fn from_env(prefix: &str, timeout: Duration) -> Self {
+        Self::new(Client::new(&super::aws_sdk_config(timeout).await), prefix)
     }
 
     pub fn new(client: Client, prefix: &str) -> Self {
@@ -30,6 +31,31 @@ impl SecretsManagerStore {
 
     fn location(&self) -> String {
         format!("in AWS Secrets Manager under '{}'", self.prefix)
+    }
+
+    /// Why a call failed; a timeout says so, and after how long, rather than the SDK's wording.
+    fn unavailable<E, R>(&self, err: SdkError<E, R>) -> StoreError
+    where
+        E: std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let reason = match &err {
+            SdkError::TimeoutError(_) => {
+                let bound = self
+                    .client
+                    .config()
+                    .timeout_config()
+                    .and_then(|t| t.operation_timeout())
+                    .map(|t| format!(" within {} seconds (KUBE_TIMEOUT_SECONDS)", t.as_secs()))
+                    .unwrap_or_default();
+                format!("AWS Secrets Manager did not answer{bound}")
+            }
+            other => DisplayErrorContext(other).to_string(),
+        };
+        StoreError::Unavailable {
+            location: self.location(),
+            reason,
+        }
     }
 }
 
@@ -47,10 +73,7 @@ impl KubeconfigStore for SecretsManagerStore {
             .send();
         let mut names = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| StoreError::Unavailable {
-                location: self.location(),
-                reason: DisplayErrorContext(&e).to_string(),
-            })?;
+            let page = page.map_err(|e| self.unavailable(e))?;
             for secret in page.secret_list() {
                 // The name filter matches prefixes of words too; keep exact prefix matches only.
                 let Some(name) = secret.name().and_then(|n| n.strip_prefix(&self.prefix)) else {
@@ -91,10 +114,7 @@ impl KubeconfigStore for SecretsManagerStore {
                         location: format!("secret named {id} in AWS Secrets Manager"),
                     }
                 }
-                other => StoreError::Unavailable {
-                    location: self.location(),
-                    reason: DisplayErrorContext(&other).to_string(),
-                },
+                other => self.unavailable(other),
             })?;
         output
             .secret_string()

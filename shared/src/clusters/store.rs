@@ -1,6 +1,7 @@
 //! Where kubeconfigs are kept: a directory of `<cluster>.kubeconfig` files for local runs, or AWS Secrets
 //! Manager for deployments (one secret per cluster under a name prefix). Both behind [`KubeconfigStore`];
-//! [`Store::from_env`] picks one.
+//! [`Store::from_env_for`] picks one for a [`Role`]: the functions that read workloads and the functions
+//! that manage credential secrets keep their kubeconfigs apart, so each holds only its own identity.
 
 use super::{validate_name, StoreError};
 use crate::config::{ConfigError, Env};
@@ -74,6 +75,25 @@ impl KubeconfigStore for DirStore {
     }
 }
 
+/// Which identity a function uses in the clusters, and so which kubeconfigs it may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Links, warm and clusters: read Applications and workloads, never Secrets.
+    Reader,
+    /// Secrets-list and secrets-add: Argo CD's credential secrets.
+    Secrets,
+}
+
+impl Role {
+    /// The variables naming this role's Secrets Manager prefix and directory.
+    fn variables(self) -> (&'static str, &'static str) {
+        match self {
+            Role::Reader => ("CLUSTER_SECRET_PREFIX", "CLUSTERS_DIR"),
+            Role::Secrets => ("SECRETS_CLUSTER_SECRET_PREFIX", "SECRETS_CLUSTERS_DIR"),
+        }
+    }
+}
+
 /// The store chosen by configuration.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -83,22 +103,35 @@ pub enum Store {
 }
 
 impl Store {
-    /// `CLUSTER_SECRET_PREFIX` set: Secrets Manager (needs the `aws` feature); otherwise the directory
-    /// `CLUSTERS_DIR` (default `clusters`).
-    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        match env.get("CLUSTER_SECRET_PREFIX") {
+    /// The role's prefix set: Secrets Manager (needs the `aws` feature); otherwise the role's directory
+    /// (default `clusters`). The secrets role falls back to the reader's settings, with a warning, when
+    /// neither of its own is set.
+    pub async fn from_env_for(env: &Env, role: Role) -> Result<Self, ConfigError> {
+        let (mut prefix_var, mut dir_var) = role.variables();
+        if role == Role::Secrets && env.get(prefix_var).is_none() && env.get(dir_var).is_none() {
+            let (reader_prefix, reader_dir) = Role::Reader.variables();
+            tracing::warn!(
+                "the secrets functions share the read identity's kubeconfigs ({reader_prefix} or \
+                 {reader_dir}); give them their own with {prefix_var} or {dir_var}, bound to the \
+                 gluelinks-secrets-lister and gluelinks-secrets-writer groups"
+            );
+            (prefix_var, dir_var) = (reader_prefix, reader_dir);
+        }
+        match env.get(prefix_var) {
             #[cfg(feature = "aws")]
             Some(prefix) => Ok(Store::SecretsManager(
-                super::secrets_manager::SecretsManagerStore::from_env(prefix).await,
+                super::secrets_manager::SecretsManagerStore::from_env(
+                    prefix,
+                    super::timeout_from_env(env)?,
+                )
+                .await,
             )),
             #[cfg(not(feature = "aws"))]
             Some(_) => Err(ConfigError::new(
-                "CLUSTER_SECRET_PREFIX",
-                "this function is built without AWS support; use CLUSTERS_DIR",
+                prefix_var,
+                format!("this function is built without AWS support; use {dir_var}"),
             )),
-            None => Ok(Store::Dir(DirStore::new(
-                env.string("CLUSTERS_DIR", "clusters"),
-            ))),
+            None => Ok(Store::Dir(DirStore::new(env.string(dir_var, "clusters")))),
         }
     }
 }
@@ -124,6 +157,79 @@ impl KubeconfigStore for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Clone, Default)]
+    struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logged {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn each_role_reads_its_own_directory_and_secrets_fall_back_with_a_warning() {
+        // The environment, the role, the directory it reads, whether it warns.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            Role,
+            &'static str,
+            bool,
+        );
+        let cases: &[Case] = &[
+            (&[], Role::Reader, "clusters", false),
+            (&[("CLUSTERS_DIR", "read")], Role::Reader, "read", false),
+            (
+                &[("CLUSTERS_DIR", "read"), ("SECRETS_CLUSTERS_DIR", "write")],
+                Role::Reader,
+                "read",
+                false,
+            ),
+            (
+                &[("CLUSTERS_DIR", "read"), ("SECRETS_CLUSTERS_DIR", "write")],
+                Role::Secrets,
+                "write",
+                false,
+            ),
+            (&[("CLUSTERS_DIR", "read")], Role::Secrets, "read", true),
+            (&[], Role::Secrets, "clusters", true),
+        ];
+        for (pairs, role, dir, warns) in cases {
+            let logged = Logged::default();
+            let writer = logged.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .finish();
+            let store = {
+                let _guard = tracing::subscriber::set_default(subscriber);
+                Store::from_env_for(&Env::from_pairs(pairs.iter().copied()), *role)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(
+                format!("{store:?}"),
+                format!("{:?}", Store::Dir(DirStore::new(dir))),
+                "{pairs:?} {role:?}"
+            );
+            let text = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
+            assert_eq!(
+                text.matches("WARN").count(),
+                usize::from(*warns),
+                "{pairs:?}: {text}"
+            );
+            if *warns {
+                assert!(
+                    text.contains("share the read identity's kubeconfigs")
+                        && text.contains("SECRETS_CLUSTERS_DIR"),
+                    "{text}"
+                );
+            }
+        }
+    }
 
     #[tokio::test]
     async fn directory_store_lists_and_reads_only_valid_names() {

@@ -1,12 +1,21 @@
-//! Listing Argo CD credential secrets in one cluster: the three lists run concurrently and return
-//! metadata only — never `data`.
+//! Listing Argo CD credential secrets in one cluster: three list calls, concurrent, each asking the API
+//! server for metadata only (`PartialObjectMetadataList`), so no secret value ever reaches the function.
+//!
+//! Metadata carries neither a secret's `type` nor its data, so the type is selected by the API server (a
+//! `type=` field selector, reported back as selected) and a Helm repository is told apart by the
+//! [`REPOSITORY_TYPE_LABEL`] GlueLinks writes. Annotations are never reported: `kubectl apply` keeps a
+//! secret's whole content, values included, in one.
 
-use super::{SecretSettings, REPOSITORY_LABEL};
+use super::{SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
+use kube::core::PartialObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// The type of Argo CD's repository secrets and credential templates.
+const OPAQUE: &str = "Opaque";
 
 /// One secret, as seed 003 lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,13 +28,13 @@ pub struct SecretEntry {
     pub creation_timestamp: Option<String>,
 }
 
-fn entry(secret: &Secret) -> SecretEntry {
+fn entry(secret: &PartialObjectMeta<Secret>, secret_type: &str) -> SecretEntry {
     let meta = &secret.metadata;
     SecretEntry {
         name: meta.name.clone().unwrap_or_default(),
         namespace: meta.namespace.clone().unwrap_or_default(),
         labels: meta.labels.clone().unwrap_or_default(),
-        secret_type: secret.type_.clone().unwrap_or_else(|| "Opaque".into()),
+        secret_type: secret_type.to_string(),
         creation_timestamp: meta.creation_timestamp.as_ref().map(|t| t.0.to_string()),
     }
 }
@@ -41,40 +50,49 @@ pub enum Failure {
 pub struct Listing {
     pub repo_creds: Vec<SecretEntry>,
     pub docker_creds: Vec<SecretEntry>,
+    /// Repository secrets labelled as Helm or OCI repositories.
     pub helm_creds: Vec<SecretEntry>,
+    /// Every repository secret, whoever wrote it: Argo CD's own carry no repository-type label.
+    pub repositories: Vec<SecretEntry>,
     pub failure: Option<Failure>,
 }
 
-/// Whether a repository secret is a Helm or OCI one (its `type` field; the value itself is not kept).
-fn is_helm(secret: &Secret) -> bool {
-    let decoded = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get("type"))
-        .map(|b| String::from_utf8_lossy(&b.0).to_string())
-        .or_else(|| {
-            secret
-                .string_data
-                .as_ref()
-                .and_then(|d| d.get("type"))
-                .cloned()
-        });
-    matches!(decoded.as_deref(), Some("helm" | "oci"))
+fn is_helm(entry: &SecretEntry) -> bool {
+    matches!(
+        entry.labels.get(REPOSITORY_TYPE_LABEL).map(String::as_str),
+        Some("helm" | "oci")
+    )
+}
+
+fn timed_out(timeout: Duration) -> Failure {
+    Failure::Timeout(format!(
+        "Commands timed out after {} seconds",
+        timeout.as_secs()
+    ))
+}
+
+/// Whether the client gave up waiting: its connect and read timeouts fail with an I/O error of kind
+/// `TimedOut`, somewhere down the error's chain of causes.
+fn is_timeout(err: &kube::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn failure(err: &kube::Error, timeout: Duration) -> Failure {
-    let text = err.to_string().to_ascii_lowercase();
     match err {
         kube::Error::Api(status) => Failure::Unreachable(format!(
             "The cluster refused to list secrets: {} (HTTP {})",
             status.message, status.code
         )),
-        _ if text.contains("timed out") || text.contains("elapsed") || text.contains("timeout") => {
-            Failure::Timeout(format!(
-                "Commands timed out after {} seconds",
-                timeout.as_secs()
-            ))
-        }
+        _ if is_timeout(err) => timed_out(timeout),
         _ => Failure::Unreachable(
             "Cannot connect to cluster. Please check if the cluster is running and accessible."
                 .into(),
@@ -85,42 +103,47 @@ fn failure(err: &kube::Error, timeout: Duration) -> Failure {
 /// The three lists, concurrently, each bounded by `timeout`.
 pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Duration) -> Listing {
     let api: Api<Secret> = Api::all(client.clone());
-    let by_label = |selector: String| {
+    let select = |labels: String, secret_type: &'static str| {
         let api = api.clone();
         async move {
-            match tokio::time::timeout(timeout, api.list(&ListParams::default().labels(&selector)))
-                .await
-            {
-                Ok(Ok(list)) => Ok(list.items),
+            let params = ListParams::default()
+                .labels(&labels)
+                .fields(&format!("type={secret_type}"));
+            match tokio::time::timeout(timeout, api.list_metadata(&params)).await {
+                Ok(Ok(list)) => Ok(list
+                    .items
+                    .iter()
+                    .map(|s| entry(s, secret_type))
+                    .collect::<Vec<_>>()),
                 Ok(Err(e)) => Err(failure(&e, timeout)),
-                Err(_) => Err(Failure::Timeout(format!(
-                    "Commands timed out after {} seconds",
-                    timeout.as_secs()
-                ))),
+                Err(_) => Err(timed_out(timeout)),
             }
         }
     };
-    let (repo_creds, docker, repositories) = tokio::join!(
-        by_label(format!("{REPOSITORY_LABEL}=repo-creds")),
-        by_label(settings.docker_selector()),
-        by_label(format!("{REPOSITORY_LABEL}=repository")),
+    let (repo_creds, docker_creds, repositories) = tokio::join!(
+        select(format!("{REPOSITORY_LABEL}=repo-creds"), OPAQUE),
+        select(settings.docker_selector(), DOCKER_CONFIG_TYPE),
+        select(format!("{REPOSITORY_LABEL}=repository"), OPAQUE),
     );
     let mut failure = None;
-    let mut keep = |result: Result<Vec<Secret>, Failure>, filter: fn(&Secret) -> bool| match result
-    {
-        Ok(items) => items.iter().filter(|s| filter(s)).map(entry).collect(),
-        Err(f) => {
+    let mut keep = |result: Result<Vec<SecretEntry>, Failure>| {
+        result.unwrap_or_else(|f| {
             failure.get_or_insert(f);
             Vec::new()
-        }
+        })
     };
-    let repo_creds = keep(repo_creds, |_| true);
-    let docker_creds = keep(docker, |_| true);
-    let helm_creds = keep(repositories, is_helm);
+    let repo_creds = keep(repo_creds);
+    let docker_creds = keep(docker_creds);
+    let repositories = keep(repositories);
     Listing {
         repo_creds,
         docker_creds,
-        helm_creds,
+        helm_creds: repositories
+            .iter()
+            .filter(|e| is_helm(e))
+            .cloned()
+            .collect(),
+        repositories,
         failure,
     }
 }

@@ -1,7 +1,11 @@
 //! Runs the Kubernetes API emulator seeded with the demo cluster, for `make run` and `make invoke`:
-//! `emulator --dir DIR [--cluster NAME]` writes `DIR/NAME.kubeconfig`, prints `ready`, and serves until killed.
+//! `emulator --dir DIR --secrets-dir SECRETS_DIR [--cluster NAME]` enforces the shipped RBAC and writes two
+//! kubeconfigs for cluster NAME (default `demo`), each with its own identity — `DIR/NAME.kubeconfig` for
+//! the read functions (group `gluelinks`) and `SECRETS_DIR/NAME.kubeconfig` for the secrets functions
+//! (groups `gluelinks-secrets-lister` and `gluelinks-secrets-writer`) — prints `ready`, and serves until
+//! killed.
 
-use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::emulator::{demo, Emulator, Options};
 use std::path::PathBuf;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -14,18 +18,40 @@ async fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let Some(dir) = value("--dir").map(PathBuf::from) else {
-        eprintln!("usage: emulator --dir DIR [--cluster NAME]");
+    let (Some(dir), Some(secrets_dir)) = (value("--dir"), value("--secrets-dir")) else {
+        eprintln!("usage: emulator --dir DIR --secrets-dir SECRETS_DIR [--cluster NAME]");
         std::process::exit(2);
     };
     let cluster = value("--cluster").unwrap_or_else(|| "demo".to_string());
-    let emulator = Emulator::start().await;
+    let emulator = Emulator::start_with(Options {
+        user: "gluelinks-reader".into(),
+        groups: vec!["gluelinks".into()],
+        ..Options::default()
+    })
+    .await;
     demo::seed(&emulator);
-    let path = emulator.write_kubeconfig(&dir, &cluster);
+    emulator.enforce_rbac(&demo::rbac());
+    let reader = emulator.write_kubeconfig(&PathBuf::from(dir), &cluster);
+
+    let secrets_token = format!("{}-secrets", emulator.token());
+    emulator.add_token(
+        &secrets_token,
+        "gluelinks-secrets",
+        &["gluelinks-secrets-lister", "gluelinks-secrets-writer"],
+    );
+    let secrets_dir = PathBuf::from(secrets_dir);
+    std::fs::create_dir_all(&secrets_dir).expect("the secrets kubeconfig directory");
+    let secrets = secrets_dir.join(format!("{cluster}.kubeconfig"));
+    std::fs::write(
+        &secrets,
+        emulator.kubeconfig_with_token(&cluster, &secrets_token),
+    )
+    .expect("the secrets kubeconfig");
     println!(
-        "ready: cluster '{cluster}' at {} (kubeconfig {})",
+        "ready: cluster '{cluster}' at {} enforcing shared/rbac (reader kubeconfig {}, secrets kubeconfig {})",
         emulator.url(),
-        path.display()
+        reader.display(),
+        secrets.display()
     );
     std::future::pending::<()>().await;
 }

@@ -88,7 +88,9 @@ pub fn seed(emulator: &Emulator) {
     }));
     workload(emulator, "billing-api", "payments", &["5d9c7f8b4-qq7nz"]);
 
-    // Argo CD credentials, as the secrets functions write and list them.
+    // Argo CD credentials: a credential template, a Helm repository as GlueLinks writes it, a repository
+    // Argo CD wrote itself (no GlueLinks labels), and a pull secret made with `kubectl apply`, whose
+    // last-applied-configuration annotation holds its values.
     let fake = |text: &str| base64_of(text);
     emulator.apply(json!({
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
@@ -99,15 +101,40 @@ pub fn seed(emulator: &Emulator) {
     emulator.apply(json!({
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
         "metadata": { "name": "bitnami-helm", "namespace": "argocd",
-                      "labels": { "argocd.argoproj.io/secret-type": "repository" } },
+                      "labels": { "argocd.argoproj.io/secret-type": "repository",
+                                  "app.kubernetes.io/managed-by": "gluelinks",
+                                  "gluelinks.io/repository-type": "helm" } },
         "data": { "type": fake("helm"), "name": fake("bitnami"), "url": fake("https://charts.bitnami.com/bitnami") },
     }));
     emulator.apply(json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": { "name": "repo-3598127365", "namespace": "argocd",
+                      "labels": { "argocd.argoproj.io/secret-type": "repository" } },
+        "data": { "type": fake("git"), "url": fake("https://github.com/acme/platform.git"), "password": fake("demo-not-a-real-token") },
+    }));
+    let pull_secret = json!({
         "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
         "metadata": { "name": "ghcr-pull", "namespace": "default",
                       "labels": { "jjo.finance/secret-type": "docker-creds" } },
         "data": { ".dockerconfigjson": fake(r#"{"auths":{"ghcr.io":{"auth":"ZGVtbzpkZW1v"}}}"#) },
-    }));
+    });
+    let mut applied = pull_secret.clone();
+    applied["metadata"]["annotations"] = json!({
+        "kubectl.kubernetes.io/last-applied-configuration": pull_secret.to_string(),
+    });
+    emulator.apply(applied);
+}
+
+/// The RBAC the demo cluster enforces: the shipped manifests as the README says to apply them, with the
+/// secrets writer also bound in `kube-system`, where the sample `add_docker` event writes a pull secret.
+pub fn rbac() -> String {
+    let writer_in_kube_system = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: gluelinks-secrets-writer, namespace: kube-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: gluelinks-secrets-writer}
+subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: gluelinks-secrets-writer}]
+";
+    format!("{}\n---\n{writer_in_kube_system}", crate::shipped_rbac())
 }
 
 fn base64_of(text: &str) -> String {

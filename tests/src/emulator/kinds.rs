@@ -9,6 +9,8 @@ pub struct Kind {
     pub kind: &'static str,
     pub namespaced: bool,
     pub short_names: &'static [&'static str],
+    /// Fields a `fieldSelector` may name besides `metadata.name` and `metadata.namespace`.
+    pub field_labels: &'static [&'static str],
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ pub static KINDS: &[Kind] = &[
         kind: "Namespace",
         namespaced: false,
         short_names: &["ns"],
+        field_labels: &[],
     },
     Kind {
         group: "",
@@ -41,6 +44,7 @@ pub static KINDS: &[Kind] = &[
         kind: "Secret",
         namespaced: true,
         short_names: &[],
+        field_labels: &["type"],
     },
     Kind {
         group: "",
@@ -50,6 +54,7 @@ pub static KINDS: &[Kind] = &[
         kind: "Pod",
         namespaced: true,
         short_names: &["po"],
+        field_labels: &[],
     },
     Kind {
         group: "apps",
@@ -59,6 +64,7 @@ pub static KINDS: &[Kind] = &[
         kind: "Deployment",
         namespaced: true,
         short_names: &["deploy"],
+        field_labels: &[],
     },
     Kind {
         group: "argoproj.io",
@@ -68,6 +74,7 @@ pub static KINDS: &[Kind] = &[
         kind: "Application",
         namespaced: true,
         short_names: &["app", "apps"],
+        field_labels: &[],
     },
     Kind {
         group: EXTERNAL_SECRETS_GROUP,
@@ -77,6 +84,7 @@ pub static KINDS: &[Kind] = &[
         kind: "ExternalSecret",
         namespaced: true,
         short_names: &["es"],
+        field_labels: &[],
     },
 ];
 

@@ -91,6 +91,11 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub user: Option<String>,
+    /// The RBAC verb and the resource (`secrets`, `deployments.apps`) it asked for, when it named one.
+    pub verb: Option<&'static str>,
+    pub resource: Option<String>,
+    /// Its `Accept` header: how it asked to see the objects.
+    pub accept: String,
     /// When the request arrived.
     pub at: std::time::Instant,
 }
@@ -286,7 +291,12 @@ impl Emulator {
 
     /// A kubeconfig whose user authenticates with the emulator's bearer token.
     pub fn kubeconfig(&self, cluster: &str) -> String {
-        self.kubeconfig_with_user(cluster, &format!("    token: {}\n", self.token))
+        self.kubeconfig_with_token(cluster, &self.token)
+    }
+
+    /// A kubeconfig whose user authenticates with `token` (see [`Self::add_token`]).
+    pub fn kubeconfig_with_token(&self, cluster: &str, token: &str) -> String {
+        self.kubeconfig_with_user(cluster, &format!("    token: {token}\n"))
     }
 
     /// A kubeconfig whose user `user` authenticates with a client certificate this emulator issued.

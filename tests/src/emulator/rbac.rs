@@ -2,6 +2,7 @@
 //! the project ships (`shared/rbac/`). Only allow rules exist; anything not granted is forbidden.
 
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 struct Rule {
@@ -108,6 +109,46 @@ impl Rbac {
         }
     }
 
+    /// The rules bound to `who`, in any namespace.
+    fn rules_for<'a>(&'a self, who: &'a Identity) -> impl Iterator<Item = (&'a Binding, &'a Rule)> {
+        self.bindings
+            .iter()
+            .filter(|b| b.subjects.iter().any(|s| Self::binds(s, who)))
+            .flat_map(move |b| {
+                let role_scope = if b.role_kind == "Role" {
+                    b.namespace.clone()
+                } else {
+                    None
+                };
+                self.roles
+                    .iter()
+                    .filter(move |(scope, n, _)| *n == b.role_name && *scope == role_scope)
+                    .flat_map(|(_, _, rules)| rules.iter())
+                    .map(move |r| (b, r))
+            })
+    }
+
+    /// Every `(verb, resource)` granted to `who` somewhere, resources named as the API server names them
+    /// (`secrets`, `deployments.apps`), as the manifests spell them (no wildcard expansion).
+    pub fn grants(&self, who: &Identity) -> BTreeSet<(String, String)> {
+        let mut grants = BTreeSet::new();
+        for (_, rule) in self.rules_for(who) {
+            for group in &rule.api_groups {
+                for resource in &rule.resources {
+                    let qualified = if group.is_empty() {
+                        resource.clone()
+                    } else {
+                        format!("{resource}.{group}")
+                    };
+                    for verb in &rule.verbs {
+                        grants.insert((verb.clone(), qualified.clone()));
+                    }
+                }
+            }
+        }
+        grants
+    }
+
     /// Whether `who` may `verb` the `resource` of `group`, in `namespace` (None: cluster-wide).
     pub fn allows(
         &self,
@@ -118,22 +159,10 @@ impl Rbac {
         namespace: Option<&str>,
         name: Option<&str>,
     ) -> bool {
-        self.bindings
-            .iter()
-            .filter(|b| b.subjects.iter().any(|s| Self::binds(s, who)))
+        self.rules_for(who)
             // A RoleBinding grants only inside its namespace.
-            .filter(|b| b.namespace.is_none() || b.namespace.as_deref() == namespace)
-            .flat_map(|b| {
-                let role_scope = if b.role_kind == "Role" {
-                    b.namespace.clone()
-                } else {
-                    None
-                };
-                self.roles
-                    .iter()
-                    .filter(move |(scope, n, _)| *n == b.role_name && *scope == role_scope)
-                    .flat_map(|(_, _, rules)| rules.iter())
-            })
+            .filter(|(b, _)| b.namespace.is_none() || b.namespace.as_deref() == namespace)
+            .map(|(_, r)| r)
             .any(|r| {
                 covers(&r.api_groups, group)
                     && covers(&r.resources, resource)
@@ -200,5 +229,15 @@ subjects: [{kind: ServiceAccount, name: gl, namespace: tools}]
         assert!(!rbac.allows(&reader, "list", "", "secrets", None, None));
         assert!(rbac.allows(&sa, "create", "", "secrets", Some("argocd"), None));
         assert!(!rbac.allows(&sa, "create", "", "secrets", Some("default"), None));
+        let grants = |who| -> Vec<(String, String)> { rbac.grants(who).into_iter().collect() };
+        let pair = |v: &str, r: &str| (v.to_string(), r.to_string());
+        assert_eq!(
+            grants(&reader),
+            [
+                pair("get", "deployments.apps"),
+                pair("list", "deployments.apps")
+            ]
+        );
+        assert_eq!(grants(&sa), [pair("create", "secrets")]);
     }
 }

@@ -1,5 +1,6 @@
 //! Label and field selectors, parsed and matched as the API server does.
 
+use super::kinds::Kind;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,12 +105,13 @@ impl LabelSelector {
     }
 }
 
-/// A parsed `fieldSelector` over `metadata.name` and `metadata.namespace`.
+/// A parsed `fieldSelector`: `metadata.name`, `metadata.namespace` and the kind's own field labels (a
+/// Secret's `type`), as the API server allows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
 impl FieldSelector {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str, kind: &Kind) -> Result<Self, String> {
         let mut reqs = Vec::new();
         for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (field, equal, value) = if let Some((f, v)) = part.split_once("!=") {
@@ -121,18 +123,24 @@ impl FieldSelector {
             } else {
                 return Err(format!("invalid selector: {part:?}"));
             };
-            if !matches!(field.trim(), "metadata.name" | "metadata.namespace") {
-                return Err(format!("field label not supported: {}", field.trim()));
+            let field = field.trim();
+            if !matches!(field, "metadata.name" | "metadata.namespace")
+                && !kind.field_labels.contains(&field)
+            {
+                return Err(format!("field label not supported: {field}"));
             }
-            reqs.push((field.trim().to_string(), equal, value.trim().to_string()));
+            reqs.push((field.to_string(), equal, value.trim().to_string()));
         }
         Ok(Self(reqs))
     }
 
     pub fn matches(&self, object: &Value) -> bool {
         self.0.iter().all(|(field, equal, value)| {
-            let key = field.trim_start_matches("metadata.");
-            let actual = object["metadata"][key].as_str().unwrap_or("");
+            let actual = field
+                .split('.')
+                .fold(object, |v, key| &v[key])
+                .as_str()
+                .unwrap_or("");
             (actual == value) == *equal
         })
     }
@@ -141,6 +149,7 @@ impl FieldSelector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::kinds::find;
     use serde_json::json;
 
     #[test]
@@ -174,14 +183,31 @@ mod tests {
     }
 
     #[test]
-    fn field_selectors_cover_name_and_namespace() {
-        let object = json!({"metadata": {"name": "a", "namespace": "argocd"}});
-        assert!(FieldSelector::parse("metadata.name=a")
-            .unwrap()
-            .matches(&object));
-        assert!(!FieldSelector::parse("metadata.namespace!=argocd")
-            .unwrap()
-            .matches(&object));
-        assert!(FieldSelector::parse("spec.nodeName=x").is_err());
+    fn field_selectors_cover_name_namespace_and_the_kinds_own_fields() {
+        let pods = find("", "v1", "pods").unwrap();
+        let secrets = find("", "v1", "secrets").unwrap();
+        let object = json!({"metadata": {"name": "a", "namespace": "argocd"}, "type": "Opaque"});
+        let cases = [
+            (pods, "metadata.name=a", Some(true)),
+            (pods, "metadata.namespace!=argocd", Some(false)),
+            (secrets, "type=Opaque", Some(true)),
+            (secrets, "type==kubernetes.io/dockerconfigjson", Some(false)),
+            (secrets, "metadata.name=a,type!=Opaque", Some(false)),
+            (pods, "type=Opaque", None),
+            (pods, "spec.nodeName=x", None),
+        ];
+        for (kind, selector, expected) in cases {
+            let parsed = FieldSelector::parse(selector, kind);
+            assert_eq!(
+                parsed.as_ref().ok().map(|p| p.matches(&object)),
+                expected,
+                "{} {selector}: {parsed:?}",
+                kind.plural
+            );
+        }
+        assert_eq!(
+            FieldSelector::parse("spec.nodeName=x", pods).unwrap_err(),
+            "field label not supported: spec.nodeName"
+        );
     }
 }

@@ -31,11 +31,86 @@ impl std::error::Error for Reset {}
 type Reply = Response<Full<Bytes>>;
 
 fn reply(code: u16, body: &Value) -> Reply {
+    reply_as(code, "application/json", body)
+}
+
+fn reply_as(code: u16, content_type: &str, body: &Value) -> Reply {
     Response::builder()
         .status(code)
-        .header("content-type", "application/json")
+        .header("content-type", content_type)
         .body(Full::new(Bytes::from(body.to_string())))
         .expect("a valid response")
+}
+
+/// The group and version of the metadata-only representations.
+const META_API_VERSION: &str = "meta.k8s.io/v1";
+
+/// What a client's `Accept` asks to see: the objects, or only their metadata (`PartialObjectMetadata`,
+/// `PartialObjectMetadataList` of `meta.k8s.io/v1`), which controllers — and GlueLinks' secrets list —
+/// use so that they never receive what they do not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Representation {
+    Objects,
+    Metadata,
+}
+
+/// The first media range in `accept` the emulator serves for `verb`. A range asking for a representation
+/// it does not serve (`as=Table`, `v=v1beta1`, a list form for one object) is skipped, so `kubectl`'s
+/// `Table, ..., application/json` gets JSON; when nothing is left the answer is 406, as the API server's.
+fn representation(accept: &str, verb: &str) -> Result<Representation, ApiError> {
+    let metadata_kind = if verb == "list" {
+        "PartialObjectMetadataList"
+    } else {
+        "PartialObjectMetadata"
+    };
+    for range in accept.split(',') {
+        let params: Vec<(&str, &str)> = range
+            .split(';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        let param = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        match param("as") {
+            None => return Ok(Representation::Objects),
+            Some(kind)
+                if kind == metadata_kind
+                    && param("g").zip(param("v")).map(|(g, v)| format!("{g}/{v}"))
+                        == Some(META_API_VERSION.into()) =>
+            {
+                return Ok(Representation::Metadata)
+            }
+            Some(_) => {}
+        }
+    }
+    Err(ApiError::new(
+        406,
+        "NotAcceptable",
+        "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    ))
+}
+
+/// An object, or a list of them, as metadata only: `apiVersion`, `kind` and `metadata`, nothing else.
+fn as_metadata(verb: &str, body: &Value) -> (String, Value) {
+    let partial = |object: &Value| json!({ "apiVersion": META_API_VERSION, "kind": "PartialObjectMetadata", "metadata": object["metadata"] });
+    let (kind, body) = if verb == "list" {
+        let items: Vec<Value> = body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(partial)
+            .collect();
+        let list = json!({ "apiVersion": META_API_VERSION, "kind": "PartialObjectMetadataList",
+                           "metadata": body["metadata"], "items": items });
+        ("PartialObjectMetadataList", list)
+    } else {
+        ("PartialObjectMetadata", partial(body))
+    };
+    let (group, version) = META_API_VERSION.split_once('/').expect("group/version");
+    (
+        format!("application/json;as={kind};g={group};v={version}"),
+        body,
+    )
 }
 
 fn failure(err: &ApiError) -> Reply {
@@ -252,12 +327,31 @@ pub async fn handle(
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
+    let accept = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let identity = authenticate(&state, &req, cert_user);
+    let target = parse_target(&state, &path);
+    let params = query_params(&query);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let watch = matches!(param("watch"), Some("true" | "1"));
+    let verb = target.as_ref().ok().and_then(|t| verb(&method, t, watch));
     state.lock_requests().push(Recorded {
         method: method.clone(),
         path: path.clone(),
         query: query.clone(),
         user: identity.as_ref().map(|i| i.user.clone()),
+        verb,
+        resource: target.as_ref().ok().map(|t| qualified(t.kind)),
+        accept: accept.clone(),
         at: std::time::Instant::now(),
     });
     let latency = *state.latency.lock().expect("latency");
@@ -267,7 +361,6 @@ pub async fn handle(
     let Some(identity) = identity else {
         return Ok(failure(&ApiError::new(401, "Unauthorized", "Unauthorized")));
     };
-    let target = parse_target(&state, &path);
     let (resource, namespace) = match &target {
         Ok(t) => (t.kind.plural, t.namespace.as_deref()),
         Err(_) => ("", None),
@@ -296,15 +389,7 @@ pub async fn handle(
         Ok(t) => t,
         Err(e) => return Ok(failure(&e)),
     };
-    let params = query_params(&query);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let watch = matches!(param("watch"), Some("true" | "1"));
-    let Some(verb) = verb(&method, &target, watch) else {
+    let Some(verb) = verb else {
         return Ok(failure(&ApiError::new(
             405,
             "MethodNotAllowed",
@@ -351,6 +436,10 @@ pub async fn handle(
         )));
     }
 
+    let representation = match representation(&accept, verb) {
+        Ok(r) => r,
+        Err(e) => return Ok(failure(&e)),
+    };
     let content_type = req
         .headers()
         .get("content-type")
@@ -386,7 +475,7 @@ pub async fn handle(
         "list" => {
             let labels = LabelSelector::parse(param("labelSelector").unwrap_or_default())
                 .map_err(ApiError::bad_request);
-            let fields = FieldSelector::parse(param("fieldSelector").unwrap_or_default())
+            let fields = FieldSelector::parse(param("fieldSelector").unwrap_or_default(), kind)
                 .map_err(ApiError::bad_request);
             match (labels, fields) {
                 (Ok(labels), Ok(fields)) => {
@@ -430,8 +519,59 @@ pub async fn handle(
             .map(|o| (200, o)),
         _ => Err(not_found_resource()),
     };
-    Ok(match result {
-        Ok((code, body)) => reply(code, &body),
-        Err(e) => failure(&e),
+    Ok(match (result, representation) {
+        (Ok((code, body)), Representation::Objects) => reply(code, &body),
+        (Ok((code, body)), Representation::Metadata) => {
+            let (content_type, partial) = as_metadata(verb, &body);
+            reply_as(code, &content_type, &partial)
+        }
+        (Err(e), _) => failure(&e),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_picks_the_first_representation_served() {
+        let list = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+        let one = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+        let table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+        let cases = [
+            ("", "list", Some(Representation::Objects)),
+            (
+                "application/json, */*",
+                "get",
+                Some(Representation::Objects),
+            ),
+            (table, "list", Some(Representation::Objects)),
+            (list, "list", Some(Representation::Metadata)),
+            (one, "get", Some(Representation::Metadata)),
+            (
+                &format!("{list},application/json"),
+                "list",
+                Some(Representation::Metadata),
+            ),
+            (
+                &format!("{list},application/json"),
+                "get",
+                Some(Representation::Objects),
+            ),
+            (list, "get", None),
+            (one, "list", None),
+            (
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1beta1",
+                "list",
+                None,
+            ),
+        ];
+        for (accept, verb, expected) in cases {
+            let got = representation(accept, verb);
+            assert_eq!(got.as_ref().ok().copied(), expected, "{verb} {accept}");
+            if let Err(e) = got {
+                assert_eq!((e.code, e.reason), (406, "NotAcceptable"));
+            }
+        }
+    }
 }

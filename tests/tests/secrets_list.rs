@@ -1,0 +1,140 @@
+//! `GET /secrets` reads metadata only: three concurrent metadata lists selected by label and `type`,
+//! Helm repositories told apart by GlueLinks' repository-type label, every repository secret still
+//! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer.
+
+use gluelinks::config::Env;
+use gluelinks::http::response::body_json;
+use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::{event_text, temp_dir};
+use serde_json::{json, Value};
+
+const READ: &str = "sample-read-token-0123456789";
+
+fn secret(name: &str, secret_type: &str, labels: Value, data: Value) -> Value {
+    json!({ "apiVersion": "v1", "kind": "Secret", "type": secret_type,
+            "metadata": { "name": name, "namespace": "argocd", "labels": labels }, "data": data })
+}
+
+fn names(body: &Value, key: &str) -> Vec<String> {
+    let mut names: Vec<String> = body[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {body}"))
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let value = "c2VjcmV0LXZhbHVlLW5ldmVyLWxpc3RlZA=="; // "secret-value-never-listed"
+    let repository = |kind: &str| {
+        json!({ "argocd.argoproj.io/secret-type": "repository",
+                "app.kubernetes.io/managed-by": "gluelinks", "gluelinks.io/repository-type": kind })
+    };
+    for extra in [
+        secret(
+            "acme-oci",
+            "Opaque",
+            repository("oci"),
+            json!({ "password": value }),
+        ),
+        secret(
+            "acme-git",
+            "Opaque",
+            repository("git"),
+            json!({ "password": value }),
+        ),
+        // The docker label on a secret that is not a pull secret, and a repository label on one that is
+        // not Opaque: neither is what the list reports.
+        secret(
+            "not-a-pull-secret",
+            "Opaque",
+            json!({ "jjo.finance/secret-type": "docker-creds" }),
+            json!({ "password": value }),
+        ),
+        secret(
+            "odd-repository",
+            "kubernetes.io/dockerconfigjson",
+            json!({ "argocd.argoproj.io/secret-type": "repository" }),
+            json!({ ".dockerconfigjson": value }),
+        ),
+    ] {
+        emulator.apply(extra);
+    }
+    let dir = temp_dir("secrets-list-metadata");
+    emulator.write_kubeconfig(&dir, "demo");
+    let env = Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("SECRETS_CLUSTERS_DIR", dir.to_str().unwrap()),
+    ]);
+    let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
+    emulator.reset_requests();
+    let request = lambda_http::request::from_str(&event_text("secrets-list-demo.json")).unwrap();
+    let response = function.handle(request).await;
+    let body = body_json(&response);
+    assert_eq!(response.status(), 200, "{body}");
+    assert_eq!(body["status"], "success", "{body}");
+
+    assert_eq!(names(&body, "repo_creds_secrets"), ["github-org-creds"]);
+    assert_eq!(names(&body, "docker_creds_secrets"), ["ghcr-pull"]);
+    assert_eq!(
+        names(&body, "helm_creds_secrets"),
+        ["acme-oci", "bitnami-helm"]
+    );
+    assert_eq!(
+        names(&body, "repository_secrets"),
+        ["acme-git", "acme-oci", "bitnami-helm", "repo-3598127365"],
+        "Argo CD's own repository secret is listed too"
+    );
+    let totals = [
+        "total_repo_creds",
+        "total_docker_creds",
+        "total_helm_creds",
+        "total_repositories",
+    ]
+    .map(|k| body[k].as_u64().unwrap());
+    assert_eq!(totals, [1, 1, 2, 4]);
+    assert_eq!(
+        body["docker_creds_secrets"][0]["type"],
+        "kubernetes.io/dockerconfigjson"
+    );
+    assert_eq!(body["repository_secrets"][0]["type"], "Opaque");
+    let entry = body["repository_secrets"][0].as_object().unwrap();
+    let mut fields: Vec<&str> = entry.keys().map(String::as_str).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["creation_timestamp", "labels", "name", "namespace", "type"]
+    );
+
+    let text = body.to_string();
+    for never in [
+        "annotations",
+        "last-applied-configuration",
+        "ZGVtbzpkZW1v",
+        value,
+        "\"data\"",
+    ] {
+        assert!(!text.contains(never), "{never} in {text}");
+    }
+
+    // Three list calls, each asking for metadata only, selected by label and type.
+    let requests = emulator.requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for r in &requests {
+        assert_eq!(
+            (r.verb, r.accept.as_str()),
+            (
+                Some("list"),
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+            ),
+            "{r:?}"
+        );
+        assert!(r.query.contains("fieldSelector=type%3D"), "{r:?}");
+    }
+}
