@@ -3,9 +3,11 @@
 use gluelinks::config::Env;
 use gluelinks::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
-use gluelinks_tests::{event_text, free_port, temp_dir, Valkey};
+use gluelinks_tests::{captured_logs, event_text, free_port, temp_dir, Valkey};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const READ: &str = "sample-read-token-0123456789";
@@ -16,7 +18,25 @@ struct Setup {
     valkey: Valkey,
 }
 
+/// An AWS endpoint that accepts connections and never answers: with `CLUSTER_SECRET_PREFIX` set, a
+/// kubeconfig store in AWS Secrets Manager that hangs. The process's AWS settings point at it for the whole
+/// binary, set by whichever test starts first, before any test does anything else (changing the
+/// environment while another thread reads it is unsafe). No other test here uses AWS.
+fn silent_aws() {
+    static SILENT: OnceLock<TcpListener> = OnceLock::new();
+    SILENT.get_or_init(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        std::env::set_var("AWS_ENDPOINT_URL", &endpoint);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        listener
+    });
+}
+
 async fn setup(name: &str) -> Setup {
+    silent_aws();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
@@ -375,6 +395,24 @@ async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
         body["metadata"]["resources"]["podsFound"], 1,
         "an unknown target cluster means the Argo CD cluster"
     );
+
+    // Each workloads cluster has its own cache entry: one caller's choice is never served to another.
+    for (target, pods) in [
+        ("in-cluster", 2),
+        ("workload-cluster", 3),
+        ("in-cluster", 2),
+    ] {
+        let (_, body) = call(
+            &f,
+            request(
+                None,
+                Some("nonprod:taco-backend-prod"),
+                &[("argocd-target-cluster-name", target)],
+            ),
+        )
+        .await;
+        assert_eq!(body["metadata"]["resources"]["podsFound"], pods, "{target}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -600,5 +638,194 @@ async fn custom_templates_and_mock_data() {
     assert!(
         s.emulator.requests().is_empty(),
         "mock data touches no cluster"
+    );
+}
+
+/// What Valkey holds under `key` (empty when nothing), read with its own client.
+fn valkey_get(valkey: &Valkey, key: &str) -> String {
+    let cli = Valkey::binary().with_file_name("valkey-cli");
+    let out = std::process::Command::new(cli)
+        .args(["-u", valkey.url.as_str(), "GET", key])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_app_is_cached_briefly_and_never_served_stale() {
+    let s = setup("links-missing-app").await;
+    let ghost = |name: &str| {
+        let mut app = s
+            .emulator
+            .object(
+                "argoproj.io",
+                "v1alpha1",
+                "applications",
+                "argocd",
+                "billing-api",
+            )
+            .unwrap();
+        app["metadata"] = json!({"name": name, "namespace": "argocd"});
+        app
+    };
+    let req = |app: &str| request(Some(app), Some(&format!("argocd:{app}")), &[]);
+    let found = |body: &Value| body["metadata"]["resources"]["argocdApp"].clone();
+
+    // Not found is cached (the TTL is 30 s), but for CACHE_MISSING_APP_SECONDS only: an app created
+    // meanwhile shows up after that.
+    let f = s.function(&[("CACHE_MISSING_APP_SECONDS", "1")]).await;
+    assert_eq!(found(&call(&f, req("new-app")).await.1), false);
+    s.emulator.apply(ghost("new-app"));
+    assert_eq!(found(&call(&f, req("new-app")).await.1), false, "cached");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, body) = call(&f, req("new-app")).await;
+    assert_eq!(found(&body), true, "{body}");
+    assert_eq!(category(&body, "iaac")["status"], "ok");
+
+    // An expired not-found is never the stale copy a failing cluster falls back to.
+    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    assert_eq!(found(&call(&f, req("ghost-app")).await.1), false);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    s.emulator.add_fault(Matcher::default(), Fault::Status(500));
+    let (status, body) = call(&f, req("ghost-app")).await;
+    assert_eq!(status, 200);
+    assert!(body["metadata"].get("stale").is_none(), "{body}");
+    assert!(
+        category(&body, "iaac")["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_repo_urls_reach_neither_the_answer_nor_the_cache_nor_the_logs() {
+    let logs = captured_logs();
+    let s = setup("links-repo-credentials").await;
+    let set_repo = |namespace: &str, name: &str, field: &str, url: &str| {
+        let mut app = s
+            .emulator
+            .object("argoproj.io", "v1alpha1", "applications", namespace, name)
+            .unwrap();
+        let pointer = format!("/spec/{field}/repoURL");
+        *app.pointer_mut(&pointer).unwrap() = url.into();
+        s.emulator.apply(app);
+    };
+    set_repo(
+        "argocd",
+        "billing-api",
+        "source",
+        "https://octo:ghp_secret@github.com/acme/billing.git",
+    );
+    set_repo(
+        "glueops-core",
+        "taco-backend-prod",
+        "sources/1",
+        "ssh://git:ghp_secret@github.com/antoniostacos/deployment-configurations.git",
+    );
+    let f = s.function(&[]).await;
+    let cases = [
+        (
+            "argocd:billing-api",
+            "gluelinks:v1:demo:argocd:billing-api",
+            "https://github.com/acme/billing/tree/HEAD/deploy/prod",
+        ),
+        (
+            "nonprod:taco-backend-prod",
+            "gluelinks:v1:demo:nonprod:taco-backend-prod",
+            "https://github.com/antoniostacos/deployment-configurations/tree/main/apps/taco-backend",
+        ),
+    ];
+    for (header, key, link) in cases {
+        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        assert_eq!(status, 200);
+        assert_eq!(urls(&body, "iaac"), [link]);
+        let cached = valkey_get(&s.valkey, key);
+        assert!(cached.contains(link), "{key}: {cached}");
+        for (what, text) in [("answer", body.to_string()), ("cache", cached)] {
+            assert!(!text.contains("ghp_secret"), "{what}: {text}");
+        }
+    }
+    assert!(!logs.text().contains("ghp_secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
+    let s = setup("links-silent-store").await;
+    // No target cluster named: only the kubeconfig read is on the way.
+    let own_cluster = |header: &str| {
+        let mut req = request(None, Some(header), &[]);
+        req.headers_mut().remove("argocd-target-cluster-name");
+        req
+    };
+    let from_dir = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    let (_, cached) = call(&from_dir, own_cluster("nonprod:taco-backend-prod")).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    // The kubeconfigs are in AWS Secrets Manager, which accepts connections and never answers; its own
+    // bound (KUBE_TIMEOUT_SECONDS, 10 s) is longer than the links budget.
+    let silent = [
+        ("CLUSTER_SECRET_PREFIX", "gluelinks/clusters/"),
+        ("LINKS_TIMEOUT_SECONDS", "1"),
+        ("CACHE_TTL_SECONDS", "1"),
+    ];
+    let within_budget = |started: Instant| {
+        assert!(
+            started.elapsed() < Duration::from_millis(2500),
+            "{:?}",
+            started.elapsed()
+        )
+    };
+    let mut with_default = silent.to_vec();
+    with_default.push(("DEFAULT_CLUSTER", "demo"));
+    let f = s.function(&with_default).await;
+    let started = Instant::now();
+    let (status, stale) = call(&f, own_cluster("nonprod:taco-backend-prod")).await;
+    within_budget(started);
+    assert_eq!(status, 200);
+    assert_eq!(stale["metadata"]["stale"], true, "{stale}");
+    assert_eq!(stale["lastUpdated"], cached["lastUpdated"]);
+
+    let started = Instant::now();
+    let (status, body) = call(&f, own_cluster("argocd:billing-api")).await;
+    within_budget(started);
+    assert_eq!(status, 200);
+    for id in ["pod", "vault", "iaac"] {
+        assert_eq!(
+            category(&body, id)["message"],
+            "The kubeconfig store did not answer within 1.0s",
+            "{id}"
+        );
+    }
+
+    // Naming a cluster by header, or a target cluster, or none, needs the stored clusters' list first.
+    let f = s.function(&silent).await;
+    for extra in [vec![("x-gluelinks-cluster", "demo")], vec![]] {
+        let started = Instant::now();
+        let (status, body) =
+            call(&f, request(None, Some("nonprod:taco-backend-prod"), &extra)).await;
+        within_budget(started);
+        assert_eq!(status, 200, "{extra:?}: {body}");
+        assert_eq!(category(&body, "pod")["status"], "error");
+        assert_eq!(category(&body, "apm")["status"], "ok");
+    }
+
+    // Readiness is bounded as well (2 s).
+    let f = s.function(&with_default).await;
+    let started = Instant::now();
+    let (status, body) = call(&f, ready_request()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 503);
+    assert!(
+        body["checks"]["kubernetes"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within 2.0s"),
+        "{body}"
     );
 }

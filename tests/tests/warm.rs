@@ -159,3 +159,74 @@ async fn a_failing_cluster_leaves_the_others_warmed_and_an_empty_one_writes_noth
         .unwrap_err();
     assert!(err.to_string().contains("every cluster"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_clicks_read() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let argo = Emulator::start().await;
+    demo::seed(&argo);
+    let edge = Emulator::start().await;
+    demo::seed(&edge);
+    edge.apply(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "taco-backend-prod-677bfb55b7-third", "namespace": "nonprod",
+        "labels": {"app.kubernetes.io/name": "taco-backend-prod"}}}));
+    let mut app = argo
+        .object(
+            "argoproj.io",
+            "v1alpha1",
+            "applications",
+            "glueops-core",
+            "taco-backend-prod",
+        )
+        .unwrap();
+    app["spec"]["destination"] = serde_json::json!({"name": "edge", "namespace": "nonprod"});
+    argo.apply(app);
+    let dir = temp_dir("warm-target");
+    argo.write_kubeconfig(&dir, "argo");
+    edge.write_kubeconfig(&dir, "edge");
+    let valkey = Valkey::start();
+    let env = env(&dir, &valkey);
+
+    let report = warm::Warm::from_env(&env)
+        .await
+        .unwrap()
+        .handle(scheduled())
+        .await
+        .unwrap();
+    assert!(report.failures.is_empty(), "{report:?}");
+    let links = links::Links::from_env(&env).await.unwrap();
+    let click = |target: &str| {
+        let mut req = links_request("glueops-core", "taco-backend-prod", "argo");
+        req.headers_mut()
+            .insert("argocd-target-cluster-name", target.parse().unwrap());
+        req
+    };
+
+    // Argo CD's proxy names the destination cluster: a cache hit, with that cluster's pods.
+    argo.reset_requests();
+    edge.reset_requests();
+    let r = links.handle(click("edge")).await;
+    assert_eq!(body_json(&r)["metadata"]["resources"]["podsFound"], 3);
+    assert!(
+        argo.requests().is_empty() && edge.requests().is_empty(),
+        "a cache hit"
+    );
+
+    // A caller naming no stored target reads the Argo CD cluster, never the entry warmed for the edge.
+    let r = links.handle(click("in-cluster")).await;
+    assert_eq!(body_json(&r)["metadata"]["resources"]["podsFound"], 2);
+
+    // A destination that cannot be listed leaves its apps unwarmed, not warmed with another cluster's.
+    edge.add_fault(Matcher::default(), Fault::Status(500));
+    let report = warm::Warm::from_env(&env).await.unwrap().run().await;
+    let argo_part = report.per_cluster.iter().find(|p| p.cluster == "argo");
+    assert_eq!(
+        argo_part.map(|p| (p.written, p.skipped)),
+        Some((1, 1)),
+        "{report:?}"
+    );
+    assert!(
+        report.failures["argo"].contains("a destination cluster could not be read"),
+        "{report:?}"
+    );
+}

@@ -13,7 +13,7 @@ use gluelinks::http::response::{json, HttpResponse, ECHO_LIMIT};
 use gluelinks::http::route::Route;
 use gluelinks::http::{Api, Call};
 use gluelinks::links::cache::{self, Cache};
-use gluelinks::links::discover::{self, DiscoverySettings, Observed};
+use gluelinks::links::discover::{self, Deadline, DiscoverySettings, Observed};
 use gluelinks::links::{render, LinkSettings, LinksResponse};
 use gluelinks::text::bounded;
 use lambda_http::Request;
@@ -42,7 +42,10 @@ pub const APP_HEADER: &str = "argocd-application-name";
 pub const TARGET_CLUSTER_HEADER: &str = "argocd-target-cluster-name";
 /// How long the list of stored clusters is reused before the store is asked again.
 const STORED_CLUSTERS_TTL: Duration = Duration::from_secs(60);
+/// The bound on everything the readiness check calls: the kubeconfig store and the cluster.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+/// Who a kubeconfig read that outlasts the deadline is reported as.
+const STORE: &str = "The kubeconfig store";
 
 pub struct Links {
     api: Api<Endpoint>,
@@ -54,6 +57,23 @@ pub struct Links {
     default_cluster: Option<String>,
     mock_fixture: Option<String>,
     stored: Mutex<Option<(Instant, Vec<String>)>>,
+}
+
+/// Why a request's clusters could not be chosen.
+#[derive(Debug)]
+enum NoClusters {
+    /// The request or the configuration names no usable cluster: a 400 that says what to send.
+    Refused(String),
+    /// The kubeconfig store could not be listed: the answer degrades, as for a failing cluster.
+    StoreFailed(String),
+}
+
+impl NoClusters {
+    fn message(&self) -> &str {
+        match self {
+            NoClusters::Refused(m) | NoClusters::StoreFailed(m) => m,
+        }
+    }
 }
 
 /// Reads `Argocd-Application-Name: <namespace>:<app>`.
@@ -145,31 +165,51 @@ impl Links {
                 return json(200, &fixture);
             }
         }
-        let (cluster, target) = match self.choose_clusters(&call.req).await {
-            Ok(chosen) => chosen,
-            Err(message) => return call.error(400, &message),
-        };
-        json(
-            200,
-            &self.links_for(&cluster, &target, &namespace, &app).await,
-        )
+        // One budget for every outbound call of the request, the kubeconfig store's included.
+        let deadline = self.discovery.deadline();
+        match self.choose_clusters(&call.req, deadline).await {
+            Ok((cluster, target)) => json(
+                200,
+                &self
+                    .links_for(&cluster, &target, &namespace, &app, deadline)
+                    .await,
+            ),
+            Err(NoClusters::Refused(message)) => call.error(400, &message),
+            Err(NoClusters::StoreFailed(reason)) => {
+                tracing::warn!(
+                    app,
+                    outcome = "degraded",
+                    error = %reason,
+                    "links: the kubeconfig store failed"
+                );
+                json(
+                    200,
+                    &self
+                        .links_of(&namespace, &app, &Observed::failed(&reason))
+                        .0,
+                )
+            }
+        }
     }
 
     /// The links of `app`, from the cache when fresh; a failed regeneration falls back to a stale copy.
-    pub async fn links_for(
+    async fn links_for(
         &self,
         cluster: &str,
         target: &str,
         namespace: &str,
         app: &str,
+        deadline: Deadline,
     ) -> LinksResponse {
-        let key = cache::key(cluster, namespace, app);
+        let key = cache::key(cluster, target, namespace, app);
         let cached = self.cache.get(&key).await;
         if let Some(hit) = cached.as_ref().filter(|h| h.fresh) {
             tracing::info!(cluster, app, outcome = "hit", "links");
             return hit.payload.clone();
         }
-        let (payload, degraded) = self.generate(cluster, target, namespace, app).await;
+        let (payload, degraded) = self
+            .generate_by(deadline, cluster, target, namespace, app)
+            .await;
         match (degraded, cached) {
             (true, Some(hit)) => {
                 tracing::warn!(
@@ -199,7 +239,8 @@ impl Links {
         }
     }
 
-    /// The links read from the clusters now, and whether a Kubernetes call failed (the cache-miss path).
+    /// The links read from the clusters now, within the links budget, and whether a call failed (the
+    /// cache-miss path).
     pub async fn generate(
         &self,
         cluster: &str,
@@ -207,15 +248,40 @@ impl Links {
         namespace: &str,
         app: &str,
     ) -> (LinksResponse, bool) {
-        let observed = match (
-            self.clusters.client(cluster).await,
-            self.clusters.client(target).await,
-        ) {
-            (Ok(argo), Ok(workloads)) => {
-                discover::observe(&self.discovery, &argo, &workloads, app, namespace).await
+        self.generate_by(self.discovery.deadline(), cluster, target, namespace, app)
+            .await
+    }
+
+    /// [`Self::generate`], with every call done by `deadline`: the clients' kubeconfig reads (a directory
+    /// or AWS Secrets Manager, and an EKS token) as much as the Kubernetes calls.
+    async fn generate_by(
+        &self,
+        deadline: Deadline,
+        cluster: &str,
+        target: &str,
+        namespace: &str,
+        app: &str,
+    ) -> (LinksResponse, bool) {
+        let clients = async {
+            if target == cluster {
+                self.clusters.client(cluster).await.map(|c| (c.clone(), c))
+            } else {
+                tokio::try_join!(self.clusters.client(cluster), self.clusters.client(target))
             }
-            (Err(e), _) | (_, Err(e)) => Observed::failed(&e.to_string()),
         };
+        let observed = match deadline.bound(STORE, clients).await {
+            Ok(Ok((argo, workloads))) => {
+                discover::observe(&self.discovery, &argo, &workloads, app, namespace, deadline)
+                    .await
+            }
+            Ok(Err(e)) => Observed::failed(&e.to_string()),
+            Err(message) => Observed::failed(&message),
+        };
+        self.links_of(namespace, app, &observed)
+    }
+
+    /// The links made of what the clusters returned, and whether a call failed.
+    fn links_of(&self, namespace: &str, app: &str, observed: &Observed) -> (LinksResponse, bool) {
         let discovery = discover::interpret(&self.discovery, app, namespace, observed.view());
         (
             render(&self.links, &discovery, &gluelinks::time::now_rfc3339()),
@@ -223,23 +289,32 @@ impl Links {
         )
     }
 
-    async fn stored_clusters(&self) -> Result<Vec<String>, String> {
-        if let Some((at, names)) = self
+    /// The stored clusters' names, listed by `deadline` at most once per `STORED_CLUSTERS_TTL`. When a
+    /// listing fails, the last one stands for another period: the clients already built keep serving
+    /// while the store is down, and only one request per period waits for it.
+    async fn stored_clusters(&self, deadline: Deadline) -> Result<Vec<String>, String> {
+        let last = self
             .stored
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+            .clone();
+        if let Some((at, names)) = &last {
             if at.elapsed() < STORED_CLUSTERS_TTL {
                 return Ok(names.clone());
             }
         }
-        let names = self
-            .clusters
-            .store()
-            .list()
+        let listed = deadline
+            .bound(STORE, self.clusters.store().list())
             .await
-            .map_err(|e| e.to_string())?;
+            .and_then(|listed| listed.map_err(|e| e.to_string()));
+        let names = match (listed, last) {
+            (Ok(names), _) => names,
+            (Err(e), Some((_, names))) => {
+                tracing::warn!(error = %e, "listing the stored clusters failed; using the last listing");
+                names
+            }
+            (Err(e), None) => return Err(e),
+        };
         *self.stored.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((Instant::now(), names.clone()));
         Ok(names)
@@ -247,42 +322,54 @@ impl Links {
 
     /// The cluster to read the Application from, without request headers: `DEFAULT_CLUSTER`, else the only
     /// stored one.
-    async fn default_cluster(&self) -> Result<String, String> {
+    async fn default_cluster(&self, deadline: Deadline) -> Result<String, NoClusters> {
         if let Some(name) = &self.default_cluster {
             return Ok(name.clone());
         }
-        let stored = self.stored_clusters().await?;
+        let stored = self
+            .stored_clusters(deadline)
+            .await
+            .map_err(NoClusters::StoreFailed)?;
         match stored.as_slice() {
             [only] => Ok(only.clone()),
-            [] => Err("No cluster kubeconfig is stored".into()),
-            many => Err(format!(
+            [] => Err(NoClusters::Refused("No cluster kubeconfig is stored".into())),
+            many => Err(NoClusters::Refused(format!(
                 "Several clusters are stored ({}): set DEFAULT_CLUSTER, or configure the extension to send the {} header",
                 many.join(", "),
                 self.cluster_header
-            )),
+            ))),
         }
     }
 
     /// The Argo CD cluster (from the extension's fixed header, else the default) and the cluster the
     /// workloads run in (`Argocd-Target-Cluster-Name` when it names a stored cluster, else the same).
-    async fn choose_clusters(&self, req: &Request) -> Result<(String, String), String> {
+    async fn choose_clusters(
+        &self,
+        req: &Request,
+        deadline: Deadline,
+    ) -> Result<(String, String), NoClusters> {
+        let stored = || async {
+            self.stored_clusters(deadline)
+                .await
+                .map_err(NoClusters::StoreFailed)
+        };
         let cluster = match header(req, &self.cluster_header) {
             Some(name) => {
-                let name = validate_name(name.trim()).map_err(|e| e.to_string())?;
-                if !self.stored_clusters().await?.iter().any(|c| c == name) {
-                    return Err(format!(
+                let name =
+                    validate_name(name.trim()).map_err(|e| NoClusters::Refused(e.to_string()))?;
+                if !stored().await?.iter().any(|c| c == name) {
+                    return Err(NoClusters::Refused(format!(
                         "Cluster '{name}' named by the {} header is not stored",
                         self.cluster_header
-                    ));
+                    )));
                 }
                 name.to_string()
             }
-            None => self.default_cluster().await?,
+            None => self.default_cluster(deadline).await?,
         };
         let target = match header(req, TARGET_CLUSTER_HEADER).map(str::trim) {
             Some(name)
-                if validate_name(name).is_ok()
-                    && self.stored_clusters().await?.iter().any(|c| c == name) =>
+                if validate_name(name).is_ok() && stored().await?.iter().any(|c| c == name) =>
             {
                 name.to_string()
             }
@@ -296,12 +383,15 @@ impl Links {
             Ok(()) => "ok".to_string(),
             Err(e) => format!("error: {} unreachable: {e}", self.cache.describe()),
         };
-        let kubernetes = match self.default_cluster().await {
-            Err(e) => format!("error: {e}"),
-            Ok(cluster) => match self.clusters.client(&cluster).await {
-                Err(e) => format!("error: {e}"),
-                Ok(client) => {
-                    match tokio::time::timeout(READY_TIMEOUT, client.apiserver_version()).await {
+        let deadline = Deadline::after(READY_TIMEOUT);
+        let kubernetes = match self.default_cluster(deadline).await {
+            Err(e) => format!("error: {}", e.message()),
+            Ok(cluster) => match deadline.bound(STORE, self.clusters.client(&cluster)).await {
+                Err(message) => format!("error: {message}"),
+                Ok(Err(e)) => format!("error: {e}"),
+                Ok(Ok(client)) => {
+                    let who = format!("Cluster '{cluster}'");
+                    match deadline.bound(&who, client.apiserver_version()).await {
                         Ok(Ok(_)) => "ok".to_string(),
                         Ok(Err(e)) => format!(
                             "error: {}",
@@ -310,10 +400,7 @@ impl Links {
                                 &format!("on cluster '{cluster}'")
                             )
                         ),
-                        Err(_) => format!(
-                            "error: cluster '{cluster}' did not answer within {}s",
-                            READY_TIMEOUT.as_secs()
-                        ),
+                        Err(message) => format!("error: {message}"),
                     }
                 }
             },
@@ -356,5 +443,35 @@ mod tests {
             let err = parse_app_header(bad).unwrap_err();
             assert!(err.contains("Argocd-Application-Name"), "{bad:?}: {err}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_last_listing_of_stored_clusters_stands_while_the_store_fails() {
+        let dir = std::env::temp_dir().join(format!("links-stored-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("prod.kubeconfig"), "").unwrap();
+        let env = Env::from_pairs([
+            ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
+            ("CLUSTERS_DIR", dir.to_str().unwrap()),
+        ]);
+        let links = Links::from_env(&env).await.unwrap();
+        let never_listed = Links::from_env(&env).await.unwrap();
+        let deadline = links.discovery.deadline();
+        assert_eq!(
+            links.stored_clusters(deadline).await,
+            Ok(vec!["prod".into()])
+        );
+
+        std::fs::remove_dir_all(&dir).unwrap();
+        // A period later the store is asked again, and fails.
+        if let Some((at, _)) = links.stored.lock().unwrap().as_mut() {
+            *at = Instant::now().checked_sub(STORED_CLUSTERS_TTL).unwrap();
+        }
+        assert_eq!(
+            links.stored_clusters(deadline).await,
+            Ok(vec!["prod".into()])
+        );
+        let failed = never_listed.stored_clusters(deadline).await.unwrap_err();
+        assert!(failed.contains("cannot be read"), "{failed}");
     }
 }

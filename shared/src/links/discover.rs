@@ -14,7 +14,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
+use tokio::time::Instant;
 
 pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
 
@@ -59,6 +61,39 @@ impl DiscoverySettings {
             argocd_namespaces,
             service_names: ServiceNames::from_env(env)?,
             budget: Duration::from_secs_f64(seconds),
+        })
+    }
+
+    /// The deadline of one links request's outbound calls, starting now.
+    pub fn deadline(&self) -> Deadline {
+        Deadline::after(self.budget)
+    }
+}
+
+/// When a request's outbound calls must be done, and the bound that set it (for messages).
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    at: Instant,
+    bound: Duration,
+}
+
+impl Deadline {
+    /// `bound` from now.
+    pub fn after(bound: Duration) -> Self {
+        Self {
+            at: Instant::now() + bound,
+            bound,
+        }
+    }
+
+    /// What `call` returns, unless the deadline comes first: then a message saying that `who` did not
+    /// answer in time.
+    pub async fn bound<T>(&self, who: &str, call: impl Future<Output = T>) -> Result<T, String> {
+        tokio::time::timeout_at(self.at, call).await.map_err(|_| {
+            format!(
+                "{who} did not answer within {:.1}s",
+                self.bound.as_secs_f64()
+            )
         })
     }
 }
@@ -371,13 +406,14 @@ async fn workloads(client: &kube::Client, app: &str, namespace: &str) -> Workloa
 }
 
 /// Makes the calls for one app: Applications are read from `argo`, workloads from `workloads` (the same
-/// client unless Argo CD deploys to another stored cluster). Bounded by the settings' budget.
+/// client unless Argo CD deploys to another stored cluster), all by `deadline`.
 pub async fn observe(
     settings: &DiscoverySettings,
     argo: &kube::Client,
     workloads_client: &kube::Client,
     app: &str,
     header_namespace: &str,
+    deadline: Deadline,
 ) -> Observed {
     let run = async {
         let namespaces = lookup_namespaces(settings, header_namespace);
@@ -406,11 +442,8 @@ pub async fn observe(
             external_secrets,
         }
     };
-    match tokio::time::timeout(settings.budget, run).await {
-        Ok(observed) => observed,
-        Err(_) => Observed::failed(&format!(
-            "The cluster did not answer within {:.1}s",
-            settings.budget.as_secs_f64()
-        )),
-    }
+    deadline
+        .bound("The cluster", run)
+        .await
+        .unwrap_or_else(|message| Observed::failed(&message))
 }

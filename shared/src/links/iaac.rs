@@ -2,23 +2,60 @@
 //!
 //! Multi-source apps (the GlueOps layout) take the `ref: values` source's repository at its revision and the
 //! `apps/<x>` folder named by a `$values/apps/<x>/…` value file; single-source apps take `source.repoURL`
-//! and `source.path`. SSH and `.git` repository URLs become web URLs.
+//! and `source.path`. SSH and `.git` repository URLs become web URLs. A user name or password in a
+//! repository URL never reaches a link or a message (and so neither a response nor the cache).
 
 use serde_json::Value;
 
-/// `git@host:org/repo.git`, `ssh://git@host/org/repo`, `https://host/org/repo.git` → `https://host/org/repo`.
+/// `url` without the user name and password it may carry (`https://user:token@host/…`,
+/// `ssh://git:pw@host/…`, `user@host:org/repo`): the user information ends at the last `@` of the
+/// authority, which ends at the first `/`, `?` or `#`.
+pub fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_string(),
+    }
+}
+
+/// A repository URL as a message may quote it: without user information, and cut after any `@` left (a
+/// password with an unencoded `/` hides the end of the authority).
+fn shown(url: &str) -> String {
+    let url = without_userinfo(url);
+    match url.rsplit_once('@') {
+        Some((_, rest)) => format!("…@{rest}"),
+        None => url,
+    }
+}
+
+/// `git@host:org/repo.git`, `ssh://git@host/org/repo`, `https://host/org/repo.git` → `https://host/org/repo`,
+/// without any user name or password.
 pub fn browsable(repo_url: &str) -> Option<String> {
-    let url = repo_url.trim().trim_end_matches('/');
-    let web = if let Some(rest) = url.strip_prefix("git@") {
-        let (host, path) = rest.split_once(':')?;
-        format!("https://{host}/{}", path.trim_start_matches('/'))
-    } else if let Some(rest) = url.strip_prefix("ssh://") {
-        let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+    let url = repo_url.trim();
+    let stripped = without_userinfo(url);
+    let stripped = stripped.trim_end_matches('/');
+    if stripped.contains('@') {
+        // User information this parse did not find (see `shown`): never made a link.
+        return None;
+    }
+    let web = if let Some(rest) = stripped.strip_prefix("ssh://") {
         let (host, path) = rest.split_once('/')?;
         let host = host.split(':').next().unwrap_or(host);
         format!("https://{host}/{path}")
-    } else if url.starts_with("https://") || url.starts_with("http://") {
-        url.to_string()
+    } else if stripped.starts_with("https://") || stripped.starts_with("http://") {
+        stripped.to_string()
+    } else if !url.contains("://") && url.contains('@') {
+        // scp-like `user@host:org/repo`: the user is what tells it from a scheme-less `host/path`.
+        let (host, path) = stripped.split_once(':')?;
+        format!("https://{host}/{}", path.trim_start_matches('/'))
     } else {
         return None;
     };
@@ -56,7 +93,7 @@ pub fn config_folder(app: &Value) -> Result<Option<String>, String> {
             .ok_or_else(|| {
                 format!(
                     "Cannot parse the values repository URL {:?}",
-                    values["repoURL"].as_str().unwrap_or("")
+                    shown(values["repoURL"].as_str().unwrap_or(""))
                 )
             })?;
         let folder = sources
@@ -82,7 +119,8 @@ fn single(source: &Value) -> Result<Option<String>, String> {
         return Ok(None);
     };
     let raw = source["repoURL"].as_str().unwrap_or("");
-    let repo = browsable(raw).ok_or_else(|| format!("Cannot parse the repository URL {raw:?}"))?;
+    let repo = browsable(raw)
+        .ok_or_else(|| format!("Cannot parse the repository URL {:?}", shown(raw)))?;
     Ok(Some(folder_url(&repo, revision(source), path)))
 }
 
@@ -111,9 +149,47 @@ mod tests {
                 Some("https://gitlab.example.com/team/app"),
             ),
             ("charts.bitnami.com/bitnami", None),
+            // User names and passwords never reach the link.
+            (
+                "https://octo:ghp_secret@github.com/acme/app.git",
+                Some("https://github.com/acme/app"),
+            ),
+            ("ssh://git:pw@host/org/repo", Some("https://host/org/repo")),
+            (
+                "http://ci:pw@git.example.com:8080/org/repo",
+                Some("http://git.example.com:8080/org/repo"),
+            ),
+            (
+                "deploy:pw@git.example.com:org/repo.git",
+                Some("https://git.example.com/org/repo"),
+            ),
+            ("https://octo:ghp_se/cret@github.com/acme/app", None),
         ];
         for (url, expected) in cases {
             assert_eq!(browsable(url).as_deref(), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_repository_urls_reach_no_link_or_message() {
+        let urls = [
+            "https://octo:ghp_secret@github.com/acme/app.git",
+            "ssh://git:ghp_secret@host/org/repo",
+            "ghp_secret@git.example.com:org/repo.git",
+            "https://octo:ghp_se/cret@github.com/acme/app",
+            "ftp://octo:ghp_secret@files.example.com/app",
+            "oci://octo:ghp_secret@ghcr.io/acme",
+        ];
+        for url in urls {
+            let single = json!({"spec": {"source": {"repoURL": url, "path": "deploy"}}});
+            let multi = json!({"spec": {"sources": [{"repoURL": url, "ref": "values"}]}});
+            for app in [single, multi] {
+                let outcome = format!("{:?}", config_folder(&app));
+                assert!(
+                    !outcome.contains("ghp_se") && !outcome.contains("cret"),
+                    "{url}: {outcome}"
+                );
+            }
         }
     }
 

@@ -2,8 +2,10 @@
 //!
 //! Per cluster, four list calls (Applications, Deployments, Pods, ExternalSecrets, cluster-wide, at once);
 //! each app's links are then computed by the same [`interpret`] and [`render`] the links function uses and
-//! written to the cache in pipelined batches, under the Application's own namespace (the namespace Argo CD
-//! sends), fresh until after the next run. Clusters are warmed with bounded concurrency; a failing cluster is
+//! written to the cache in pipelined batches, under the key a links request for the app reads: the
+//! Application's own namespace (the namespace Argo CD sends) and, when its `spec.destination.name` is
+//! another stored cluster, that cluster (Argo CD's proxy sends it as `Argocd-Target-Cluster-Name`); fresh
+//! until after the next run. Clusters are warmed with bounded concurrency; a failing cluster is
 //! reported and the others finish.
 
 use super::cache::{self, Cache};
@@ -182,9 +184,10 @@ impl Warmer<'_> {
                 .buffer_unordered(self.settings.concurrency)
                 .collect()
                 .await;
-        let by_name: HashMap<&str, &Snapshot> = snapshots
+        // Every stored cluster, with its listing when it could be read.
+        let by_name: HashMap<&str, Option<&Snapshot>> = snapshots
             .iter()
-            .filter_map(|(name, s, _)| s.as_ref().ok().map(|s| (name.as_str(), s)))
+            .map(|(name, s, _)| (name.as_str(), s.as_ref().ok()))
             .collect();
 
         // Phase two: every app's links, written per cluster in pipelined batches.
@@ -229,7 +232,7 @@ impl Warmer<'_> {
         &self,
         cluster: &str,
         snapshot: &Snapshot,
-        all: &HashMap<&str, &Snapshot>,
+        all: &HashMap<&str, Option<&Snapshot>>,
         part: &mut ClusterReport,
     ) -> Result<(), String> {
         let apps = snapshot.apps.as_ref().map_err(Clone::clone)?;
@@ -243,11 +246,16 @@ impl Warmer<'_> {
             ) else {
                 continue;
             };
-            // Workloads live in the destination cluster when Argo CD names one that is stored.
-            let workloads = app["spec"]["destination"]["name"]
+            // Workloads live in the destination cluster when Argo CD names one that is stored; an app
+            // whose destination could not be listed is not warmed, rather than warmed with another's.
+            let workloads_cluster = app["spec"]["destination"]["name"]
                 .as_str()
-                .and_then(|dest| all.get(dest).copied())
-                .unwrap_or(snapshot);
+                .filter(|dest| all.contains_key(dest))
+                .unwrap_or(cluster);
+            let Some(workloads) = all.get(workloads_cluster).copied().flatten() else {
+                part.skipped += 1;
+                continue;
+            };
             let target = super::discover::target_namespace(Some(app), namespace);
             let view = View {
                 application: Ok(Some(app)),
@@ -261,7 +269,7 @@ impl Warmer<'_> {
                 continue;
             }
             entries.push((
-                cache::key(cluster, namespace, name),
+                cache::key(cluster, workloads_cluster, namespace, name),
                 render(self.links, &discovery, &generated_at),
             ));
         }
