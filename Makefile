@@ -72,9 +72,7 @@ invoke: $(VENV)/.run-tools
 
 ## build: the arm64 `bootstrap` zip of every function, under target/lambda/<function>/.
 build: $(VENV)/.run-tools $(VENV)/.build-tools
-	@# One function at a time: built together, cargo would unify the shared crate's features and link the
-	@# Kubernetes client and AWS SDK into the light functions too.
-	for f in $(FUNCTIONS); do cargo lambda build --release --arm64 --output-format zip -p $$f --bin $$f || exit 1; done
+	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(FUNCTIONS),-p $(f))
 
 ## bench: sizes of the release zips and in-process handler timings.
 bench: build

@@ -1,7 +1,7 @@
 //! `GET /clusters` over a directory of kubeconfigs, through a real API Gateway event.
 
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::{event, temp_dir};
 use serde_json::json;
 

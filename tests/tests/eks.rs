@@ -1,8 +1,8 @@
 //! A kubeconfig that runs `aws eks get-token` works with no `aws` binary: the pool signs the token itself.
 //! Its own test binary, because it sets AWS credentials in the process environment.
 
-use gluelinks::clusters::pool::ClusterClients;
-use gluelinks::clusters::store::{DirStore, Store};
+use gluelinks_clusters::pool::ClusterClients;
+use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::temp_dir;
 use k8s_openapi::api::core::v1::Pod;

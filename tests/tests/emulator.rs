@@ -1,8 +1,8 @@
 //! The cluster emulator speaks the Kubernetes API: the real `kubectl` and the kube client both use it,
 //! through the project's own kubeconfig store and client pool.
 
-use gluelinks::clusters::pool::{ClusterClients, ClusterError};
-use gluelinks::clusters::store::{DirStore, Store};
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher, Options};
 use gluelinks_tests::{kubectls, shipped_rbac, temp_dir};
 use k8s_openapi::api::core::v1::{Pod, Secret};

@@ -1,9 +1,9 @@
 //! Health and fixtures through real API Gateway HTTP API events: the sample events, bad input,
 //! auth, CORS, and the agreement of template.yaml, the route tables and the OpenAPI document.
 
-use gluelinks::auth::Scope;
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::auth::Scope;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::{event, event_text, template_routes};
 use lambda_http::Request;
 use serde_json::Value;
@@ -150,11 +150,11 @@ async fn fixtures_need_a_token_and_health_does_not() {
 #[tokio::test]
 async fn every_fixture_has_the_links_shape() {
     let auth = [("x-gluelinks-token", READ)];
-    for name in gluelinks::fixtures::NAMES.iter().filter(|n| **n != "slow") {
+    for name in gluelinks_links_model::fixtures::NAMES.iter().filter(|n| **n != "slow") {
         let (status, body) =
             fixtures(request("GET", &format!("/api/v1/fixtures/{name}"), &auth)).await;
         assert_eq!(status, 200, "{name}");
-        let parsed: gluelinks::links::LinksResponse = serde_json::from_value(body.clone()).unwrap();
+        let parsed: gluelinks_links_model::LinksResponse = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(parsed.metadata.version, "v1");
         for key in ["appName", "namespace", "serviceName", "lastUpdated"] {
             assert!(body[key].is_string(), "{name} lacks {key}");
@@ -242,7 +242,7 @@ async fn cors_follows_the_allowed_origins() {
 
 #[test]
 fn template_function_tables_and_openapi_agree() {
-    let documented = gluelinks::api_doc::routes();
+    let documented = gluelinks_core::api_doc::routes();
     let declared = template_routes();
     assert!(declared.len() >= 7, "{declared:?}");
     for r in &declared {
@@ -261,7 +261,7 @@ fn template_function_tables_and_openapi_agree() {
             "{method} {path} is documented but template.yaml has no route for it"
         );
     }
-    fn table<R>(routes: &[gluelinks::http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
+    fn table<R>(routes: &[gluelinks_core::http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
         routes.iter().map(|r| (r.method, r.path, r.scope)).collect()
     }
     let tables = [
@@ -272,7 +272,7 @@ fn template_function_tables_and_openapi_agree() {
         ("secrets-list", table(secrets_list::ROUTES)),
         ("secrets-add", table(secrets_add::ROUTES)),
     ];
-    let doc: Value = serde_json::from_str(gluelinks::api_doc::OPENAPI_JSON).unwrap();
+    let doc: Value = serde_json::from_str(gluelinks_core::api_doc::OPENAPI_JSON).unwrap();
     for (function, routes) in &tables {
         for (method, path, scope) in routes {
             // The document's security matches what the function enforces.

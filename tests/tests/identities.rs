@@ -3,8 +3,8 @@
 //! as on EKS, where each function's IAM role maps to its own group. All of them answer correctly, and
 //! together they use every verb the manifests grant and no other.
 
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::rbac::{Identity, Rbac};
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::{event_text, shipped_rbac, temp_dir};

@@ -4,10 +4,10 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use gluelinks::clusters::pool::{describe, ClusterClients, ClusterError};
-use gluelinks::clusters::store::{DirStore, Store};
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_clusters::pool::{describe, ClusterClients, ClusterError};
+use gluelinks_clusters::store::{DirStore, Store};
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::Emulator;
 use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};

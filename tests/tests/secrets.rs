@@ -2,8 +2,8 @@
 //! One binary with a log capture: no secret value may appear in a response or a log line.
 
 use base64::Engine;
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};

@@ -2,8 +2,8 @@
 //! Helm repositories told apart by GlueLinks' repository-type label, every repository secret still
 //! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer.
 
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::{event_text, temp_dir};
 use serde_json::{json, Value};

@@ -3,11 +3,11 @@
 
 use aws_credential_types::Credentials;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
-use gluelinks::clusters::secrets_manager::SecretsManagerStore;
-use gluelinks::clusters::store::{KubeconfigStore, Role, Store};
-use gluelinks::clusters::StoreError;
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_clusters::secrets_manager::SecretsManagerStore;
+use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
+use gluelinks_clusters::StoreError;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::{event, Moto};
 
 const PREFIX: &str = "gluelinks/clusters/";

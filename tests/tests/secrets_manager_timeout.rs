@@ -2,10 +2,10 @@
 //! `KUBE_TIMEOUT_SECONDS` with a message saying so. Its own test binary: it points the process's AWS
 //! settings at that endpoint.
 
-use gluelinks::clusters::store::{KubeconfigStore, Role, Store};
-use gluelinks::clusters::StoreError;
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
+use gluelinks_clusters::StoreError;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::event;
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! The warm function against emulated clusters and a real Valkey: after a run, the links function answers
 //! every app from the cache, with what a live cache miss computes.
 
-use gluelinks::config::Env;
-use gluelinks::http::response::body_json;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::{event_text, temp_dir, Valkey};
 use lambda_runtime::{Context, LambdaEvent};

@@ -1,11 +1,11 @@
 //! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored (seed 003).
 
-use gluelinks::auth::Scope;
-use gluelinks::clusters::store::{KubeconfigStore, Role, Store};
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::http::response::{json, HttpResponse};
-use gluelinks::http::route::Route;
-use gluelinks::http::{Api, Call};
+use gluelinks_core::auth::Scope;
+use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::response::{json, HttpResponse};
+use gluelinks_core::http::route::Route;
+use gluelinks_core::http::{Api, Call};
 use lambda_http::Request;
 use serde_json::json;
 

@@ -1,13 +1,13 @@
 //! The health function: liveness in both seeds' shapes, the API description, and the answer for any path
 //! no other function owns (JSON 404, or 405 when another function serves that path with another method).
 
-use gluelinks::api_doc;
-use gluelinks::auth::Scope;
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::http::response::{html, json, HttpResponse};
-use gluelinks::http::route::Route;
-use gluelinks::http::{Api, Call};
-use gluelinks::time;
+use gluelinks_core::api_doc;
+use gluelinks_core::auth::Scope;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::response::{html, json, HttpResponse};
+use gluelinks_core::http::route::Route;
+use gluelinks_core::http::{Api, Call};
+use gluelinks_core::time;
 use lambda_http::Request;
 use serde_json::json;
 
@@ -54,7 +54,7 @@ fn answer(call: &Call<Endpoint>) -> HttpResponse {
     match call.route.id {
         Endpoint::Health => json(
             200,
-            &json!({ "status": "healthy", "timestamp": time::rfc3339(now), "version": gluelinks::API_VERSION }),
+            &json!({ "status": "healthy", "timestamp": time::rfc3339(now), "version": gluelinks_core::API_VERSION }),
         ),
         Endpoint::ServiceHealth => json(
             200,

@@ -2,20 +2,20 @@
 //! the links to its dashboards, logs, traces, Vault paths and config folder, from the cache when fresh, and
 //! `GET /api/v1/ready` checks the cache and the default cluster for real.
 
-use gluelinks::auth::Scope;
-use gluelinks::clusters::pool::ClusterClients;
-use gluelinks::clusters::store::KubeconfigStore;
-use gluelinks::clusters::validate_name;
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::fixtures;
-use gluelinks::http::request::header;
-use gluelinks::http::response::{json, HttpResponse, ECHO_LIMIT};
-use gluelinks::http::route::Route;
-use gluelinks::http::{Api, Call};
-use gluelinks::links::cache::{self, Cache};
-use gluelinks::links::discover::{self, Deadline, DiscoverySettings, Observed};
-use gluelinks::links::{render, LinkSettings, LinksResponse};
-use gluelinks::text::bounded;
+use gluelinks_core::auth::Scope;
+use gluelinks_clusters::pool::ClusterClients;
+use gluelinks_clusters::store::KubeconfigStore;
+use gluelinks_clusters::validate_name;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_links_model::fixtures;
+use gluelinks_core::http::request::header;
+use gluelinks_core::http::response::{json, HttpResponse, ECHO_LIMIT};
+use gluelinks_core::http::route::Route;
+use gluelinks_core::http::{Api, Call};
+use gluelinks_links::cache::{self, Cache};
+use gluelinks_links::discover::{self, Deadline, DiscoverySettings, Observed};
+use gluelinks_links_model::{render, LinkSettings, LinksResponse};
+use gluelinks_core::text::bounded;
 use lambda_http::Request;
 use serde_json::json;
 use std::sync::Mutex;
@@ -284,7 +284,7 @@ impl Links {
     fn links_of(&self, namespace: &str, app: &str, observed: &Observed) -> (LinksResponse, bool) {
         let discovery = discover::interpret(&self.discovery, app, namespace, observed.view());
         (
-            render(&self.links, &discovery, &gluelinks::time::now_rfc3339()),
+            render(&self.links, &discovery, &gluelinks_core::time::now_rfc3339()),
             discovery.degraded,
         )
     }
@@ -395,7 +395,7 @@ impl Links {
                         Ok(Ok(_)) => "ok".to_string(),
                         Ok(Err(e)) => format!(
                             "error: {}",
-                            gluelinks::clusters::pool::describe(
+                            gluelinks_clusters::pool::describe(
                                 &e,
                                 &format!("on cluster '{cluster}'")
                             )
@@ -409,7 +409,7 @@ impl Links {
         let body = json!({
             "ready": ready,
             "checks": { "cache": cache, "kubernetes": kubernetes },
-            "timestamp": gluelinks::time::now_rfc3339(),
+            "timestamp": gluelinks_core::time::now_rfc3339(),
         });
         json(if ready { 200 } else { 503 }, &body)
     }

@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let env = gluelinks::startup();
+    let env = gluelinks_clusters::startup();
     let function = links::Links::from_env(&env).await?;
-    gluelinks::http::run(|req| function.handle(req)).await
+    gluelinks_core::http::run(|req| function.handle(req)).await
 }

@@ -4,20 +4,20 @@
 //! existing target means 409 and nothing written; `dry_run` writes nothing. Every write is audited, no value
 //! is ever logged or answered.
 
-use gluelinks::auth::Scope;
-use gluelinks::clusters::pool::ClusterClients;
-use gluelinks::clusters::store::Role;
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::http::request::header;
-use gluelinks::http::response::{json, HttpResponse};
-use gluelinks::http::route::Route;
-use gluelinks::http::{Api, Call};
-use gluelinks::secrets::request::{
+use gluelinks_core::auth::Scope;
+use gluelinks_clusters::pool::ClusterClients;
+use gluelinks_clusters::store::Role;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::request::header;
+use gluelinks_core::http::response::{json, HttpResponse};
+use gluelinks_core::http::route::Route;
+use gluelinks_core::http::{Api, Call};
+use gluelinks_secrets::request::{
     DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
 };
-use gluelinks::secrets::write::{self, Action, Existing, Outcome, Planned, Report, Target};
-use gluelinks::secrets::SecretSettings;
-use gluelinks::text::bounded;
+use gluelinks_secrets::write::{self, Action, Existing, Outcome, Planned, Report, Target};
+use gluelinks_secrets::SecretSettings;
+use gluelinks_core::text::bounded;
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
 use tokio::time::{timeout_at, Instant};
@@ -69,7 +69,7 @@ impl Plan {
         })
     }
 
-    fn common(&self) -> &gluelinks::secrets::request::Common {
+    fn common(&self) -> &gluelinks_secrets::request::Common {
         match self {
             Plan::Docker(r) => &r.common,
             Plan::Repository(_, r) => &r.common,

@@ -3,16 +3,16 @@
 //! 003). It reads the clusters as the secrets identity ([`Role::Secrets`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
-use gluelinks::auth::Scope;
-use gluelinks::clusters::pool::{ClusterClients, ClusterError};
-use gluelinks::clusters::store::Role;
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::http::request::query;
-use gluelinks::http::response::{json, HttpResponse};
-use gluelinks::http::route::Route;
-use gluelinks::http::{Api, Call};
-use gluelinks::secrets::list::{self, Failure, Listing};
-use gluelinks::secrets::SecretSettings;
+use gluelinks_core::auth::Scope;
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::store::Role;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::request::query;
+use gluelinks_core::http::response::{json, HttpResponse};
+use gluelinks_core::http::route::Route;
+use gluelinks_core::http::{Api, Call};
+use gluelinks_secrets::list::{self, Failure, Listing};
+use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
 use serde_json::{json, Value};
 

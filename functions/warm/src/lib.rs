@@ -1,13 +1,13 @@
 //! The warm function: run by an EventBridge schedule (a plain Lambda handler, not HTTP), it fills the links
 //! cache for every app on every stored cluster so the Argo CD extension's first click is a cache hit.
-//! The work is `gluelinks::links::warm`'s; this only wires it and reports.
+//! The work is `gluelinks_links::warm`'s; this only wires it and reports.
 
-use gluelinks::clusters::pool::ClusterClients;
-use gluelinks::config::{ConfigError, Env};
-use gluelinks::links::cache::Cache;
-use gluelinks::links::discover::DiscoverySettings;
-use gluelinks::links::warm::{WarmReport, WarmSettings, Warmer};
-use gluelinks::links::LinkSettings;
+use gluelinks_clusters::pool::ClusterClients;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_links::cache::Cache;
+use gluelinks_links::discover::DiscoverySettings;
+use gluelinks_links::warm::{WarmReport, WarmSettings, Warmer};
+use gluelinks_links_model::LinkSettings;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let env = gluelinks::startup();
+    let env = gluelinks_clusters::startup();
     let function = warm::Warm::from_env(&env).await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| function.handle(event))).await
 }

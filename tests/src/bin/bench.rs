@@ -1,7 +1,7 @@
 //! `make bench`: the figures GlueLinks' performance goals are judged by, printed as a table.
 //! It expects `cargo lambda build --release --arm64 --output-format zip` to have run (make does that).
 
-use gluelinks::config::Env;
+use gluelinks_core::config::Env;
 use gluelinks_tests::{event_text, repo_root};
 use std::time::{Duration, Instant};
 
@@ -67,7 +67,7 @@ async fn warming() {
 /// `GET /secrets`' three lists against the way seed 003 made them: three `kubectl get secrets -A -l … -o json`
 /// processes in parallel, on the same emulator with 20 ms injected per call.
 async fn secrets_against_kubectl() {
-    use gluelinks::secrets::{list, SecretSettings};
+    use gluelinks_secrets::{list, SecretSettings};
     use gluelinks_tests::emulator::{demo, Emulator};
 
     println!("== secrets list (emulated cluster with 20 ms per call) ==");
@@ -77,8 +77,8 @@ async fn secrets_against_kubectl() {
     let kubeconfig = emulator.write_kubeconfig(&dir, "demo");
     emulator.set_latency(Duration::from_millis(20));
     let settings = SecretSettings::from_env(&Env::default()).expect("secret settings");
-    let pool = gluelinks::clusters::pool::ClusterClients::new(
-        gluelinks::clusters::store::Store::Dir(gluelinks::clusters::store::DirStore::new(&dir)),
+    let pool = gluelinks_clusters::pool::ClusterClients::new(
+        gluelinks_clusters::store::Store::Dir(gluelinks_clusters::store::DirStore::new(&dir)),
         Duration::from_secs(10),
     );
     let client = pool.client("demo").await.expect("a client");
@@ -182,8 +182,8 @@ async fn links_latency() {
     let latency = Duration::from_millis(20);
     emulator.set_latency(latency);
     // One call alone, for the one-after-another estimate.
-    let client = gluelinks::clusters::pool::ClusterClients::new(
-        gluelinks::clusters::store::Store::Dir(gluelinks::clusters::store::DirStore::new(&dir)),
+    let client = gluelinks_clusters::pool::ClusterClients::new(
+        gluelinks_clusters::store::Store::Dir(gluelinks_clusters::store::DirStore::new(&dir)),
         Duration::from_secs(10),
     );
     let pods: kube::api::Api<k8s_openapi::api::core::v1::Pod> =
@@ -312,8 +312,8 @@ fn report(what: &str, (median, p99, n): (Duration, Duration, usize)) {
 
 /// Building a cluster's client the first time in a container, reusing it, and one emulator round trip.
 async fn kubernetes_clients() {
-    use gluelinks::clusters::pool::ClusterClients;
-    use gluelinks::clusters::store::{DirStore, Store};
+    use gluelinks_clusters::pool::ClusterClients;
+    use gluelinks_clusters::store::{DirStore, Store};
     use gluelinks_tests::emulator::{demo, Emulator};
     use k8s_openapi::api::core::v1::Pod;
     use kube::api::{Api, ListParams};

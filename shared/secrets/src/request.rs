@@ -2,7 +2,7 @@
 //! write. Every problem is a [`Invalid`] whose message says what to fix, and none repeats a secret value.
 
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
-use crate::text::bounded;
+use gluelinks_core::text::bounded;
 use serde_json::{Map, Value};
 
 /// The largest request body accepted (credentials are small).
@@ -620,7 +620,7 @@ impl RepositoryRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
+    use gluelinks_core::config::Env;
 
     fn settings() -> SecretSettings {
         SecretSettings::from_env(&Env::default()).unwrap()
@@ -641,7 +641,7 @@ mod tests {
         let with = |patch: &str| {
             let mut v: Value = serde_json::from_str(OK).unwrap();
             let p: Value = serde_json::from_str(patch).unwrap();
-            crate::secrets::request::tests::merge(&mut v, &p);
+            crate::request::tests::merge(&mut v, &p);
             docker(&v.to_string())
         };
         let cases = [

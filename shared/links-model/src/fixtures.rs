@@ -3,7 +3,7 @@
 //! Each fixture is a [`Discovery`] rendered by the same code as a real response, so the shapes cannot drift.
 //! Together they cover every category status: `ok`, `empty` and `error`.
 
-use crate::links::{render, Discovery, Link, LinkSettings, LinksResponse};
+use crate::{render, Discovery, Link, LinkSettings, LinksResponse};
 use std::time::Duration;
 
 /// Every name served, aliases included, in the order the 404 message lists them.
@@ -108,14 +108,14 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
         }
         _ => return None,
     }
-    Some(render(&settings, &d, &crate::time::now_rfc3339()))
+    Some(render(&settings, &d, &gluelinks_core::time::now_rfc3339()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
-    use crate::links::Status;
+    use gluelinks_core::config::Env;
+    use crate::Status;
     use std::collections::HashSet;
 
     #[test]

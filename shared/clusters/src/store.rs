@@ -4,7 +4,7 @@
 //! that manage credential secrets keep their kubeconfigs apart, so each holds only its own identity.
 
 use super::{validate_name, StoreError};
-use crate::config::{ConfigError, Env};
+use gluelinks_core::config::{ConfigError, Env};
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -98,12 +98,11 @@ impl Role {
 #[derive(Clone, Debug)]
 pub enum Store {
     Dir(DirStore),
-    #[cfg(feature = "aws")]
     SecretsManager(super::secrets_manager::SecretsManagerStore),
 }
 
 impl Store {
-    /// The role's prefix set: Secrets Manager (needs the `aws` feature); otherwise the role's directory
+    /// The role's prefix set: Secrets Manager; otherwise the role's directory
     /// (default `clusters`). The secrets role falls back to the reader's settings, with a warning, when
     /// neither of its own is set.
     pub async fn from_env_for(env: &Env, role: Role) -> Result<Self, ConfigError> {
@@ -118,18 +117,12 @@ impl Store {
             (prefix_var, dir_var) = (reader_prefix, reader_dir);
         }
         match env.get(prefix_var) {
-            #[cfg(feature = "aws")]
             Some(prefix) => Ok(Store::SecretsManager(
                 super::secrets_manager::SecretsManagerStore::from_env(
                     prefix,
                     super::timeout_from_env(env)?,
                 )
                 .await,
-            )),
-            #[cfg(not(feature = "aws"))]
-            Some(_) => Err(ConfigError::new(
-                prefix_var,
-                format!("this function is built without AWS support; use {dir_var}"),
             )),
             None => Ok(Store::Dir(DirStore::new(env.string(dir_var, "clusters")))),
         }
@@ -140,7 +133,6 @@ impl KubeconfigStore for Store {
     async fn list(&self) -> Result<Vec<String>, StoreError> {
         match self {
             Store::Dir(s) => s.list().await,
-            #[cfg(feature = "aws")]
             Store::SecretsManager(s) => s.list().await,
         }
     }
@@ -148,7 +140,6 @@ impl KubeconfigStore for Store {
     async fn get(&self, cluster: &str) -> Result<String, StoreError> {
         match self {
             Store::Dir(s) => s.get(cluster).await,
-            #[cfg(feature = "aws")]
             Store::SecretsManager(s) => s.get(cluster).await,
         }
     }

@@ -4,7 +4,7 @@
 //! The pages load Swagger UI and ReDoc from a CDN in the reader's browser and fetch the document by a
 //! relative URL, so they keep working behind Argo CD's proxy prefix.
 
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 pub const DOCS_HTML: &str = r##"<!doctype html>
 <html lang="en">

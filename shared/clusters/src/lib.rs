@@ -1,22 +1,27 @@
 //! Clusters: each one a stored kubeconfig, named by a validated cluster name.
 //!
-//! This module owns the names and the stores; building Kubernetes clients from what they hold is
-//! [`pool`]'s job (feature `kube`), and EKS tokens are [`eks_token`]'s (feature `aws`).
+//! This crate owns the stores ([`store`]: a directory, or AWS Secrets Manager in [`secrets_manager`]),
+//! the Kubernetes clients built from what they hold ([`pool`], one per cluster per container) and EKS
+//! tokens ([`eks_token`]). What the functions do with a cluster is the links and secrets crates' job; the
+//! HTTP status of a failure is chosen by the function that answers.
 
-#[cfg(feature = "aws")]
 pub mod eks_token;
-#[cfg(feature = "kube")]
 mod kubeconfig_errors;
-#[cfg(feature = "kube")]
 pub mod pool;
-#[cfg(feature = "aws")]
 pub mod secrets_manager;
 pub mod store;
 
-use crate::config::{ConfigError, Env};
-use crate::http::response::ECHO_LIMIT;
-use crate::text::bounded;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::response::ECHO_LIMIT;
+use gluelinks_core::text::bounded;
 use std::time::Duration;
+
+/// What a function that reaches clusters does first: choose the TLS crypto provider (kube and the AWS SDK
+/// each bring one; with two and none chosen, building a client panics), then [`gluelinks_core::startup`].
+pub fn startup() -> Env {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    gluelinks_core::startup()
+}
 
 /// The longest cluster name: a DNS label.
 pub const MAX_NAME_LEN: usize = 63;
@@ -67,7 +72,6 @@ pub fn validate_name(name: &str) -> Result<&str, StoreError> {
 /// connecting, every retry, reading the answer — bounded by `timeout` as a whole: without a bound the SDK
 /// waits on an endpoint that accepts a connection and never answers for as long as Lambda lets it, and a
 /// bound per attempt would multiply by the retries.
-#[cfg(feature = "aws")]
 pub async fn aws_sdk_config(timeout: Duration) -> aws_config::SdkConfig {
     aws_config::from_env()
         .timeout_config(

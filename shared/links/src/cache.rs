@@ -8,8 +8,8 @@
 //! correctness: a dead or slow server costs each request at most two bounded calls, and after a failed
 //! connection no new attempt is made for a few seconds.
 
-use super::model::LinksResponse;
-use crate::config::{ConfigError, Env};
+use gluelinks_links_model::model::LinksResponse;
+use gluelinks_core::config::{ConfigError, Env};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -319,7 +319,7 @@ impl Valkey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::links::LinkSettings;
+    use gluelinks_links_model::LinkSettings;
 
     fn cache(pairs: &[(&str, &str)]) -> Cache {
         Cache::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
@@ -328,7 +328,7 @@ mod tests {
     /// Links of an app that exists, or of one Argo CD does not have.
     fn payload(app: &str, found: bool) -> LinksResponse {
         let settings = LinkSettings::from_env(&Env::from_pairs([])).unwrap();
-        let mut payload = crate::fixtures::fixture("all-ok", app, &settings).unwrap();
+        let mut payload = gluelinks_links_model::fixtures::fixture("all-ok", app, &settings).unwrap();
         payload.metadata.resources.argocd_app = found;
         payload
     }

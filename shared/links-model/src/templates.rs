@@ -7,7 +7,7 @@
 //! as a query value after it.
 
 use super::model::Link;
-use crate::config::{ConfigError, Env};
+use gluelinks_core::config::{ConfigError, Env};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters left as they are in both positions: RFC 3986's unreserved set.

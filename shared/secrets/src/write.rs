@@ -15,7 +15,7 @@ use super::request::{DockerRequest, RepoKind, RepositoryRequest, SecretType};
 use super::{
     SecretSettings, DOCKER_CONFIG_TYPE, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
 };
-use crate::clusters::pool::describe;
+use gluelinks_clusters::pool::describe;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
@@ -550,7 +550,7 @@ async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
+    use gluelinks_core::config::Env;
 
     fn settings() -> SecretSettings {
         SecretSettings::from_env(&Env::default()).unwrap()

@@ -7,7 +7,7 @@ use super::eks_token::{self, EksTarget};
 use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_problem, FieldLines};
 use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
-use crate::config::{ConfigError, Env};
+use gluelinks_core::config::{ConfigError, Env};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -120,7 +120,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         categories,
         metadata: Metadata {
             generated_at: generated_at.to_string(),
-            version: crate::API_VERSION.to_string(),
+            version: gluelinks_core::API_VERSION.to_string(),
             max_rows: settings.max_rows,
             resources: Resources {
                 argocd_app: d.argocd_app,
@@ -217,7 +217,7 @@ fn traces_panes(service: &str, tempo_uid: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
+    use gluelinks_core::config::Env;
     use percent_encoding::percent_decode_str;
 
     fn discovery() -> Discovery {

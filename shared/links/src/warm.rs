@@ -12,10 +12,10 @@ use super::cache::{self, Cache};
 use super::discover::{
     application_resource, external_secret_resource, interpret, DiscoverySettings, View,
 };
-use super::{render, LinkSettings, LinksResponse};
-use crate::clusters::pool::{describe, ClusterClients};
-use crate::clusters::store::KubeconfigStore;
-use crate::config::{ConfigError, Env};
+use gluelinks_links_model::{render, LinkSettings, LinksResponse};
+use gluelinks_clusters::pool::{describe, ClusterClients};
+use gluelinks_clusters::store::KubeconfigStore;
+use gluelinks_core::config::{ConfigError, Env};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
@@ -237,7 +237,7 @@ impl Warmer<'_> {
     ) -> Result<(), String> {
         let apps = snapshot.apps.as_ref().map_err(Clone::clone)?;
         part.apps = apps.len();
-        let generated_at = crate::time::now_rfc3339();
+        let generated_at = gluelinks_core::time::now_rfc3339();
         let mut entries: Vec<(String, LinksResponse)> = Vec::with_capacity(apps.len());
         for app in apps {
             let (Some(name), Some(namespace)) = (

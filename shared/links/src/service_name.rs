@@ -5,7 +5,7 @@
 //! `taco-backend`; its documented examples say that must not happen, so the default strips only what a
 //! controller generates.
 
-use crate::config::{ConfigError, Env};
+use gluelinks_core::config::{ConfigError, Env};
 use regex::Regex;
 
 pub const DEFAULT_PATTERN: &str =

@@ -8,7 +8,7 @@ pub mod list;
 pub mod request;
 pub mod write;
 
-use crate::config::{ConfigError, Env};
+use gluelinks_core::config::{ConfigError, Env};
 
 /// Settings both secrets functions share.
 #[derive(Clone, Debug)]

@@ -1,0 +1,23 @@
+//! What every GlueLinks function shares, and nothing heavy: settings from the environment, JSON logging,
+//! token auth, HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
+//! time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
+//! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
+
+pub mod api_doc;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod logging;
+pub mod text;
+pub mod time;
+
+/// The API version every response names (`"version": "v1"`).
+pub const API_VERSION: &str = "v1";
+
+/// What every function's `main` does first: snapshot the environment and start JSON logging. Functions that
+/// reach clusters call `gluelinks_clusters::startup` instead, which also chooses the TLS crypto provider.
+pub fn startup() -> config::Env {
+    let env = config::Env::from_process();
+    logging::init(&env);
+    env
+}
