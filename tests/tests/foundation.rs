@@ -150,11 +150,15 @@ async fn fixtures_need_a_token_and_health_does_not() {
 #[tokio::test]
 async fn every_fixture_has_the_links_shape() {
     let auth = [("x-gluelinks-token", READ)];
-    for name in gluelinks_links_model::fixtures::NAMES.iter().filter(|n| **n != "slow") {
+    for name in gluelinks_links_model::fixtures::NAMES
+        .iter()
+        .filter(|n| **n != "slow")
+    {
         let (status, body) =
             fixtures(request("GET", &format!("/api/v1/fixtures/{name}"), &auth)).await;
         assert_eq!(status, 200, "{name}");
-        let parsed: gluelinks_links_model::LinksResponse = serde_json::from_value(body.clone()).unwrap();
+        let parsed: gluelinks_links_model::LinksResponse =
+            serde_json::from_value(body.clone()).unwrap();
         assert_eq!(parsed.metadata.version, "v1");
         for key in ["appName", "namespace", "serviceName", "lastUpdated"] {
             assert!(body[key].is_string(), "{name} lacks {key}");

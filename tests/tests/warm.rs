@@ -83,7 +83,7 @@ async fn after_a_run_every_app_is_a_cache_hit_equal_to_a_live_miss() {
     );
 
     for (ns, name, payload) in cached {
-        let (live, degraded) = links.generate("demo", "demo", &ns, &name).await;
+        let (live, degraded) = links.service().generate("demo", "demo", &ns, &name).await;
         assert!(!degraded);
         assert_eq!(
             without_times(payload),

@@ -1,7 +1,7 @@
 //! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored (seed 003).
 
-use gluelinks_core::auth::Scope;
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
+use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;

@@ -4,20 +4,20 @@
 //! existing target means 409 and nothing written; `dry_run` writes nothing. Every write is audited, no value
 //! is ever logged or answered.
 
-use gluelinks_core::auth::Scope;
 use gluelinks_clusters::pool::ClusterClients;
 use gluelinks_clusters::store::Role;
+use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::request::header;
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{Api, Call};
+use gluelinks_core::text::bounded;
 use gluelinks_secrets::request::{
     DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
 };
 use gluelinks_secrets::write::{self, Action, Existing, Outcome, Planned, Report, Target};
 use gluelinks_secrets::SecretSettings;
-use gluelinks_core::text::bounded;
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
 use tokio::time::{timeout_at, Instant};

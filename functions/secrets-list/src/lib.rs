@@ -3,9 +3,9 @@
 //! 003). It reads the clusters as the secrets identity ([`Role::Secrets`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
-use gluelinks_core::auth::Scope;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
+use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::request::query;
 use gluelinks_core::http::response::{json, HttpResponse};

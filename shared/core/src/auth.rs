@@ -65,7 +65,7 @@ impl AuthError {
 }
 
 const MIN_TOKEN_LEN: usize = 16;
-pub const DEFAULT_HEADER: &str = "X-GlueLinks-Token";
+pub const DEFAULT_HEADER: &str = crate::http::headers::DEFAULT_TOKEN;
 
 /// A configured token, kept only as its SHA-256 digest: a deployed function is given the digest
 /// (`AUTH_*_TOKEN_SHA256`), so the token itself is in no function's configuration.

@@ -114,8 +114,8 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gluelinks_core::config::Env;
     use crate::Status;
+    use gluelinks_core::config::Env;
     use std::collections::HashSet;
 
     #[test]

@@ -8,8 +8,8 @@
 //! correctness: a dead or slow server costs each request at most two bounded calls, and after a failed
 //! connection no new attempt is made for a few seconds.
 
-use gluelinks_links_model::model::LinksResponse;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_links_model::model::LinksResponse;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -328,7 +328,8 @@ mod tests {
     /// Links of an app that exists, or of one Argo CD does not have.
     fn payload(app: &str, found: bool) -> LinksResponse {
         let settings = LinkSettings::from_env(&Env::from_pairs([])).unwrap();
-        let mut payload = gluelinks_links_model::fixtures::fixture("all-ok", app, &settings).unwrap();
+        let mut payload =
+            gluelinks_links_model::fixtures::fixture("all-ok", app, &settings).unwrap();
         payload.metadata.resources.argocd_app = found;
         payload
     }

@@ -3,11 +3,11 @@
 //! named), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
 //! clusters instead of observing one app, and feeds the same [`interpret`].
 
-use gluelinks_links_model::iaac;
-use gluelinks_links_model::render::Discovery;
 use super::service_name::ServiceNames;
 use gluelinks_clusters::pool::describe;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_links_model::iaac;
+use gluelinks_links_model::render::Discovery;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;

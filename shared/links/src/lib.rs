@@ -4,5 +4,6 @@
 
 pub mod cache;
 pub mod discover;
+pub mod service;
 pub mod service_name;
 pub mod warm;

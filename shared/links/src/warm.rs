@@ -12,11 +12,11 @@ use super::cache::{self, Cache};
 use super::discover::{
     application_resource, external_secret_resource, interpret, DiscoverySettings, View,
 };
-use gluelinks_links_model::{render, LinkSettings, LinksResponse};
+use futures::StreamExt;
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_core::config::{ConfigError, Env};
-use futures::StreamExt;
+use gluelinks_links_model::{render, LinkSettings, LinksResponse};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams};

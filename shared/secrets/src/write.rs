@@ -15,10 +15,10 @@ use super::request::{DockerRequest, RepoKind, RepositoryRequest, SecretType};
 use super::{
     SecretSettings, DOCKER_CONFIG_TYPE, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
 };
-use gluelinks_clusters::pool::describe;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
+use gluelinks_clusters::pool::describe;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ObjectMeta, PostParams};

@@ -176,6 +176,7 @@ async fn links_latency() {
     ]);
     let links = links::Links::from_env(&env).await.expect("links settings");
     links
+        .service()
         .generate("demo", "demo", "nonprod", "taco-backend-prod")
         .await;
 
@@ -209,7 +210,10 @@ async fn links_latency() {
         for _ in 0..20 {
             emulator.reset_requests();
             let started = Instant::now();
-            let (_, degraded) = links.generate("demo", "demo", namespace, app).await;
+            let (_, degraded) = links
+                .service()
+                .generate("demo", "demo", namespace, app)
+                .await;
             walls.push(started.elapsed());
             assert!(!degraded);
             calls = emulator.requests().len();

@@ -35,10 +35,11 @@ impl Cors {
                 .into_iter()
                 .map(|o| o.trim_end_matches('/').to_string())
                 .collect(),
-            allow_headers: format!(
-                "authorization, content-type, argocd-application-name, argocd-target-cluster-name, {}",
-                auth_header.to_ascii_lowercase()
-            ),
+            allow_headers: super::headers::allowed(
+                auth_header,
+                &super::headers::cluster_header(env),
+            )
+            .join(", "),
         })
     }
 
@@ -118,5 +119,45 @@ mod tests {
             Cors::from_env(&bad, "x").unwrap_err().name,
             "CORS_ALLOWED_ORIGINS"
         );
+    }
+
+    #[test]
+    fn a_preflight_allows_every_header_the_extension_sends() {
+        let allowed = |env: Env, token_header: &str| {
+            let cors = Cors::from_env(&env, token_header).unwrap();
+            let pre = cors.preflight(Some("https://argocd.example.com"), "/api/links");
+            assert_eq!(pre.status(), 204);
+            pre.headers()["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .split(", ")
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let origin = ("CORS_ALLOWED_ORIGINS", "https://argocd.example.com");
+        let defaults = allowed(Env::from_pairs([origin]), "X-GlueLinks-Token");
+        for header in [
+            "authorization",
+            "content-type",
+            "argocd-application-name",
+            "argocd-target-cluster-name",
+            "x-gluelinks-token",
+            "x-gluelinks-cluster",
+        ] {
+            assert!(
+                defaults.contains(&header.to_string()),
+                "{header}: {defaults:?}"
+            );
+        }
+        let configured = allowed(
+            Env::from_pairs([origin, ("CLUSTER_HEADER", "X-Argo-Cluster")]),
+            "X-Argo-Token",
+        );
+        for header in ["x-argo-token", "x-argo-cluster"] {
+            assert!(
+                configured.contains(&header.to_string()),
+                "{header}: {configured:?}"
+            );
+        }
     }
 }

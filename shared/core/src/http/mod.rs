@@ -4,6 +4,7 @@
 //! What a route does is the function's business; this module only decides whether the handler runs.
 
 pub mod cors;
+pub mod headers;
 pub mod request;
 pub mod response;
 pub mod route;
@@ -71,7 +72,7 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         let path = request::path(&req);
         let origin = request::header(&req, "origin").map(str::to_string);
         let style = ErrorStyle::for_path(&path);
-        let user = request::header(&req, "argocd-username").map(|u| bounded(u, 128));
+        let user = request::header(&req, headers::USER).map(|u| bounded(u, 128));
 
         let mut route_label = "unmatched";
         let mut grant = Grant::Anonymous;
