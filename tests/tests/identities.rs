@@ -55,18 +55,16 @@ async fn each_function_works_with_only_its_own_identity() {
         dirs.push(dir);
     }
     let dir = |i: usize| dirs[i].to_str().unwrap();
-    let reader_env = Env::from_pairs([("AUTH_READ_TOKEN", READ), ("CLUSTERS_DIR", dir(0))]);
-    // Each secrets function gets its own directory, as each gets its own IAM role on EKS.
-    let secrets_env = |i: usize| {
-        Env::from_pairs([
-            ("AUTH_READ_TOKEN", READ),
-            ("AUTH_WRITE_TOKEN", WRITE),
-            ("CLUSTERS_DIR", dir(0)),
-            ("SECRETS_CLUSTERS_DIR", dir(i)),
-        ])
-    };
+    // One environment, as `make run` has: each function picks its own identity's store from it.
+    let env = Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_WRITE_TOKEN", WRITE),
+        ("CLUSTERS_DIR", dir(0)),
+        ("SECRETS_LIST_CLUSTERS_DIR", dir(1)),
+        ("SECRETS_ADD_CLUSTERS_DIR", dir(2)),
+    ]);
 
-    let links = links::Links::from_env(&reader_env).await.unwrap();
+    let links = links::Links::from_env(&env).await.unwrap();
     let response = links
         .handle(request("links-header-only.json", |_| {}))
         .await;
@@ -77,7 +75,7 @@ async fn each_function_works_with_only_its_own_identity() {
     }
     assert_eq!(body["metadata"]["resources"]["podsFound"], 2, "{body}");
 
-    let warm = warm::Warm::from_env(&reader_env).await.unwrap();
+    let warm = warm::Warm::from_env(&env).await.unwrap();
     let scheduled = LambdaEvent::new(
         serde_json::from_str(&event_text("warm-scheduled.json")).unwrap(),
         Context::default(),
@@ -85,9 +83,7 @@ async fn each_function_works_with_only_its_own_identity() {
     let report = warm.handle(scheduled).await.unwrap();
     assert!(report.failures.is_empty() && report.apps == 2, "{report:?}");
 
-    let list = secrets_list::SecretsList::from_env(&secrets_env(1))
-        .await
-        .unwrap();
+    let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
     let response = list.handle(request("secrets-list-demo.json", |_| {})).await;
     let body = body_json(&response);
     assert_eq!(
@@ -98,9 +94,7 @@ async fn each_function_works_with_only_its_own_identity() {
     assert_eq!(body["total_repositories"], 2, "{body}");
     assert_eq!(body["total_docker_creds"], 1, "{body}");
 
-    let add = secrets_add::SecretsAdd::from_env(&secrets_env(2))
-        .await
-        .unwrap();
+    let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
     for upsert in [false, true] {
         let response = add.handle(add_docker(upsert)).await;
         assert_eq!(response.status(), 200, "{}", body_json(&response));

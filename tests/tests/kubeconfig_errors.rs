@@ -132,7 +132,7 @@ async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
     let dir_text = dir.to_str().unwrap();
     let env = Env::from_pairs([
         ("AUTH_READ_TOKEN", READ),
-        ("SECRETS_CLUSTERS_DIR", dir_text),
+        ("SECRETS_LIST_CLUSTERS_DIR", dir_text),
     ]);
     for (name, _, expected) in cases {
         let Err(err) = clients.client(name).await else {

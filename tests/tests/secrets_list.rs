@@ -70,7 +70,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     emulator.write_kubeconfig(&dir, "demo");
     let env = Env::from_pairs([
         ("AUTH_READ_TOKEN", READ),
-        ("SECRETS_CLUSTERS_DIR", dir.to_str().unwrap()),
+        ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
     ]);
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
     emulator.reset_requests();

@@ -31,10 +31,8 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         ("gluelinks/clusters/dev", "kubeconfig: dev"),
         ("gluelinks/clusters/Bad_Name", "ignored"),
         ("other/clusters/staging", "not ours"),
-        (
-            "gluelinks/secrets-clusters/prod",
-            "kubeconfig: prod, secrets identity",
-        ),
+        ("gluelinks/lister/prod", "kubeconfig: prod, lister identity"),
+        ("gluelinks/writer/prod", "kubeconfig: prod, writer identity"),
     ] {
         client
             .create_secret()
@@ -71,17 +69,16 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         serde_json::json!({"clusters": ["dev", "prod"], "total": 2})
     );
 
-    // The secrets functions read their own prefix, the others the reader's.
+    // Each secrets function reads its own prefix, the others the reader's.
     let env = Env::from_pairs([
         ("CLUSTER_SECRET_PREFIX", PREFIX),
-        (
-            "SECRETS_CLUSTER_SECRET_PREFIX",
-            "gluelinks/secrets-clusters/",
-        ),
+        ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", "gluelinks/lister/"),
+        ("SECRETS_ADD_CLUSTER_SECRET_PREFIX", "gluelinks/writer/"),
     ]);
     for (role, expected) in [
         (Role::Reader, "kubeconfig: prod"),
-        (Role::Secrets, "kubeconfig: prod, secrets identity"),
+        (Role::Lister, "kubeconfig: prod, lister identity"),
+        (Role::Writer, "kubeconfig: prod, writer identity"),
     ] {
         let store = Store::from_env_for(&env, role).await.unwrap();
         assert_eq!(store.get("prod").await.unwrap(), expected, "{role:?}");

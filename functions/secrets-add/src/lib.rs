@@ -118,7 +118,7 @@ impl SecretsAdd {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            clusters: ClusterClients::from_env_for(env, Role::Secrets).await?,
+            clusters: ClusterClients::from_env_for(env, Role::Writer).await?,
             settings: SecretSettings::from_env(env)?,
         })
     }

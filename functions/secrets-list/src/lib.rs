@@ -1,6 +1,6 @@
 //! The secrets-list function: `GET /secrets?cluster=X` lists a cluster's Argo CD repository credentials,
 //! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (seed
-//! 003). It reads the clusters as the secrets identity ([`Role::Secrets`]), allowed to list secrets and
+//! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
@@ -56,7 +56,7 @@ impl SecretsList {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            clusters: ClusterClients::from_env_for(env, Role::Secrets).await?,
+            clusters: ClusterClients::from_env_for(env, Role::Lister).await?,
             settings: SecretSettings::from_env(env)?,
         })
     }

@@ -75,21 +75,40 @@ impl KubeconfigStore for DirStore {
     }
 }
 
-/// Which identity a function uses in the clusters, and so which kubeconfigs it may read.
+/// Which identity a function uses in the clusters, and so which kubeconfigs it may read: each role has
+/// its own store, so a function holds only the credentials it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// Links, warm and clusters: read Applications and workloads, never Secrets.
     Reader,
-    /// Secrets-list and secrets-add: Argo CD's credential secrets.
-    Secrets,
+    /// Secrets-list (the read token's route): list Secrets' metadata, write nothing.
+    Lister,
+    /// Secrets-add: read and write Secrets in the namespaces granted, list nothing.
+    Writer,
 }
 
 impl Role {
     /// The variables naming this role's Secrets Manager prefix and directory.
-    fn variables(self) -> (&'static str, &'static str) {
+    pub fn variables(self) -> (&'static str, &'static str) {
         match self {
             Role::Reader => ("CLUSTER_SECRET_PREFIX", "CLUSTERS_DIR"),
-            Role::Secrets => ("SECRETS_CLUSTER_SECRET_PREFIX", "SECRETS_CLUSTERS_DIR"),
+            Role::Lister => (
+                "SECRETS_LIST_CLUSTER_SECRET_PREFIX",
+                "SECRETS_LIST_CLUSTERS_DIR",
+            ),
+            Role::Writer => (
+                "SECRETS_ADD_CLUSTER_SECRET_PREFIX",
+                "SECRETS_ADD_CLUSTERS_DIR",
+            ),
+        }
+    }
+
+    /// The Kubernetes group the shipped RBAC grants this role (`shared/rbac/`).
+    pub fn group(self) -> &'static str {
+        match self {
+            Role::Reader => "gluelinks",
+            Role::Lister => "gluelinks-secrets-lister",
+            Role::Writer => "gluelinks-secrets-writer",
         }
     }
 }
@@ -102,17 +121,28 @@ pub enum Store {
 }
 
 impl Store {
-    /// The role's prefix set: Secrets Manager; otherwise the role's directory
-    /// (default `clusters`). The secrets role falls back to the reader's settings, with a warning, when
-    /// neither of its own is set.
+    /// The role's prefix set: Secrets Manager; otherwise the role's directory (default `clusters`).
+    ///
+    /// A secrets role with neither of its own settings is refused inside AWS Lambda (it would run with
+    /// another identity's kubeconfigs); in a local run it falls back to the reader's store with a warning,
+    /// so `cargo lambda watch` with one `CLUSTERS_DIR` still serves every route.
     pub async fn from_env_for(env: &Env, role: Role) -> Result<Self, ConfigError> {
         let (mut prefix_var, mut dir_var) = role.variables();
-        if role == Role::Secrets && env.get(prefix_var).is_none() && env.get(dir_var).is_none() {
+        if role != Role::Reader && env.get(prefix_var).is_none() && env.get(dir_var).is_none() {
+            if env.in_lambda() {
+                return Err(ConfigError::new(
+                    prefix_var,
+                    format!(
+                        "is required: this function's kubeconfigs must be its own identity's (group {})",
+                        role.group()
+                    ),
+                ));
+            }
             let (reader_prefix, reader_dir) = Role::Reader.variables();
             tracing::warn!(
-                "the secrets functions share the read identity's kubeconfigs ({reader_prefix} or \
-                 {reader_dir}); give them their own with {prefix_var} or {dir_var}, bound to the \
-                 gluelinks-secrets-lister and gluelinks-secrets-writer groups"
+                "this function uses the read identity's kubeconfigs ({reader_prefix} or {reader_dir}); \
+                 give it its own with {prefix_var} or {dir_var}, bound to the group {}",
+                role.group()
             );
             (prefix_var, dir_var) = (reader_prefix, reader_dir);
         }
@@ -171,23 +201,20 @@ mod tests {
             &'static str,
             bool,
         );
+        const ALL: &[(&str, &str)] = &[
+            ("CLUSTERS_DIR", "read"),
+            ("SECRETS_LIST_CLUSTERS_DIR", "list"),
+            ("SECRETS_ADD_CLUSTERS_DIR", "write"),
+        ];
         let cases: &[Case] = &[
             (&[], Role::Reader, "clusters", false),
             (&[("CLUSTERS_DIR", "read")], Role::Reader, "read", false),
-            (
-                &[("CLUSTERS_DIR", "read"), ("SECRETS_CLUSTERS_DIR", "write")],
-                Role::Reader,
-                "read",
-                false,
-            ),
-            (
-                &[("CLUSTERS_DIR", "read"), ("SECRETS_CLUSTERS_DIR", "write")],
-                Role::Secrets,
-                "write",
-                false,
-            ),
-            (&[("CLUSTERS_DIR", "read")], Role::Secrets, "read", true),
-            (&[], Role::Secrets, "clusters", true),
+            (ALL, Role::Reader, "read", false),
+            (ALL, Role::Lister, "list", false),
+            (ALL, Role::Writer, "write", false),
+            (&[("CLUSTERS_DIR", "read")], Role::Lister, "read", true),
+            (&[("CLUSTERS_DIR", "read")], Role::Writer, "read", true),
+            (&[], Role::Writer, "clusters", true),
         ];
         for (pairs, role, dir, warns) in cases {
             let logged = Logged::default();
@@ -214,12 +241,25 @@ mod tests {
             );
             if *warns {
                 assert!(
-                    text.contains("share the read identity's kubeconfigs")
-                        && text.contains("SECRETS_CLUSTERS_DIR"),
+                    text.contains("uses the read identity's kubeconfigs")
+                        && text.contains(role.variables().1),
                     "{text}"
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn inside_lambda_a_secrets_role_needs_its_own_store() {
+        for role in [Role::Lister, Role::Writer] {
+            let env =
+                Env::from_pairs([("CLUSTERS_DIR", "read"), ("LAMBDA_TASK_ROOT", "/var/task")]);
+            let err = Store::from_env_for(&env, role).await.unwrap_err();
+            assert_eq!(err.name, role.variables().0, "{role:?}");
+            assert!(err.to_string().contains(role.group()), "{err}");
+        }
+        let env = Env::from_pairs([("LAMBDA_TASK_ROOT", "/var/task")]);
+        assert!(Store::from_env_for(&env, Role::Reader).await.is_ok());
     }
 
     #[tokio::test]

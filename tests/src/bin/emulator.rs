@@ -1,10 +1,11 @@
 //! Runs the Kubernetes API emulator seeded with the demo cluster, for `make run` and `make invoke`:
-//! `emulator --dir DIR --secrets-dir SECRETS_DIR [--cluster NAME]` enforces the shipped RBAC and writes two
-//! kubeconfigs for cluster NAME (default `demo`), each with its own identity — `DIR/NAME.kubeconfig` for
-//! the read functions (group `gluelinks`) and `SECRETS_DIR/NAME.kubeconfig` for the secrets functions
-//! (groups `gluelinks-secrets-lister` and `gluelinks-secrets-writer`) — prints `ready`, and serves until
-//! killed.
+//! `emulator --dir DIR --lister-dir DIR --writer-dir DIR [--cluster NAME]` enforces the shipped RBAC and
+//! writes three kubeconfigs for cluster NAME (default `demo`), each with its own identity, as a deployment
+//! has: `NAME.kubeconfig` in the first directory for the read functions (group `gluelinks`), in the second
+//! for secrets-list (`gluelinks-secrets-lister`) and in the third for secrets-add
+//! (`gluelinks-secrets-writer`). It prints `ready` and serves until killed.
 
+use gluelinks_clusters::store::Role;
 use gluelinks_tests::emulator::{demo, Emulator, Options};
 use std::path::PathBuf;
 
@@ -18,40 +19,39 @@ async fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let (Some(dir), Some(secrets_dir)) = (value("--dir"), value("--secrets-dir")) else {
-        eprintln!("usage: emulator --dir DIR --secrets-dir SECRETS_DIR [--cluster NAME]");
+    let (Some(dir), Some(lister_dir), Some(writer_dir)) =
+        (value("--dir"), value("--lister-dir"), value("--writer-dir"))
+    else {
+        eprintln!("usage: emulator --dir DIR --lister-dir DIR --writer-dir DIR [--cluster NAME]");
         std::process::exit(2);
     };
     let cluster = value("--cluster").unwrap_or_else(|| "demo".to_string());
     let emulator = Emulator::start_with(Options {
         user: "gluelinks-reader".into(),
-        groups: vec!["gluelinks".into()],
+        groups: vec![Role::Reader.group().into()],
         ..Options::default()
     })
     .await;
     demo::seed(&emulator);
     emulator.enforce_rbac(&demo::rbac());
     let reader = emulator.write_kubeconfig(&PathBuf::from(dir), &cluster);
-
-    let secrets_token = format!("{}-secrets", emulator.token());
-    emulator.add_token(
-        &secrets_token,
-        "gluelinks-secrets",
-        &["gluelinks-secrets-lister", "gluelinks-secrets-writer"],
-    );
-    let secrets_dir = PathBuf::from(secrets_dir);
-    std::fs::create_dir_all(&secrets_dir).expect("the secrets kubeconfig directory");
-    let secrets = secrets_dir.join(format!("{cluster}.kubeconfig"));
-    std::fs::write(
-        &secrets,
-        emulator.kubeconfig_with_token(&cluster, &secrets_token),
-    )
-    .expect("the secrets kubeconfig");
+    let mut written = vec![reader];
+    for (role, dir) in [(Role::Lister, lister_dir), (Role::Writer, writer_dir)] {
+        let token = format!("{}-{}", emulator.token(), role.group());
+        emulator.add_token(&token, role.group(), &[role.group()]);
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("a kubeconfig directory");
+        let path = dir.join(format!("{cluster}.kubeconfig"));
+        std::fs::write(&path, emulator.kubeconfig_with_token(&cluster, &token))
+            .expect("a kubeconfig");
+        written.push(path);
+    }
     println!(
-        "ready: cluster '{cluster}' at {} enforcing shared/rbac (reader kubeconfig {}, secrets kubeconfig {})",
+        "ready: cluster '{cluster}' at {} enforcing shared/rbac (kubeconfigs: reader {}, lister {}, writer {})",
         emulator.url(),
-        reader.display(),
-        secrets.display()
+        written[0].display(),
+        written[1].display(),
+        written[2].display()
     );
     std::future::pending::<()>().await;
 }
