@@ -975,14 +975,22 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
     assert_eq!(actions, ["unknown", "create", "create"]);
     assert_eq!(s.secrets(), before);
 
-    // With upsert the user accepts replacing what may exist: the readable namespaces are written, and the
-    // unreadable one is reported on its own.
+    // Upsert too: the unreadable namespace may hold a secret GlueLinks must not replace (here someone
+    // else's of that name), so nothing is written anywhere.
+    s.emulator
+        .apply(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "ghcr-octo", "namespace": "kube-system"},
+        "type": "Opaque", "data": {"token": b64("theirs")}}));
+    let before = s.secrets();
     let (status, reply) = s
         .add("add_docker", &docker_body(json!({"upsert": true})), WRITE)
         .await;
-    assert_eq!(status, 207, "{reply}");
-    assert_eq!(reply["results"][0]["result"]["success"], false);
-    assert_eq!(reply["results"][1]["result"]["success"], true);
+    assert_eq!(status, 502, "{reply}");
+    assert!(reply["message"]
+        .as_str()
+        .unwrap()
+        .contains("Nothing was written"));
+    assert_eq!(s.secrets(), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -378,7 +378,7 @@ fn unknown_body(name: &str, unknown: &[(String, String)]) -> Value {
     json!({
         "error": true,
         "message": format!(
-            "Could not read whether secret {name} already exists in: {}. Nothing was written: without upsert a secret that may exist is never overwritten. Try again, or send upsert: true to replace it where it exists",
+            "Could not read whether secret {name} already exists in: {}. Nothing was written: a secret that could not be read may be one GlueLinks must not replace. Try again when the cluster answers",
             reasons.join("; ")
         ),
         "unknown": unknown.iter().map(|(ns, why)| (ns.clone(), Value::from(why.as_str()))).collect::<serde_json::Map<_, _>>(),

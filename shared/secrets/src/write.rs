@@ -5,8 +5,8 @@
 //!   request means nothing is written anywhere, with or without `upsert`.
 //! - **Upsert changes only what the request sets**: labels, annotations, owner references, finalizers and
 //!   data keys it does not set survive; only the other authentication method's keys are removed.
-//! - **Unknown means "may exist"**: a target whose state could not be read blocks a request without
-//!   `upsert`.
+//! - **Unknown means "may exist"**: a target whose state could not be read (and so whose owner is not
+//!   known) blocks every write of the request, with or without `upsert`.
 //! - **Bounded work**: reads and writes run at most [`CONCURRENCY`] at a time, all within one deadline.
 //!
 //! [`run`] is the whole flow; the function crate turns its [`Report`] into HTTP.
@@ -328,7 +328,7 @@ pub enum Report {
     Foreign(Vec<Existing>),
     /// Without upsert, targets exist: nothing was written.
     Exists(Vec<Existing>),
-    /// Without upsert, targets whose state could not be read: nothing was written.
+    /// Targets whose state could not be read: nothing was written (with or without upsert).
     Unknown(Vec<(String, String)>),
     /// A dry run: what each target would become; nothing was written.
     DryRun(Vec<Planned>),
@@ -401,7 +401,9 @@ pub async fn run(
             _ => None,
         })
         .collect();
-    if !upsert && !unknown.is_empty() {
+    // A target that could not be read may hold anything, a secret GlueLinks must not replace included:
+    // nothing is written anywhere until every target has been read, with or without upsert.
+    if !unknown.is_empty() {
         return Report::Unknown(unknown);
     }
     Report::Written(apply(client, targets, &found, upsert, deadline).await)
