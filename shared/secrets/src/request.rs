@@ -253,7 +253,7 @@ const DOCKER_HUB: [&str; 2] = ["https://index.docker.io/v1/", "registry-1.docker
 /// The `auths` keys for a registry: a host name (with an optional port); Docker Hub's aliases give both of
 /// the keys Docker clients look up.
 pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
-    if embeds_credentials(registry.trim()) {
+    if embeds_credentials(registry.trim(), None) {
         return Err(Invalid(
             "Invalid registry: it contains credentials; send them in username and password instead"
                 .into(),
@@ -282,7 +282,7 @@ pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
     if !valid_host {
         return Err(Invalid(format!(
             "Invalid registry '{}': use a registry host name such as ghcr.io or registry.example.com:5000",
-            bounded(registry, ECHO)
+            quoted(registry)
         )));
     }
     Ok(vec![host.to_ascii_lowercase()])
@@ -456,20 +456,32 @@ pub const REPO_CREDS_FIELDS: [&str; 10] = [
 ];
 
 /// Whether a URL, in any of the forms a repository or registry is written in, carries credentials: a
-/// user-info part before the host, except the bare SSH user of Git's `ssh://git@host/…` and `git@host:…`.
-pub fn embeds_credentials(url: &str) -> bool {
+/// user-info part before the host. The one exception is a Git repository reached over SSH
+/// (`ssh://git@host/…`, `git@host:org/repo`), whose bare user name is no secret; a `kind` of `None` (a
+/// registry) or a Helm or OCI repository has none.
+pub fn embeds_credentials(url: &str, kind: Option<RepoKind>) -> bool {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let Some((user_info, host)) = authority.rsplit_once('@') else {
         return false;
     };
-    let ssh_user = match scheme {
-        "ssh" => true,
-        // scp-like `git@github.com:acme/app.git`: a host, then ':' and a path.
-        "" => host.contains(':'),
-        _ => false,
-    };
+    let ssh_user = kind == Some(RepoKind::Git)
+        && match scheme {
+            "ssh" => true,
+            // scp-like `git@github.com:acme/app.git`: a host, then ':' and a path.
+            "" => host.contains(':'),
+            _ => false,
+        };
     !(ssh_user && !user_info.contains(':') && !user_info.is_empty())
+}
+
+/// A URL as a message may quote it: bounded, and without anything before an `@`, where a user name or
+/// token would be.
+fn quoted(url: &str) -> String {
+    match url.rsplit_once('@') {
+        Some((_, host)) => format!("…@{}", bounded(host, ECHO)),
+        None => bounded(url, ECHO),
+    }
 }
 
 /// A repository URL as Argo CD wants it: OCI registries without a scheme, Helm over http(s), Git over
@@ -477,12 +489,12 @@ pub fn embeds_credentials(url: &str) -> bool {
 pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, Invalid> {
     let url = raw.trim();
     // A URL that carries credentials is refused without repeating it.
-    if embeds_credentials(url) {
+    if embeds_credentials(url, Some(kind)) {
         return Err(Invalid(format!(
             "Invalid {field}: it contains credentials; send them in username and password (or ssh_private_key) instead"
         )));
     }
-    let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", bounded(url, ECHO)));
+    let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", quoted(url)));
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("it contains spaces or control characters"));
     }
@@ -758,6 +770,10 @@ mod tests {
             ("oci://octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
             ("octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
             ("git:ghp_secret@github.com:acme/app.git", RepoKind::Git),
+            // The SSH user exemption is Git's alone: a Helm or OCI `user@host:port` carries a token.
+            ("ghp_secret@charts.example.com:8443/x", RepoKind::Helm),
+            ("ghp_secret@ghcr.io:443/acme", RepoKind::Oci),
+            ("ssh://ghp_secret@ghcr.io/acme", RepoKind::Oci),
         ];
         for (url, kind) in refused {
             let err = repository_url(url, kind, "repository_url").unwrap_err().0;
@@ -769,6 +785,18 @@ mod tests {
             "ssh://git@github.com/acme/app.git",
         ] {
             assert!(repository_url(url, RepoKind::Git, "u").is_ok(), "{url}");
+        }
+        // Whatever else is wrong with a URL or registry carrying an '@', the message never quotes what is
+        // before it.
+        for url in ["ghp_secret@github.com:acme", "ghp_secret@:acme/app.git"] {
+            let err = repository_url(url, RepoKind::Git, "repository_url")
+                .unwrap_err()
+                .0;
+            assert!(!err.contains("ghp_"), "{url} echoed: {err}");
+        }
+        for registry in ["ghp_secret@ghcr.io:5000", "ghp_secret@bad host!"] {
+            let err = registry_keys(registry).unwrap_err().0;
+            assert!(!err.contains("ghp_"), "{registry} echoed: {err}");
         }
     }
 
