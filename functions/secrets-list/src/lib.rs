@@ -3,7 +3,7 @@
 //! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
-use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::pool::ClusterClients;
 use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
@@ -69,12 +69,8 @@ impl SecretsList {
         let Some(cluster) = query(&call.req, "cluster").filter(|c| !c.is_empty()) else {
             return call.error(400, "Missing required parameter 'cluster'");
         };
-        let listing = match self.clusters.client(&cluster).await {
-            Ok(client) => list::list(&client, &self.settings, self.clusters.timeout()).await,
-            Err(e @ ClusterError::Kubeconfig { .. }) => Listing {
-                failure: Some(Failure::Unreachable(e.to_string())),
-                ..Listing::default()
-            },
+        let listing = match list::list_cluster(&self.clusters, &cluster, &self.settings).await {
+            Ok(listing) => listing,
             Err(e) => return call.error(e.status(404), &e.to_string()),
         };
         if let Some(failure) = &listing.failure {

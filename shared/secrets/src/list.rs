@@ -7,6 +7,7 @@
 //! secret's whole content, values included, in one.
 
 use super::{SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::core::PartialObjectMeta;
@@ -98,6 +99,33 @@ fn failure(err: &kube::Error, timeout: Duration) -> Failure {
                 .into(),
         ),
     }
+}
+
+/// `GET /secrets?cluster=X`: the cluster's client (its kubeconfig read included) and the three lists, all
+/// within `KUBE_TIMEOUT_SECONDS` as a whole, so the answer always comes before the function's own timeout.
+/// A cluster the store does not have is the error; a cluster that fails is reported in the listing.
+pub async fn list_cluster(
+    clients: &ClusterClients,
+    cluster: &str,
+    settings: &SecretSettings,
+) -> Result<Listing, ClusterError> {
+    let timeout = clients.timeout();
+    let failed = |failure| Listing {
+        failure: Some(failure),
+        ..Listing::default()
+    };
+    let work = Box::pin(async {
+        match clients.client(cluster).await {
+            Ok(client) => Ok(list(&client, settings, timeout).await),
+            Err(e @ ClusterError::Kubeconfig { .. }) => {
+                Ok(failed(Failure::Unreachable(e.to_string())))
+            }
+            Err(e) => Err(e),
+        }
+    });
+    tokio::time::timeout(timeout, work)
+        .await
+        .unwrap_or_else(|_| Ok(failed(timed_out(timeout))))
 }
 
 /// The three lists, concurrently, each bounded by `timeout`.
