@@ -720,6 +720,14 @@ fn seed_foreign(s: &Setup) {
         "Opaque",
         json!({"server": b64("https://prod.example.com"), "config": b64("{\"bearerToken\": \"t\"}")}),
     );
+    // A repository secret of the right kind, but another tool's.
+    secret(
+        "argocd",
+        "platform-charts",
+        json!({"argocd.argoproj.io/secret-type": "repository", "app.kubernetes.io/managed-by": "Helm"}),
+        "Opaque",
+        json!({"url": b64("https://charts.example.com/platform"), "type": b64("helm")}),
+    );
     secret(
         "argocd",
         "acme-template",
@@ -786,6 +794,11 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
                 "add_repo_creds",
                 repository_body("bitnami-helm", "add_repo_creds", flags.clone()),
                 "is an Argo CD 'repository' secret, not an Argo CD 'repo-creds' secret",
+            ),
+            (
+                "add_repository",
+                repository_body("platform-charts", "add_repository", flags.clone()),
+                "is managed by 'Helm' (app.kubernetes.io/managed-by)",
             ),
         ];
         for route in ["add_helm_repo", "add_repository", "add_repo_creds"] {

@@ -19,6 +19,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
 use gluelinks_clusters::pool::describe;
+use gluelinks_core::text::bounded;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ObjectMeta, PostParams};
@@ -93,6 +94,19 @@ impl Target {
             }
             Kind::Argo(value) => argo_type.map(String::as_str) == Some(*value),
         };
+        // Another tool's (Helm's, a GitOps controller's): replacing it would take it from its owner.
+        let manager = labels
+            .get(MANAGED_BY.0)
+            .filter(|m| m.as_str() != MANAGED_BY.1);
+        if let (true, Some(manager)) = (owned, manager) {
+            return Some(format!(
+                "Secret {} in namespace {} is managed by '{}' ({}); GlueLinks will not replace it, even with upsert. Change it with that tool, or choose another name",
+                self.name,
+                self.namespace,
+                bounded(manager, 63),
+                MANAGED_BY.0
+            ));
+        }
         if owned {
             return None;
         }
