@@ -25,7 +25,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -111,6 +111,26 @@ pub(crate) struct State {
     tokens: Mutex<HashMap<String, Identity>>,
     client_certs: Mutex<Vec<(Vec<u8>, Identity)>>,
     eks_identity: Mutex<Option<Identity>>,
+    /// Requests being answered now, and the most there were at once since the last reset.
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+}
+
+/// Counts a request in flight for as long as it lives.
+pub(crate) struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    pub(crate) fn start(state: &'a State) -> Self {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -409,8 +429,18 @@ impl Emulator {
         self.state.lock_requests().clone()
     }
 
+    /// Forgets the requests received, and the peak of requests in flight.
     pub fn reset_requests(&self) {
         self.state.lock_requests().clear();
+        self.state.peak_in_flight.store(
+            self.state.in_flight.load(Ordering::SeqCst),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The most requests that were being answered at once since the start or the last reset.
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.peak_in_flight.load(Ordering::SeqCst)
     }
 
     /// How many waves of requests arrived: a request more than `gap` after the previous one starts a new

@@ -4,7 +4,7 @@ use super::kinds::{self, Kind, EXTERNAL_SECRETS_GROUP, KINDS};
 use super::objects::{qualified, ApiError};
 use super::rbac::Identity;
 use super::selectors::{FieldSelector, LabelSelector};
-use super::{lock, Fault, Recorded, State};
+use super::{lock, Fault, InFlight, Recorded, State};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
@@ -324,6 +324,7 @@ pub async fn handle(
     cert_user: Option<Identity>,
     port: u16,
 ) -> Result<Reply, Reset> {
+    let _in_flight = InFlight::start(&state);
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
