@@ -31,7 +31,7 @@ use tokio::time::Instant;
 pub const CONCURRENCY: usize = 8;
 
 /// Argo CD's authentication keys of a repository secret. A request sets one method; the keys of the
-/// others are removed, or Argo CD would keep using the old method (it prefers SSH and GitHub App keys).
+/// others are removed, so the secret holds one method only and Argo CD cannot go on using the old one.
 const AUTH_KEYS: [&str; 8] = [
     "username",
     "password",
