@@ -8,6 +8,7 @@ use gluelinks_core::http::request::header;
 use gluelinks_core::http::response::{json, HttpResponse, ECHO_LIMIT};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{headers, Api, Call};
+use gluelinks_core::names;
 use gluelinks_core::text::bounded;
 use gluelinks_links::service::{LinksRequest, LinksService, Readiness};
 use serde::Serialize;
@@ -67,13 +68,7 @@ pub fn parse_app_header(value: Option<&str>) -> Result<(String, String), String>
         )
     };
     let (namespace, app) = value.trim().split_once(':').ok_or_else(malformed)?;
-    let valid = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 253
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-    };
-    if !valid(namespace) || !valid(app) {
+    if !names::is_label(namespace) || !names::is_subdomain(app) {
         return Err(malformed());
     }
     Ok((namespace.to_string(), app.to_string()))

@@ -23,9 +23,6 @@ pub fn startup() -> Env {
     gluelinks_core::startup()
 }
 
-/// The longest cluster name: a DNS label.
-pub const MAX_NAME_LEN: usize = 63;
-
 /// `KUBE_TIMEOUT_SECONDS` (default 10): the bound on connecting and on each call to a cluster, and to the
 /// AWS services the clusters need (Secrets Manager for kubeconfigs, STS credentials for EKS tokens).
 pub fn timeout_from_env(env: &Env) -> Result<Duration, ConfigError> {
@@ -53,15 +50,7 @@ pub enum StoreError {
 /// Checks a cluster name before any store is touched: DNS-label characters only, so no `/`, `..` or NUL
 /// can reach a path or a secret name.
 pub fn validate_name(name: &str) -> Result<&str, StoreError> {
-    let bytes = name.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_NAME_LEN
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes[0] != b'-'
-        && bytes[bytes.len() - 1] != b'-';
-    if valid {
+    if gluelinks_core::names::is_label(name) {
         Ok(name)
     } else {
         Err(StoreError::InvalidName(bounded(name, ECHO_LIMIT)))

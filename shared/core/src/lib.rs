@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod logging;
+pub mod names;
 pub mod text;
 pub mod time;
 

@@ -52,7 +52,7 @@ impl SecretSettings {
     /// `SECRETS_DEADLINE_SECONDS` (20).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let argocd_namespace = env.string("ARGOCD_NAMESPACE", "argocd");
-        if !request::is_label_name(&argocd_namespace) {
+        if !gluelinks_core::names::is_label(&argocd_namespace) {
             return Err(ConfigError::new(
                 "ARGOCD_NAMESPACE",
                 format!("{argocd_namespace:?} is not a namespace name"),
