@@ -4,6 +4,7 @@
 //! shape real responses have. Discovery in clusters and caching are `gluelinks-links`' job; this crate is
 //! light enough for the fixtures function.
 
+pub mod categories;
 pub mod fixtures;
 pub mod iaac;
 pub mod model;

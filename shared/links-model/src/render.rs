@@ -1,5 +1,6 @@
 //! From what discovery found to the categories the Argo CD extension shows, in their fixed order.
 
+use super::categories;
 use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status};
 use super::templates::LinkSettings;
 use serde_json::json;
@@ -29,11 +30,7 @@ pub struct Discovery {
 pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> LinksResponse {
     let mut categories = Vec::with_capacity(8);
     if !settings.quick_links.is_empty() {
-        categories.push(category(
-            "quick-links",
-            Ok(settings.quick_links.clone()),
-            "",
-        ));
+        categories.push(category("quick-links", Ok(settings.quick_links.clone())));
     }
     let service = d.service.as_str();
     let ns = d.namespace.as_str();
@@ -54,7 +51,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             "Application Performance Monitoring",
             url("apm", &[]),
         )]),
-        "",
     ));
     categories.push(category(
         "namespace",
@@ -62,7 +58,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             &format!("Namespace {ns}"),
             url("namespace", &[]),
         )]),
-        "",
     ));
     categories.push(capped(
         settings,
@@ -72,13 +67,10 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
                 .map(|pod| link(pod, url("pod", &[("pod", pod)])))
                 .collect()
         }),
-        "No pods currently running",
-        "pods",
     ));
     categories.push(category(
         "logs",
         Ok(vec![link(&format!("Logs for {service}"), url("logs", &[]))]),
-        "",
     ));
     let panes = traces_panes(service, settings.tempo_uid.as_deref());
     categories.push(category(
@@ -87,7 +79,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             &format!("Traces for {service}"),
             url("traces", &[("panes", &panes)]),
         )]),
-        "",
     ));
     categories.push(capped(
         settings,
@@ -98,8 +89,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
                 .map(|path| link(&format!("secret/{path}"), url("vault", &[("path", path)])))
                 .collect()
         }),
-        "No ExternalSecrets with Vault paths found for this application",
-        "secrets",
     ));
     categories.push(category(
         "iaac",
@@ -109,7 +98,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
                 .map(|url| link("Deployment configuration", url.clone()))
                 .collect()
         }),
-        "No Git source is set on this application",
     ));
 
     LinksResponse {
@@ -133,18 +121,6 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
     }
 }
 
-/// The label and icon of each category id, in display order.
-pub const CATEGORIES: [(&str, &str, &str); 8] = [
-    ("quick-links", "Quick Links", "🌟"),
-    ("apm", "APM Overview", "📊"),
-    ("namespace", "Namespace Overview", "📦"),
-    ("pod", "Pod Overview", "🔲"),
-    ("logs", "Logs", "📋"),
-    ("traces", "Traces", "🔍"),
-    ("vault", "Vault Secrets", "🔐"),
-    ("iaac", "IaaC", "⚙️"),
-];
-
 fn link(label: &str, url: String) -> Link {
     Link {
         label: label.to_string(),
@@ -152,21 +128,17 @@ fn link(label: &str, url: String) -> Link {
     }
 }
 
-fn category(id: &str, links: Result<Vec<Link>, &String>, empty_message: &str) -> Category {
-    let (_, label, icon) = CATEGORIES
-        .iter()
-        .find(|(cid, _, _)| *cid == id)
-        .copied()
-        .unwrap_or((id, id, ""));
+fn category(id: &str, links: Result<Vec<Link>, &String>) -> Category {
+    let def = categories::get(id);
     let (status, message, links) = match links {
         Err(message) => (Status::Error, Some(message.clone()), Vec::new()),
-        Ok(links) if links.is_empty() => (Status::Empty, Some(empty_message.to_string()), links),
+        Ok(links) if links.is_empty() => (Status::Empty, Some(def.empty.to_string()), links),
         Ok(links) => (Status::Ok, None, links),
     };
     Category {
         id: id.to_string(),
-        label: label.to_string(),
-        icon: icon.to_string(),
+        label: def.label.to_string(),
+        icon: def.icon.to_string(),
         status,
         message,
         links,
@@ -174,15 +146,10 @@ fn category(id: &str, links: Result<Vec<Link>, &String>, empty_message: &str) ->
 }
 
 /// A category listing at most `max_rows` links, saying how many more there are.
-fn capped(
-    settings: &LinkSettings,
-    id: &str,
-    links: Result<Vec<Link>, &String>,
-    empty_message: &str,
-    noun: &str,
-) -> Category {
+fn capped(settings: &LinkSettings, id: &str, links: Result<Vec<Link>, &String>) -> Category {
     let total = links.as_ref().map_or(0, Vec::len);
-    let mut c = category(id, links, empty_message);
+    let mut c = category(id, links);
+    let noun = categories::get(id).rows.unwrap_or("links");
     if total > settings.max_rows {
         c.links.truncate(settings.max_rows);
         c.message = Some(format!("Showing {} of {total} {noun}", settings.max_rows));

@@ -6,6 +6,7 @@
 //! `{panes}`, `{tempo_uid}`, each URL-encoded for where it stands: as a path segment before the `?`,
 //! as a query value after it.
 
+use super::categories::CATEGORIES;
 use super::model::Link;
 use gluelinks_core::config::{ConfigError, Env};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -16,46 +17,6 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// One category's template: its id, the variable that replaces it, and seed 000's default.
-struct Default {
-    id: &'static str,
-    variable: &'static str,
-    template: &'static str,
-}
-
-const DEFAULTS: [Default; 6] = [
-    Default {
-        id: "apm",
-        variable: "LINK_TEMPLATE_APM",
-        template: "{grafana}/d/opentelemetry-apm/apm-overview?orgId=1&refresh=30s&from=now-1h&to=now&var-app={service}&var-route=All",
-    },
-    Default {
-        id: "namespace",
-        variable: "LINK_TEMPLATE_NAMESPACE",
-        template: "{grafana}/d/ee58kcteeir5sf/kubernetes-overview?orgId=1&var-namespace={namespace}",
-    },
-    Default {
-        id: "pod",
-        variable: "LINK_TEMPLATE_POD",
-        template: "{grafana}/d/ce60j8f8umhhcc/kubernetes-pod-overview?orgId=1&refresh=10s&from=now-1h&to=now&var-datasource=default&var-cluster=&var-namespace={namespace}&var-pod={pod}",
-    },
-    Default {
-        id: "logs",
-        variable: "LINK_TEMPLATE_LOGS",
-        template: "{grafana}/a/grafana-lokiexplore-app/explore/service/{service}/logs?from=now-15m&to=now&var-filters=service_name%7C%3D%7C{service}&patterns=%5B%5D&var-fields=&var-levels=&var-patterns=&var-lineFilter=",
-    },
-    Default {
-        id: "traces",
-        variable: "LINK_TEMPLATE_TRACES",
-        template: "{grafana}/explore?schemaVersion=1&panes={panes}&orgId=1",
-    },
-    Default {
-        id: "vault",
-        variable: "LINK_TEMPLATE_VAULT",
-        template: "{vault}/ui/vault/secrets/secret/show/{path}",
-    },
-];
 
 const PLACEHOLDERS: [&str; 9] = [
     "grafana",
@@ -94,10 +55,12 @@ impl LinkSettings {
             Ok(url.trim_end_matches('/').to_string())
         };
         let mut templates = Vec::new();
-        for d in &DEFAULTS {
-            let template = env.string(d.variable, d.template);
-            check_template(d.variable, &template)?;
-            templates.push((d.id, template));
+        for c in &CATEGORIES {
+            if let Some((variable, default)) = c.template {
+                let template = env.string(variable, default);
+                check_template(variable, &template)?;
+                templates.push((c.id, template));
+            }
         }
         let quick_links = match env.get("QUICK_LINKS") {
             None => Vec::new(),
