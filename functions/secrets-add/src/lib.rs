@@ -4,93 +4,51 @@
 //! existing target means 409 and nothing written; `dry_run` writes nothing. Every write is audited, no value
 //! is ever logged or answered.
 
-use gluelinks_clusters::pool::ClusterClients;
-use gluelinks_clusters::store::Role;
+use gluelinks_clusters::pool::ClusterError;
+use gluelinks_clusters::StoreError;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::request::header;
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{Api, Call};
+use gluelinks_core::http::{headers, Api, Call};
 use gluelinks_core::text::bounded;
-use gluelinks_secrets::request::{
-    DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
-};
-use gluelinks_secrets::write::{self, Action, Existing, Outcome, Planned, Report, Target};
-use gluelinks_secrets::SecretSettings;
+use gluelinks_secrets::service::{AddError, Added, Plan, SecretsService, WriteKind};
+use gluelinks_secrets::write::{self, Action, Existing, Outcome, Planned, Report};
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
-use tokio::time::{timeout_at, Instant};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    Docker,
-    HelmRepo,
-    Repository,
-    RepoCreds,
-}
-
-pub static ROUTES: &[Route<Endpoint>] = &[
-    Route::post(Endpoint::Docker, "/secrets/add_docker", Scope::Write),
-    Route::post(Endpoint::HelmRepo, "/secrets/add_helm_repo", Scope::Write),
+pub static ROUTES: &[Route<WriteKind>] = &[
+    Route::post(WriteKind::Docker, "/secrets/add_docker", Scope::Write),
+    Route::post(WriteKind::HelmRepo, "/secrets/add_helm_repo", Scope::Write),
     Route::post(
-        Endpoint::Repository,
+        WriteKind::Repository,
         "/secrets/add_repository",
         Scope::Write,
     ),
-    Route::post(Endpoint::RepoCreds, "/secrets/add_repo_creds", Scope::Write),
+    Route::post(
+        WriteKind::RepoCreds,
+        "/secrets/add_repo_creds",
+        Scope::Write,
+    ),
 ];
 
 pub struct SecretsAdd {
-    api: Api<Endpoint>,
-    clusters: ClusterClients,
-    settings: SecretSettings,
+    api: Api<WriteKind>,
+    service: SecretsService,
 }
 
-/// What a route writes, parsed and checked.
-enum Plan {
-    Docker(DockerRequest),
-    Repository(Endpoint, RepositoryRequest),
-}
-
-impl Plan {
-    fn parse(endpoint: Endpoint, body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
-        Ok(match endpoint {
-            Endpoint::Docker => Plan::Docker(DockerRequest::parse(body, settings)?),
-            Endpoint::HelmRepo => Plan::Repository(endpoint, RepositoryRequest::parse_helm(body)?),
-            Endpoint::Repository => Plan::Repository(
-                endpoint,
-                RepositoryRequest::parse_generic(body, SecretType::Repository)?,
-            ),
-            Endpoint::RepoCreds => Plan::Repository(
-                endpoint,
-                RepositoryRequest::parse_generic(body, SecretType::CredentialTemplate)?,
-            ),
-        })
-    }
-
-    fn common(&self) -> &gluelinks_secrets::request::Common {
-        match self {
-            Plan::Docker(r) => &r.common,
-            Plan::Repository(_, r) => &r.common,
-        }
-    }
-
-    fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
-        match self {
-            Plan::Docker(r) => write::docker_targets(r, settings),
-            Plan::Repository(_, r) => vec![write::repository_target(r, settings)],
-        }
-    }
-
-    /// How seed 003 names the secret kind in messages.
-    fn noun(&self) -> &'static str {
-        match self {
-            Plan::Docker(_) => "Docker registry secret",
-            Plan::Repository(Endpoint::HelmRepo, _) => "Helm repository secret",
-            Plan::Repository(Endpoint::RepoCreds, _) => "Credential template",
-            Plan::Repository(..) => "Repository secret",
-        }
+/// The status of a request that did not run: the request's mistakes are 4xx, the cluster's 5xx.
+fn status(err: &AddError) -> u16 {
+    match err {
+        AddError::TooLarge => 413,
+        AddError::Invalid(_) => 400,
+        AddError::Cluster(ClusterError::Store(
+            StoreError::InvalidName(_) | StoreError::NotFound { .. },
+        )) => 400,
+        AddError::Cluster(ClusterError::Store(StoreError::Unavailable { .. })) => 500,
+        AddError::Cluster(ClusterError::Kubeconfig { .. }) => 502,
+        AddError::KubeconfigTimeout { .. } => 504,
     }
 }
 
@@ -118,8 +76,7 @@ impl SecretsAdd {
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             api: Api::new(ROUTES, env)?,
-            clusters: ClusterClients::from_env_for(env, Role::Writer).await?,
-            settings: SecretSettings::from_env(env)?,
+            service: SecretsService::from_env(env).await?,
         })
     }
 
@@ -127,41 +84,22 @@ impl SecretsAdd {
         self.api.handle(req, |call| self.answer(call)).await
     }
 
-    async fn answer(&self, call: Call<Endpoint>) -> HttpResponse {
-        let body = body_bytes(&call.req);
-        if body.len() > MAX_BODY_BYTES {
-            return call.error(
-                413,
-                &format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
-            );
-        }
-        let plan = match Plan::parse(call.route.id, body, &self.settings) {
-            Ok(plan) => plan,
-            Err(Invalid(message)) => return call.error(400, &message),
+    async fn answer(&self, call: Call<WriteKind>) -> HttpResponse {
+        let Added {
+            plan,
+            targets,
+            report,
+        } = match self.service.add(call.route.id, body_bytes(&call.req)).await {
+            Ok(added) => added,
+            Err(e) => return call.error(status(&e), &e.to_string()),
         };
-        let common = plan.common().clone();
-        let deadline = Instant::now() + self.settings.deadline;
-        let client = match timeout_at(deadline, self.clusters.client(&common.cluster)).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => return call.error(e.status(400), &e.to_string()),
-            Err(_) => {
-                return call.error(
-                    504,
-                    &format!(
-                        "The kubeconfig of cluster '{}' could not be read within {} s; nothing was written",
-                        common.cluster,
-                        self.settings.deadline.as_secs()
-                    ),
-                )
-            }
-        };
-        let targets = plan.targets(&self.settings);
+        let common = plan.common();
         let audit = |outcome: &str, namespace: &str| {
             tracing::info!(
                 audit = "secrets.write",
                 route = call.route.path,
                 grant = call.grant.as_str(),
-                argocd_user_unverified = header(&call.req, "argocd-username").map(|u| bounded(u, 128)),
+                argocd_user_unverified = header(&call.req, headers::USER).map(|u| bounded(u, 128)),
                 cluster = %common.cluster,
                 namespace,
                 secret = %common.name,
@@ -171,8 +109,6 @@ impl SecretsAdd {
                 "secret write"
             );
         };
-
-        let report = write::run(&client, &targets, common.upsert, common.dry_run, deadline).await;
         match report {
             Report::Foreign(foreign) => {
                 for e in &foreign {
@@ -201,8 +137,8 @@ impl SecretsAdd {
                     .filter(|p| matches!(p.plan.action, Action::Unknown(_)))
                     .count();
                 let message = match unknown {
-                    0 => format!("Dry run: nothing was written; {} secret(s) would be written", targets.len()),
-                    n => format!("Dry run: nothing was written; {n} of {} target(s) could not be read (see reason)", targets.len()),
+                    0 => format!("Dry run: nothing was written; {targets} secret(s) would be written"),
+                    n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read (see reason)"),
                 };
                 json(
                     200,
@@ -329,11 +265,11 @@ impl SecretsAdd {
                     "message": message,
                 })
             }
-            Plan::Repository(endpoint, request) => {
+            Plan::Repository(kind, request) => {
                 let outcome = &outcomes[0];
-                let (url_key, applied_key) = match endpoint {
-                    Endpoint::HelmRepo => ("repository_url", "helm_secret_applied"),
-                    Endpoint::RepoCreds => ("url", "credential_template_applied"),
+                let (url_key, applied_key) = match kind {
+                    WriteKind::HelmRepo => ("repository_url", "helm_secret_applied"),
+                    WriteKind::RepoCreds => ("url", "credential_template_applied"),
                     _ => ("repository_url", "repository_secret_applied"),
                 };
                 let message = match &outcome.result {

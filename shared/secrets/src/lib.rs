@@ -95,3 +95,4 @@ impl SecretSettings {
         format!("{}={}", self.docker_label.0, self.docker_label.1)
     }
 }
+pub mod service;

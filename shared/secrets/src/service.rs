@@ -1,0 +1,133 @@
+//! The write service: one `POST /secrets/add_*` request from its body to its [`Report`]. It parses and
+//! validates the body (nothing is read before the request is known to be valid), builds the targets, gets
+//! the writer's client for the cluster within the request's deadline, and runs [`write::run`]. The
+//! function crate turns the outcome into HTTP.
+
+use crate::request::{
+    Common, DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
+};
+use crate::write::{self, Report, Target};
+use crate::SecretSettings;
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::store::Role;
+use gluelinks_core::config::{ConfigError, Env};
+use tokio::time::{timeout_at, Instant};
+
+/// What a request writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteKind {
+    /// `add_docker`: docker pull secrets, one per namespace, and the image updater's copy.
+    Docker,
+    /// `add_helm_repo`: an Argo CD Helm (or OCI) repository.
+    HelmRepo,
+    /// `add_repository`: an Argo CD repository of any type.
+    Repository,
+    /// `add_repo_creds`: an Argo CD credential template.
+    RepoCreds,
+}
+
+/// A request, parsed and checked.
+pub enum Plan {
+    Docker(DockerRequest),
+    Repository(WriteKind, RepositoryRequest),
+}
+
+impl Plan {
+    pub fn parse(kind: WriteKind, body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
+        Ok(match kind {
+            WriteKind::Docker => Plan::Docker(DockerRequest::parse(body, settings)?),
+            WriteKind::HelmRepo => Plan::Repository(kind, RepositoryRequest::parse_helm(body)?),
+            WriteKind::Repository => Plan::Repository(
+                kind,
+                RepositoryRequest::parse_generic(body, SecretType::Repository)?,
+            ),
+            WriteKind::RepoCreds => Plan::Repository(
+                kind,
+                RepositoryRequest::parse_generic(body, SecretType::CredentialTemplate)?,
+            ),
+        })
+    }
+
+    pub fn common(&self) -> &Common {
+        match self {
+            Plan::Docker(r) => &r.common,
+            Plan::Repository(_, r) => &r.common,
+        }
+    }
+
+    pub fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
+        match self {
+            Plan::Docker(r) => write::docker_targets(r, settings),
+            Plan::Repository(_, r) => vec![write::repository_target(r, settings)],
+        }
+    }
+
+    /// How seed 003 names the secret kind in messages.
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Plan::Docker(_) => "Docker registry secret",
+            Plan::Repository(WriteKind::HelmRepo, _) => "Helm repository secret",
+            Plan::Repository(WriteKind::RepoCreds, _) => "Credential template",
+            Plan::Repository(..) => "Repository secret",
+        }
+    }
+}
+
+/// Why a request was not run: each says what to fix, and nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("Request body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("The kubeconfig of cluster '{cluster}' could not be read within {seconds} s; nothing was written")]
+    KubeconfigTimeout { cluster: String, seconds: u64 },
+}
+
+/// A request that ran: what it asked for, how many targets it had, and what happened.
+pub struct Added {
+    pub plan: Plan,
+    pub targets: usize,
+    pub report: Report,
+}
+
+pub struct SecretsService {
+    clusters: ClusterClients,
+    settings: SecretSettings,
+}
+
+impl SecretsService {
+    /// The writer identity's clients (`SECRETS_ADD_*`) and the secret settings.
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            clusters: ClusterClients::from_env_for(env, Role::Writer).await?,
+            settings: SecretSettings::from_env(env)?,
+        })
+    }
+
+    /// Runs one request: validate, then (within `SECRETS_DEADLINE_SECONDS` for everything) read every
+    /// target, refuse or plan or write, and report per target.
+    pub async fn add(&self, kind: WriteKind, body: &[u8]) -> Result<Added, AddError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(AddError::TooLarge);
+        }
+        let plan = Plan::parse(kind, body, &self.settings)?;
+        let common = plan.common();
+        let deadline = Instant::now() + self.settings.deadline;
+        let client = timeout_at(deadline, Box::pin(self.clusters.client(&common.cluster)))
+            .await
+            .map_err(|_| AddError::KubeconfigTimeout {
+                cluster: common.cluster.clone(),
+                seconds: self.settings.deadline.as_secs(),
+            })??;
+        let targets = plan.targets(&self.settings);
+        let report = write::run(&client, &targets, common.upsert, common.dry_run, deadline).await;
+        Ok(Added {
+            targets: targets.len(),
+            plan,
+            report,
+        })
+    }
+}
