@@ -68,7 +68,7 @@ fn result_json(outcome: &Outcome) -> Value {
             "output": format!("secret/{} {}", outcome.name, done.action.verb()),
             "changed_keys": done.changed_keys,
         }),
-        Err(e) => json!({ "success": false, "namespace": outcome.namespace, "error": e }),
+        Err(e) => json!({ "success": false, "namespace": outcome.namespace, "error": e.to_string() }),
     }
 }
 

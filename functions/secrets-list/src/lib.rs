@@ -3,8 +3,9 @@
 //! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
-use gluelinks_clusters::pool::ClusterClients;
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
+use gluelinks_clusters::StoreError;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::request::query;
@@ -71,11 +72,21 @@ impl SecretsList {
         };
         let listing = match list::list_cluster(&self.clusters, &cluster, &self.settings).await {
             Ok(listing) => listing,
-            Err(e) => return call.error(e.status(404), &e.to_string()),
+            Err(e) => return call.error(status(&e), &e.to_string()),
         };
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
         json(200, &body(&cluster, &listing))
+    }
+}
+
+/// The status of a cluster the listing could not start on: seed 003's 404 for one not stored.
+fn status(err: &ClusterError) -> u16 {
+    match err {
+        ClusterError::Store(StoreError::InvalidName(_)) => 400,
+        ClusterError::Store(StoreError::NotFound { .. }) => 404,
+        ClusterError::Store(StoreError::Unavailable { .. }) => 500,
+        ClusterError::Kubeconfig { .. } => 502,
     }
 }

@@ -23,19 +23,6 @@ pub enum ClusterError {
     Kubeconfig { cluster: String, reason: String },
 }
 
-impl ClusterError {
-    /// The HTTP status for a request naming this cluster: `not_found` is seed 003's 404 on reads, 400 on
-    /// writes.
-    pub fn status(&self, not_found: u16) -> u16 {
-        match self {
-            ClusterError::Store(StoreError::InvalidName(_)) => 400,
-            ClusterError::Store(StoreError::NotFound { .. }) => not_found,
-            ClusterError::Store(StoreError::Unavailable { .. }) => 500,
-            ClusterError::Kubeconfig { .. } => 502,
-        }
-    }
-}
-
 struct Cached {
     client: kube::Client,
     rebuild_at: Option<Instant>,

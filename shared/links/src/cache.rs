@@ -58,6 +58,18 @@ fn keeps_stale(payload: &LinksResponse) -> bool {
     payload.metadata.resources.argocd_app
 }
 
+/// Why the Valkey store did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// No connection: the last attempt failed less than `RETRY_AFTER` ago.
+    #[error("Valkey is unreachable")]
+    Unreachable,
+    #[error("Valkey did not answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    #[error("Valkey refused the command: {0}")]
+    Command(#[source] redis::RedisError),
+}
+
 pub struct Cache {
     ttl: Duration,
     keep: Duration,
@@ -198,7 +210,7 @@ impl Cache {
         &self,
         entries: &[(String, &LinksResponse)],
         fresh_for: Duration,
-    ) -> Result<(), String> {
+    ) -> Result<(), CacheError> {
         let now = now_ms();
         let texts: Vec<(&str, String, Duration)> = entries
             .iter()
@@ -233,7 +245,7 @@ impl Cache {
     }
 
     /// A round trip to the store, for readiness.
-    pub async fn ping(&self) -> Result<(), String> {
+    pub async fn ping(&self) -> Result<(), CacheError> {
         match &self.store {
             Store::Memory(_) => Ok(()),
             Store::Valkey(v) => v.ping().await,
@@ -278,14 +290,11 @@ impl Valkey {
         }
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, String> {
-        let mut conn = self.connection().await.ok_or("Valkey is unreachable")?;
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, CacheError> {
+        let mut conn = self.connection().await.ok_or(CacheError::Unreachable)?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(result) => result.map_err(|e| e.to_string()),
-            Err(_) => Err(format!(
-                "Valkey did not answer within {} ms",
-                self.timeout.as_millis()
-            )),
+            Ok(result) => result.map_err(CacheError::Command),
+            Err(_) => Err(CacheError::Timeout(self.timeout)),
         }
     }
 
@@ -301,7 +310,7 @@ impl Valkey {
         }
     }
 
-    async fn set_many(&self, entries: &[(&str, String, Duration)]) -> Result<(), String> {
+    async fn set_many(&self, entries: &[(&str, String, Duration)]) -> Result<(), CacheError> {
         let mut pipe = redis::pipe();
         for (key, text, keep) in entries {
             pipe.set_ex(*key, text, keep.as_secs().max(1)).ignore();
@@ -309,7 +318,7 @@ impl Valkey {
         self.run::<()>(&pipe).await
     }
 
-    async fn ping(&self) -> Result<(), String> {
+    async fn ping(&self) -> Result<(), CacheError> {
         let mut pipe = redis::pipe();
         pipe.cmd("PING");
         self.run::<(String,)>(&pipe).await.map(|_| ())

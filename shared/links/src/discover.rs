@@ -86,16 +86,23 @@ impl Deadline {
         }
     }
 
-    /// What `call` returns, unless the deadline comes first: then a message saying that `who` did not
-    /// answer in time.
-    pub async fn bound<T>(&self, who: &str, call: impl Future<Output = T>) -> Result<T, String> {
-        tokio::time::timeout_at(self.at, call).await.map_err(|_| {
-            format!(
-                "{who} did not answer within {:.1}s",
-                self.bound.as_secs_f64()
-            )
-        })
+    /// What `call` returns, unless the deadline comes first: then [`Elapsed`], naming `who` did not answer.
+    pub async fn bound<T>(&self, who: &str, call: impl Future<Output = T>) -> Result<T, Elapsed> {
+        tokio::time::timeout_at(self.at, call)
+            .await
+            .map_err(|_| Elapsed {
+                who: who.to_string(),
+                bound: self.bound,
+            })
     }
+}
+
+/// A call cut off by its request's [`Deadline`].
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{who} did not answer within {:.1}s", .bound.as_secs_f64())]
+pub struct Elapsed {
+    pub who: String,
+    pub bound: Duration,
 }
 
 /// What the cluster returned for one app. `Err` holds a message for the user.
@@ -445,5 +452,5 @@ pub async fn observe(
     deadline
         .bound("The cluster", run)
         .await
-        .unwrap_or_else(|message| Observed::failed(&message))
+        .unwrap_or_else(|elapsed| Observed::failed(&elapsed.to_string()))
 }

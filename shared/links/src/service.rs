@@ -4,7 +4,7 @@
 //! statuses.
 
 use crate::cache::{self, Cache};
-use crate::discover::{self, Deadline, DiscoverySettings, Observed};
+use crate::discover::{self, Deadline, DiscoverySettings, Elapsed, Observed};
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
@@ -46,11 +46,20 @@ pub enum ClusterChoiceError {
     Ambiguous { names: Vec<String>, header: String },
 }
 
+/// Why the stored clusters could not be listed.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+enum ListingFailed {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Elapsed(#[from] Elapsed),
+}
+
 /// Why no cluster was chosen: the request's fault, or a store that could not be listed (the answer then
 /// degrades, as for a failing cluster).
 enum NoClusters {
     Refused(ClusterChoiceError),
-    StoreFailed(String),
+    StoreFailed(ListingFailed),
 }
 
 /// What `GET /api/v1/ready` checks: `Ok` or what is wrong, for the cache and the default cluster.
@@ -145,7 +154,11 @@ impl LinksService {
                     "links: the kubeconfig store failed"
                 );
                 Ok(self
-                    .links_of(req.namespace, req.app, &Observed::failed(&reason))
+                    .links_of(
+                        req.namespace,
+                        req.app,
+                        &Observed::failed(&reason.to_string()),
+                    )
                     .0)
             }
         }
@@ -243,7 +256,7 @@ impl LinksService {
                 .await
             }
             Ok(Err(e)) => Observed::failed(&e.to_string()),
-            Err(message) => Observed::failed(&message),
+            Err(elapsed) => Observed::failed(&elapsed.to_string()),
         };
         self.links_of(namespace, app, &observed)
     }
@@ -264,7 +277,7 @@ impl LinksService {
     /// The stored clusters' names, listed by `deadline` at most once per `STORED_CLUSTERS_TTL`. When a
     /// listing fails, the last one stands for another period: the clients already built keep serving
     /// while the store is down, and only one request per period waits for it.
-    async fn stored_clusters(&self, deadline: Deadline) -> Result<Vec<String>, String> {
+    async fn stored_clusters(&self, deadline: Deadline) -> Result<Vec<String>, ListingFailed> {
         let last = self
             .stored
             .lock()
@@ -278,7 +291,8 @@ impl LinksService {
         let listed = deadline
             .bound(STORE, Box::pin(self.clusters.store().list()))
             .await
-            .and_then(|listed| listed.map_err(|e| e.to_string()));
+            .map_err(ListingFailed::from)
+            .and_then(|listed| listed.map_err(ListingFailed::from));
         let names = match (listed, last) {
             (Ok(names), _) => names,
             (Err(e), Some((_, names))) => {
@@ -358,19 +372,19 @@ impl LinksService {
         let deadline = Deadline::after(READY_TIMEOUT);
         let kubernetes = match self.default_cluster(deadline).await {
             Err(NoClusters::Refused(e)) => Err(e.to_string()),
-            Err(NoClusters::StoreFailed(reason)) => Err(reason),
+            Err(NoClusters::StoreFailed(reason)) => Err(reason.to_string()),
             Ok(cluster) => match deadline
                 .bound(STORE, Box::pin(self.clusters.client(&cluster)))
                 .await
             {
-                Err(message) => Err(message),
+                Err(elapsed) => Err(elapsed.to_string()),
                 Ok(Err(e)) => Err(e.to_string()),
                 Ok(Ok(client)) => {
                     let who = format!("Cluster '{cluster}'");
                     match deadline.bound(&who, client.apiserver_version()).await {
                         Ok(Ok(_)) => Ok(()),
                         Ok(Err(e)) => Err(describe(&e, &format!("on cluster '{cluster}'"))),
-                        Err(message) => Err(message),
+                        Err(elapsed) => Err(elapsed.to_string()),
                     }
                 }
             },
@@ -407,6 +421,9 @@ mod tests {
             Ok(vec!["prod".into()])
         );
         let failed = never_listed.stored_clusters(deadline).await.unwrap_err();
-        assert!(failed.contains("cannot be read"), "{failed}");
+        assert!(
+            matches!(failed, ListingFailed::Store(StoreError::Unavailable { .. })),
+            "{failed:?}"
+        );
     }
 }

@@ -324,7 +324,7 @@ pub struct Done {
 pub struct Outcome {
     pub namespace: String,
     pub name: String,
-    pub result: Result<Done, String>,
+    pub result: Result<Done, WriteError>,
 }
 
 /// What a dry run would do to one target.
@@ -454,6 +454,25 @@ async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> 
 
 const ATTEMPTS: usize = 3;
 
+/// Why one target was not written; each message says what to do.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum WriteError {
+    /// The cluster refused or failed the call (the message is [`describe`]'s).
+    #[error("{0}")]
+    Cluster(String),
+    /// Re-read after a conflict: now a secret this target may not replace.
+    #[error("{0}")]
+    Refused(String),
+    #[error("Secret {name} was created in {namespace} by someone else meanwhile; send upsert: true to replace it")]
+    CreatedMeanwhile { name: String, namespace: String },
+    #[error("Secret {name} in {namespace} kept changing while being written; try again")]
+    KeptChanging { name: String, namespace: String },
+    #[error("Secret {name} in {namespace} was not written: the request's deadline passed before its turn")]
+    NotStarted { name: String, namespace: String },
+    #[error("Writing secret {name} in {namespace} did not finish within the request's deadline; list the secrets to see whether it was written")]
+    Unfinished { name: String, namespace: String },
+}
+
 fn is_conflict(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Api(s) if s.code == 409)
 }
@@ -465,10 +484,15 @@ async fn write_one(
     target: &Target,
     found: &Found,
     upsert: bool,
-) -> Result<Done, String> {
+) -> Result<Done, WriteError> {
     let api = api(client, &target.namespace);
     let name = target.name.as_str();
     let what = format!("writing secret {name} in {}", target.namespace);
+    let cluster = |e: kube::Error| WriteError::Cluster(describe(&e, &what));
+    let meanwhile = || WriteError::CreatedMeanwhile {
+        name: name.to_string(),
+        namespace: target.namespace.clone(),
+    };
     let mut known = match found {
         Found::Exists(secret) => Some(Some((**secret).clone())),
         Found::Absent => Some(None),
@@ -477,7 +501,7 @@ async fn write_one(
     for _ in 0..ATTEMPTS {
         let current = match known.take() {
             Some(current) => current,
-            None => api.get_opt(name).await.map_err(|e| describe(&e, &what))?,
+            None => api.get_opt(name).await.map_err(cluster)?,
         };
         let attempt = match current {
             None => api
@@ -487,15 +511,10 @@ async fn write_one(
                     action: Action::Created,
                     changed_keys: target.keys(),
                 }),
-            Some(_) if !upsert => {
-                return Err(format!(
-                    "Secret {name} was created in {} by someone else meanwhile; send upsert: true to replace it",
-                    target.namespace
-                ))
-            }
+            Some(_) if !upsert => return Err(meanwhile()),
             Some(current) => {
                 if let Some(refusal) = target.refusal(&current) {
-                    return Err(refusal);
+                    return Err(WriteError::Refused(refusal));
                 }
                 let (secret, changed_keys) = target.merged(&current);
                 api.replace(name, &PostParams::default(), &secret)
@@ -510,19 +529,14 @@ async fn write_one(
             Ok(done) => return Ok(done),
             // Someone else wrote it between our read and our write: read again.
             Err(e) if upsert && is_conflict(&e) => continue,
-            Err(e) if is_conflict(&e) => {
-                return Err(format!(
-                    "Secret {name} was created in {} by someone else meanwhile; send upsert: true to replace it",
-                    target.namespace
-                ))
-            }
-            Err(e) => return Err(describe(&e, &what)),
+            Err(e) if is_conflict(&e) => return Err(meanwhile()),
+            Err(e) => return Err(cluster(e)),
         }
     }
-    Err(format!(
-        "Secret {name} in {} kept changing while being written; try again",
-        target.namespace
-    ))
+    Err(WriteError::KeptChanging {
+        name: name.to_string(),
+        namespace: target.namespace.clone(),
+    })
 }
 
 /// Writes every target, at most [`CONCURRENCY`] at once, in the targets' order; a target whose turn comes
@@ -537,19 +551,13 @@ async fn apply(
     futures::stream::iter(0..targets.len())
         .map(|i| async move {
             let (t, found) = (&targets[i], &found[i]);
+            let (name, namespace) = (t.name.clone(), t.namespace.clone());
             let result = if Instant::now() >= deadline {
-                Err(format!(
-                    "Secret {} in {} was not written: the request's deadline passed before its turn",
-                    t.name, t.namespace
-                ))
+                Err(WriteError::NotStarted { name, namespace })
             } else {
-                match tokio::time::timeout_at(deadline, write_one(client, t, found, upsert)).await
-                {
+                match tokio::time::timeout_at(deadline, write_one(client, t, found, upsert)).await {
                     Ok(result) => result,
-                    Err(_) => Err(format!(
-                        "{}; list the secrets to see whether it was written",
-                        past_deadline(&format!("Writing secret {} in {}", t.name, t.namespace))
-                    )),
+                    Err(_) => Err(WriteError::Unfinished { name, namespace }),
                 }
             };
             Outcome {
