@@ -32,7 +32,7 @@ mod tests {
     fn labels_and_subdomains() {
         let long_label = "a".repeat(63);
         let too_long_label = "a".repeat(64);
-        let long_subdomain = vec![long_label.as_str(); 4].join(".");
+        let long_subdomain = [long_label.as_str(); 4].join(".");
         for (name, label, subdomain) in [
             ("prod", true, true),
             ("a-1", true, true),
