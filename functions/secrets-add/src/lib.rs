@@ -68,7 +68,9 @@ fn result_json(outcome: &Outcome) -> Value {
             "output": format!("secret/{} {}", outcome.name, done.action.verb()),
             "changed_keys": done.changed_keys,
         }),
-        Err(e) => json!({ "success": false, "namespace": outcome.namespace, "error": e.to_string() }),
+        Err(e) => {
+            json!({ "success": false, "namespace": outcome.namespace, "error": e.to_string() })
+        }
     }
 }
 

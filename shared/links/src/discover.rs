@@ -10,8 +10,8 @@ use gluelinks_links_model::iaac;
 use gluelinks_links_model::render::Discovery;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::core::{Selector, SelectorExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -183,56 +183,12 @@ pub fn tracked_deployment<'a>(
         .min_by(|a, b| a.metadata.name.cmp(&b.metadata.name))
 }
 
-fn deployment_selector(deployment: &Deployment) -> &LabelSelector {
-    &deployment.spec.selector
-}
-
-/// A label selector as the `labelSelector` query parameter.
-pub fn selector_query(selector: &LabelSelector) -> String {
-    let mut parts: Vec<String> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in selector.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            _ => format!("!{}", e.key),
-        });
-    }
-    parts.join(",")
-}
-
-/// Whether `labels` satisfy `selector` (an empty selector selects nothing, as for Deployments).
-pub fn selector_matches(
-    selector: &LabelSelector,
-    labels: Option<&BTreeMap<String, String>>,
-) -> bool {
-    let empty = BTreeMap::new();
-    let labels = labels.unwrap_or(&empty);
-    let match_labels = selector.match_labels.as_ref();
-    let expressions = selector.match_expressions.as_deref().unwrap_or_default();
-    if match_labels.is_none_or(BTreeMap::is_empty) && expressions.is_empty() {
-        return false;
-    }
-    match_labels
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v))
-        && expressions.iter().all(|e| {
-            let values = e.values.as_deref().unwrap_or_default();
-            let actual = labels.get(&e.key);
-            match e.operator.as_str() {
-                "In" => actual.is_some_and(|a| values.contains(a)),
-                "NotIn" => actual.is_none_or(|a| !values.contains(a)),
-                "Exists" => actual.is_some(),
-                _ => actual.is_none(),
-            }
-        })
+/// The Deployment's pod selector; `None` when it selects nothing usable (empty, as a Deployment's never
+/// is, or with an operator Kubernetes does not have).
+fn pod_selector(deployment: &Deployment) -> Option<Selector> {
+    Selector::try_from(deployment.spec.selector.clone())
+        .ok()
+        .filter(|s| !s.selects_all())
 }
 
 /// Vault paths of the ExternalSecrets' keys (`secret/<path>` → `<path>`), de-duplicated in order.
@@ -277,10 +233,16 @@ pub fn interpret(
         (Ok(None), _) => Ok(Vec::new()),
         (Ok(Some(_)), Err(e)) => Err(e.to_string()),
         (Ok(Some(d)), Ok(pods)) => {
+            let selector = pod_selector(d);
+            let no_labels = BTreeMap::new();
             let mut names: Vec<String> = pods
                 .iter()
                 .filter(|p| p.metadata.namespace.as_deref() == Some(target.as_str()))
-                .filter(|p| selector_matches(deployment_selector(d), p.metadata.labels.as_ref()))
+                .filter(|p| {
+                    selector.as_ref().is_some_and(|s| {
+                        s.matches(p.metadata.labels.as_ref().unwrap_or(&no_labels))
+                    })
+                })
                 .filter_map(|p| p.metadata.name.clone())
                 .collect();
             names.sort();
@@ -378,12 +340,11 @@ async fn workloads(client: &kube::Client, app: &str, namespace: &str) -> Workloa
             .as_ref()
             .ok()
             .and_then(|ds| tracked_deployment(ds, app, namespace))
-            .map(|d| selector_query(deployment_selector(d)))
-            .filter(|q| !q.is_empty());
+            .and_then(pod_selector);
         let pods = match selector {
             None => Ok(Vec::new()),
-            Some(query) => Api::<Pod>::namespaced(client.clone(), namespace)
-                .list(&ListParams::default().labels(&query))
+            Some(selector) => Api::<Pod>::namespaced(client.clone(), namespace)
+                .list(&ListParams::default().labels_from(&selector))
                 .await
                 .map(|l| l.items)
                 .map_err(|e| describe(&e, &format!("listing pods in {namespace}"))),
