@@ -4,6 +4,7 @@
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
 use gluelinks_core::names::{is_label, is_subdomain};
 use gluelinks_core::text::bounded;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The largest request body accepted (credentials are small).
@@ -11,44 +12,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const MAX_SECRET_VALUE: usize = 16 * 1024;
 const MAX_USERNAME: usize = 256;
 const ECHO: usize = gluelinks_core::http::response::ECHO_LIMIT;
+/// How much of serde's refusal (an unknown or repeated field, a wrong type) is repeated: enough for the
+/// field list it names, never a whole body.
+const REFUSAL_ECHO: usize = 400;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Invalid(pub String);
-
-/// The object of a JSON body as its fields in order, refusing a field given twice: serde_json would keep
-/// the last silently, so `{"name": "x", "name": "argocd-secret"}` could pass a review of the first.
-struct UniqueFields(Map<String, Value>);
-
-impl<'de> serde::Deserialize<'de> for UniqueFields {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = UniqueFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut access: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut map = Map::new();
-                while let Some(key) = access.next_key::<String>()? {
-                    let value: Value = access.next_value()?;
-                    if map.contains_key(&key) {
-                        return Err(serde::de::Error::custom(format_args!(
-                            "field {} is given more than once; send each field once",
-                            bounded(&key, ECHO)
-                        )));
-                    }
-                    map.insert(key, value);
-                }
-                Ok(UniqueFields(map))
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
 
 /// The fields of a JSON object body, with typed accessors that produce seed 003's messages.
 pub struct Fields {
@@ -57,7 +27,10 @@ pub struct Fields {
 
 impl Fields {
     /// Parses a body, refusing non-objects and fields the route does not know.
-    pub fn parse(body: &[u8], known: &[&str]) -> Result<Self, Invalid> {
+    /// The body's fields, read as `B`: a field `B` does not declare, or one given twice (serde_json
+    /// would keep the last silently, so `{"name": "x", "name": "argocd-secret"}` could pass a review of
+    /// the first), is refused by serde before any field is looked at.
+    pub fn parse<B: serde::de::DeserializeOwned + Serialize>(body: &[u8]) -> Result<Self, Invalid> {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             Invalid(format!(
                 "Request body is not valid JSON ({e}); send a JSON object"
@@ -66,16 +39,16 @@ impl Fields {
         if !value.is_object() {
             return Err(Invalid("Request body must be a JSON object".into()));
         }
-        let UniqueFields(map) = serde_json::from_slice(body)
-            .map_err(|e| Invalid(format!("Request body is refused: {e}")))?;
-        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(Invalid(format!(
-                "Unknown field: {}; this route accepts {}",
-                bounded(unknown, ECHO),
-                known.join(", ")
-            )));
+        let fields: B = serde_json::from_slice(body).map_err(|e| {
+            Invalid(format!(
+                "Request body is refused: {}",
+                bounded(&e.to_string(), REFUSAL_ECHO)
+            ))
+        })?;
+        match serde_json::to_value(fields) {
+            Ok(Value::Object(map)) => Ok(Self { map }),
+            _ => Err(Invalid("Request body must be a JSON object".into())),
         }
-        Ok(Self { map })
     }
 
     fn present(&self, name: &str) -> Option<&Value> {
@@ -217,17 +190,20 @@ impl std::fmt::Debug for DockerRequest {
     }
 }
 
-pub const DOCKER_FIELDS: [&str; 9] = [
-    "password",
-    "username",
-    "cluster_name",
-    "name",
-    "namespaces",
-    "upsert",
-    "registry",
-    "dry_run",
-    "email",
-];
+/// `add_docker`'s fields: every one optional here; [`Fields`] says which are required.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct DockerBody {
+    password: Option<Value>,
+    username: Option<Value>,
+    cluster_name: Option<Value>,
+    name: Option<Value>,
+    namespaces: Option<Value>,
+    upsert: Option<Value>,
+    registry: Option<Value>,
+    dry_run: Option<Value>,
+    email: Option<Value>,
+}
 
 const DOCKER_HUB: [&str; 2] = ["https://index.docker.io/v1/", "registry-1.docker.io"];
 
@@ -277,7 +253,7 @@ fn common(fields: &Fields) -> Result<(String, String), Invalid> {
 
 impl DockerRequest {
     pub fn parse(body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
-        let fields = Fields::parse(body, &DOCKER_FIELDS)?;
+        let fields = Fields::parse::<DockerBody>(body)?;
         let password = secret_value("password", fields.required("password")?)?;
         let username = username("username", fields.required("username")?)?;
         if username.contains(':') {
@@ -400,41 +376,54 @@ impl std::fmt::Debug for RepositoryRequest {
     }
 }
 
-pub const HELM_FIELDS: [&str; 9] = [
-    "name",
-    "repository_url",
-    "cluster_name",
-    "username",
-    "password",
-    "upsert",
-    "use_oci",
-    "dry_run",
-    "project",
-];
-pub const REPOSITORY_FIELDS: [&str; 10] = [
-    "name",
-    "repository_url",
-    "cluster_name",
-    "type",
-    "username",
-    "password",
-    "ssh_private_key",
-    "upsert",
-    "dry_run",
-    "project",
-];
-pub const REPO_CREDS_FIELDS: [&str; 10] = [
-    "name",
-    "url",
-    "cluster_name",
-    "type",
-    "username",
-    "password",
-    "ssh_private_key",
-    "upsert",
-    "dry_run",
-    "project",
-];
+/// `add_helm_repo`'s fields.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct HelmBody {
+    name: Option<Value>,
+    repository_url: Option<Value>,
+    cluster_name: Option<Value>,
+    username: Option<Value>,
+    password: Option<Value>,
+    upsert: Option<Value>,
+    use_oci: Option<Value>,
+    dry_run: Option<Value>,
+    project: Option<Value>,
+}
+
+/// `add_repository`'s fields.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RepositoryBody {
+    name: Option<Value>,
+    repository_url: Option<Value>,
+    cluster_name: Option<Value>,
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    username: Option<Value>,
+    password: Option<Value>,
+    ssh_private_key: Option<Value>,
+    upsert: Option<Value>,
+    dry_run: Option<Value>,
+    project: Option<Value>,
+}
+
+/// `add_repo_creds`'s fields: a URL prefix in `url`.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RepoCredsBody {
+    name: Option<Value>,
+    url: Option<Value>,
+    cluster_name: Option<Value>,
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    username: Option<Value>,
+    password: Option<Value>,
+    ssh_private_key: Option<Value>,
+    upsert: Option<Value>,
+    dry_run: Option<Value>,
+    project: Option<Value>,
+}
 
 /// Whether a URL, in any of the forms a repository or registry is written in, carries credentials: a
 /// user-info part before the host. The one exception is a Git repository reached over SSH
@@ -526,7 +515,7 @@ pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, 
 impl RepositoryRequest {
     /// `POST /secrets/add_helm_repo` (seed 003): a Helm (or, with `use_oci`, OCI) repository.
     pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
-        let fields = Fields::parse(body, &HELM_FIELDS)?;
+        let fields = Fields::parse::<HelmBody>(body)?;
         let name = secret_name(fields.required("name")?)?;
         let raw_url = fields.required("repository_url")?;
         let cluster = fields.required("cluster_name")?;
@@ -556,11 +545,10 @@ impl RepositoryRequest {
 
     /// `POST /secrets/add_repository` (`repository_url`) and `POST /secrets/add_repo_creds` (`url`, a prefix).
     pub fn parse_generic(body: &[u8], secret_type: SecretType) -> Result<Self, Invalid> {
-        let (known, url_field): (&[&str], &str) = match secret_type {
-            SecretType::Repository => (&REPOSITORY_FIELDS, "repository_url"),
-            SecretType::CredentialTemplate => (&REPO_CREDS_FIELDS, "url"),
+        let (fields, url_field) = match secret_type {
+            SecretType::Repository => (Fields::parse::<RepositoryBody>(body)?, "repository_url"),
+            SecretType::CredentialTemplate => (Fields::parse::<RepoCredsBody>(body)?, "url"),
         };
-        let fields = Fields::parse(body, known)?;
         let name = secret_name(fields.required("name")?)?;
         let raw_url = fields.required(url_field)?;
         let cluster = fields.required("cluster_name")?;
@@ -665,7 +653,7 @@ mod tests {
                 "Invalid registry 'not a host'",
             ),
             (r#"{"username": "a:b"}"#, "must not contain ':'"),
-            (r#"{"extra": 1}"#, "Unknown field: extra"),
+            (r#"{"extra": 1}"#, "unknown field `extra`"),
             (r#"{"name": "a..b"}"#, "Invalid secret name 'a..b'"),
             (r#"{"name": "a.-b"}"#, "Invalid secret name 'a.-b'"),
             (r#"{"name": "argocd-secret"}"#, "belongs to Argo CD itself"),
@@ -695,7 +683,7 @@ mod tests {
             1,
         );
         let err = docker(&twice).unwrap_err().0;
-        assert!(err.contains("field name is given more than once"), "{err}");
+        assert!(err.contains("duplicate field `name`"), "{err}");
 
         // The namespace cap: at the limit is fine, one more is a 400 that says how to fix it.
         let names = |n: usize| (0..n).map(|i| format!("ns-{i}")).collect::<Vec<_>>();
@@ -758,6 +746,15 @@ mod tests {
             let err = registry_keys(registry).unwrap_err().0;
             assert!(!err.contains("ghp_"), "{registry} echoed: {err}");
         }
+    }
+
+    #[test]
+    fn serdes_refusals_are_bounded() {
+        let field = "x".repeat(10_000);
+        let body = format!(r#"{{"{field}": 1}}"#);
+        let err = RepositoryRequest::parse_helm(body.as_bytes()).unwrap_err().0;
+        assert!(err.starts_with("Request body is refused: unknown field `xxx"), "{err}");
+        assert!(err.len() < 600, "{} bytes", err.len());
     }
 
     pub(super) fn merge(target: &mut Value, patch: &Value) {
