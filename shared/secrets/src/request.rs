@@ -4,6 +4,7 @@
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
 use gluelinks_core::names::{is_label, is_subdomain};
 use gluelinks_core::text::bounded;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -149,13 +150,13 @@ fn username(name: &str, value: String) -> Result<String, Invalid> {
     Ok(value)
 }
 
-fn secret_value(name: &str, value: String) -> Result<String, Invalid> {
+fn secret_value(name: &str, value: String) -> Result<SecretString, Invalid> {
     if value.len() > MAX_SECRET_VALUE {
         return Err(Invalid(format!(
             "Field {name} is longer than {MAX_SECRET_VALUE} bytes"
         )));
     }
-    Ok(value)
+    Ok(SecretString::from(value))
 }
 
 /// Common to every add route.
@@ -167,27 +168,16 @@ pub struct Common {
     pub dry_run: bool,
 }
 
-/// `POST /secrets/add_docker`.
-#[derive(Clone, PartialEq, Eq)]
+/// `POST /secrets/add_docker`. Its `Debug` shows no password (`secrecy`).
+#[derive(Clone, Debug)]
 pub struct DockerRequest {
     pub common: Common,
     pub username: String,
-    pub password: String,
+    pub password: SecretString,
     /// The user's namespaces; the Argo CD namespace copy is added by the writer.
     pub namespaces: Vec<String>,
     /// The `.dockerconfigjson` `auths` keys: one, or Docker Hub's two.
     pub registry_keys: Vec<String>,
-}
-
-/// Never prints credentials.
-impl std::fmt::Debug for DockerRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DockerRequest")
-            .field("common", &self.common)
-            .field("namespaces", &self.namespaces)
-            .field("registry_keys", &self.registry_keys)
-            .finish_non_exhaustive()
-    }
 }
 
 /// `add_docker`'s fields: every one optional here; [`Fields`] says which are required.
@@ -350,30 +340,19 @@ impl RepoKind {
     }
 }
 
-/// An Argo CD repository secret or credential template, from any of the three repository routes.
-#[derive(Clone, PartialEq, Eq)]
+/// An Argo CD repository secret or credential template, from any of the three repository routes. Its
+/// `Debug` shows no password or key (`secrecy`).
+#[derive(Clone, Debug)]
 pub struct RepositoryRequest {
     pub common: Common,
     pub secret_type: SecretType,
     pub kind: RepoKind,
     pub url: String,
     pub username: Option<String>,
-    pub password: Option<String>,
-    pub ssh_private_key: Option<String>,
+    pub password: Option<SecretString>,
+    pub ssh_private_key: Option<SecretString>,
     /// The Argo CD project the repository or template is scoped to; `None` keeps what exists.
     pub project: Option<String>,
-}
-
-impl std::fmt::Debug for RepositoryRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RepositoryRequest")
-            .field("common", &self.common)
-            .field("secret_type", &self.secret_type)
-            .field("kind", &self.kind)
-            .field("url", &self.url)
-            .field("project", &self.project)
-            .finish_non_exhaustive()
-    }
 }
 
 /// `add_helm_repo`'s fields.
@@ -749,11 +728,36 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_password_or_key() {
+        let settings = SecretSettings::from_env(&Env::default()).unwrap();
+        let docker = DockerRequest::parse(OK.as_bytes(), &settings).unwrap();
+        let git = RepositoryRequest::parse_generic(
+            br#"{"name": "app", "repository_url": "git@github.com:acme/app.git", "cluster_name": "c", "ssh_private_key": "-----BEGIN KEY-----ssh-secret"}"#,
+            SecretType::Repository,
+        )
+        .unwrap();
+        let shown = format!("{docker:?} {git:?}");
+        assert!(
+            shown.contains("octo") && shown.contains("REDACTED"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("pw-secret") && !shown.contains("ssh-secret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn serdes_refusals_are_bounded() {
         let field = "x".repeat(10_000);
         let body = format!(r#"{{"{field}": 1}}"#);
-        let err = RepositoryRequest::parse_helm(body.as_bytes()).unwrap_err().0;
-        assert!(err.starts_with("Request body is refused: unknown field `xxx"), "{err}");
+        let err = RepositoryRequest::parse_helm(body.as_bytes())
+            .unwrap_err()
+            .0;
+        assert!(
+            err.starts_with("Request body is refused: unknown field `xxx"),
+            "{err}"
+        );
         assert!(err.len() < 600, "{} bytes", err.len());
     }
 

@@ -23,6 +23,7 @@ use gluelinks_core::text::bounded;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ObjectMeta, PostParams};
+use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use tokio::time::Instant;
@@ -183,14 +184,15 @@ impl Target {
 /// A `kubernetes.io/dockerconfigjson` pull secret for each of the user's namespaces, and the
 /// argocd-image-updater copy in the Argo CD namespace.
 pub fn docker_targets(req: &DockerRequest, settings: &SecretSettings) -> Vec<Target> {
-    let auth = STANDARD.encode(format!("{}:{}", req.username, req.password));
+    let password = req.password.expose_secret();
+    let auth = STANDARD.encode(format!("{}:{password}", req.username));
     let auths: Map<String, Value> = req
         .registry_keys
         .iter()
         .map(|key| {
             (
                 key.clone(),
-                json!({ "username": req.username, "password": req.password, "auth": auth }),
+                json!({ "username": req.username, "password": password, "auth": auth }),
             )
         })
         .collect();
@@ -238,13 +240,15 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
     if let Some(project) = &req.project {
         set("project", project);
     }
+    if let Some(username) = &req.username {
+        set("username", username);
+    }
     for (key, value) in [
-        ("username", &req.username),
         ("password", &req.password),
         ("sshPrivateKey", &req.ssh_private_key),
     ] {
         if let Some(v) = value {
-            set(key, v);
+            set(key, v.expose_secret());
         }
     }
     if req.kind == RepoKind::Oci {
