@@ -78,6 +78,7 @@ pub fn template_routes() -> Vec<TemplateRoute> {
 }
 
 pub mod emulator;
+pub mod openapi;
 
 /// Every RBAC manifest the project ships (`shared/rbac/*.yaml`), as one multi-document text, for the
 /// emulator to enforce.

@@ -2,6 +2,7 @@
 
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, temp_dir};
 use serde_json::json;
 
@@ -10,7 +11,7 @@ const READ: &str = "sample-read-token-0123456789";
 async fn list(dir: &str) -> (u16, serde_json::Value) {
     let env = Env::from_pairs([("AUTH_READ_TOKEN", READ), ("CLUSTERS_DIR", dir)]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
-    let response = function.handle(event("clusters-list.json")).await;
+    let response = function.handle_checked(event("clusters-list.json")).await;
     (response.status().as_u16(), body_json(&response))
 }
 

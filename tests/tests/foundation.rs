@@ -4,6 +4,7 @@
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, event_text, template_routes};
 use lambda_http::Request;
 use serde_json::Value;
@@ -32,13 +33,13 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request {
 
 async fn health(req: Request) -> (u16, Value) {
     let f = health::Health::from_env(&env(&[])).unwrap();
-    let r = f.handle(req).await;
+    let r = f.handle_checked(req).await;
     (r.status().as_u16(), body_json(&r))
 }
 
 async fn fixtures_with(settings: &[(&str, &str)], req: Request) -> (u16, Value) {
     let f = fixtures::Fixtures::from_env(&env(settings)).unwrap();
-    let r = f.handle(req).await;
+    let r = f.handle_checked(req).await;
     (r.status().as_u16(), body_json(&r))
 }
 
@@ -59,7 +60,11 @@ async fn every_sample_event_succeeds_through_its_function() {
                 let dir = gluelinks_tests::temp_dir("events-clusters");
                 let env = env(&[("CLUSTERS_DIR", dir.to_str().unwrap())]);
                 let function = clusters::Clusters::from_env(&env).await.unwrap();
-                function.handle(event(&name)).await.status().as_u16()
+                function
+                    .handle_checked(event(&name))
+                    .await
+                    .status()
+                    .as_u16()
             }
             // These need a cluster; tests/links.rs and tests/secrets.rs run them, and so does `make invoke`.
             Some("links" | "secrets-list" | "secrets-add" | "warm") => continue,
@@ -105,7 +110,9 @@ async fn unknown_routes_and_methods_get_json_errors() {
         assert!(body[key].is_string(), "{method} {path}: {body}");
     }
     let f = health::Health::from_env(&env(&[])).unwrap();
-    let r = f.handle(request("POST", "/api/v1/health", &[])).await;
+    let r = f
+        .handle_checked(request("POST", "/api/v1/health", &[]))
+        .await;
     assert_eq!(r.headers()["allow"], "GET");
 }
 
@@ -131,7 +138,7 @@ async fn fixtures_need_a_token_and_health_does_not() {
     // No token configured and auth not disabled: refused, whatever is sent.
     let closed = fixtures::Fixtures::from_env(&Env::default()).unwrap();
     let r = closed
-        .handle(request(
+        .handle_checked(request(
             "GET",
             "/api/v1/fixtures/all-ok",
             &[("authorization", &bearer)],
@@ -140,7 +147,7 @@ async fn fixtures_need_a_token_and_health_does_not() {
     assert_eq!(r.status(), 401);
     let open = fixtures::Fixtures::from_env(&Env::from_pairs([("AUTH_DISABLED", "true")])).unwrap();
     assert_eq!(
-        open.handle(request("GET", "/api/v1/fixtures/all-ok", &[]))
+        open.handle_checked(request("GET", "/api/v1/fixtures/all-ok", &[]))
             .await
             .status(),
         200
@@ -222,17 +229,19 @@ async fn slow_fixture_takes_three_seconds() {
 async fn cors_follows_the_allowed_origins() {
     let origin = [("origin", "https://argocd.example.com")];
     let f = health::Health::from_env(&env(&[])).unwrap();
-    let r = f.handle(request("GET", "/api/v1/health", &origin)).await;
+    let r = f
+        .handle_checked(request("GET", "/api/v1/health", &origin))
+        .await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
 
     let allowed = env(&[("CORS_ALLOWED_ORIGINS", "https://argocd.example.com")]);
     let f = fixtures::Fixtures::from_env(&allowed).unwrap();
     let r = f
-        .handle(request("OPTIONS", "/api/v1/fixtures/all-ok", &origin))
+        .handle_checked(request("OPTIONS", "/api/v1/fixtures/all-ok", &origin))
         .await;
     assert_eq!(r.status(), 204);
     let r = f
-        .handle(request(
+        .handle_checked(request(
             "GET",
             "/api/v1/fixtures/all-ok",
             &[origin[0], ("x-gluelinks-token", READ)],

@@ -7,6 +7,7 @@ use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::rbac::{Identity, Rbac};
 use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, shipped_rbac, temp_dir};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
@@ -66,7 +67,7 @@ async fn each_function_works_with_only_its_own_identity() {
 
     let links = links::Links::from_env(&env).await.unwrap();
     let response = links
-        .handle(request("links-header-only.json", |_| {}))
+        .handle_checked(request("links-header-only.json", |_| {}))
         .await;
     let body = body_json(&response);
     assert_eq!(response.status(), 200, "{body}");
@@ -84,7 +85,9 @@ async fn each_function_works_with_only_its_own_identity() {
     assert!(report.failures.is_empty() && report.apps == 2, "{report:?}");
 
     let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
-    let response = list.handle(request("secrets-list-demo.json", |_| {})).await;
+    let response = list
+        .handle_checked(request("secrets-list-demo.json", |_| {}))
+        .await;
     let body = body_json(&response);
     assert_eq!(
         (response.status().as_u16(), body["status"].as_str()),
@@ -96,7 +99,7 @@ async fn each_function_works_with_only_its_own_identity() {
 
     let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
     for upsert in [false, true] {
-        let response = add.handle(add_docker(upsert)).await;
+        let response = add.handle_checked(add_docker(upsert)).await;
         assert_eq!(response.status(), 200, "{}", body_json(&response));
     }
 

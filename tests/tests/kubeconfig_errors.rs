@@ -9,6 +9,7 @@ use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::Emulator;
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -113,7 +114,7 @@ async fn list_secrets(env: &Env, cluster: &str) -> (u16, Value) {
     e["queryStringParameters"] = json!({ "cluster": cluster });
     let function = secrets_list::SecretsList::from_env(env).await.unwrap();
     let response = function
-        .handle(lambda_http::request::from_str(&e.to_string()).unwrap())
+        .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
         .await;
     (response.status().as_u16(), body_json(&response))
 }

@@ -3,6 +3,7 @@
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, free_port, temp_dir, Valkey};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -103,7 +104,7 @@ fn request(
 }
 
 async fn call(f: &links::Links, req: lambda_http::Request) -> (u16, Value) {
-    let r = f.handle(req).await;
+    let r = f.handle_checked(req).await;
     (r.status().as_u16(), body_json(&r))
 }
 

@@ -5,6 +5,7 @@ use base64::Engine;
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -50,7 +51,7 @@ impl Setup {
             .await
             .unwrap();
         let r = f
-            .handle(lambda_http::request::from_str(&e.to_string()).unwrap())
+            .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
             .await;
         let status = r.status().as_u16();
         let text = match r.body() {
@@ -80,7 +81,7 @@ impl Setup {
             .await
             .unwrap();
         let r = f
-            .handle(lambda_http::request::from_str(&e.to_string()).unwrap())
+            .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
             .await;
         let status = r.status().as_u16();
         (status, body_json(&r))

@@ -5,6 +5,7 @@
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir};
 use serde_json::{json, Value};
 
@@ -75,7 +76,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
     emulator.reset_requests();
     let request = lambda_http::request::from_str(&event_text("secrets-list-demo.json")).unwrap();
-    let response = function.handle(request).await;
+    let response = function.handle_checked(request).await;
     let body = body_json(&response);
     assert_eq!(response.status(), 200, "{body}");
     assert_eq!(body["status"], "success", "{body}");

@@ -6,6 +6,7 @@ use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::event;
+use gluelinks_tests::openapi::Checked;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -85,7 +86,9 @@ async fn a_slow_store_and_a_slow_cluster_still_answer_within_the_bound() {
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
 
     let started = Instant::now();
-    let response = function.handle(event("secrets-list-demo.json")).await;
+    let response = function
+        .handle_checked(event("secrets-list-demo.json"))
+        .await;
     let elapsed = started.elapsed();
     let body = body_json(&response);
     assert_eq!(response.status(), 200, "{body}");

@@ -8,6 +8,7 @@ use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, Moto};
 
 const PREFIX: &str = "gluelinks/clusters/";
@@ -62,7 +63,7 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
     ]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
-    let response = function.handle(event("clusters-list.json")).await;
+    let response = function.handle_checked(event("clusters-list.json")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         body_json(&response),

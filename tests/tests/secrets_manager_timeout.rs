@@ -7,6 +7,7 @@ use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::event;
+use gluelinks_tests::openapi::Checked;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -29,7 +30,7 @@ async fn a_silent_secrets_manager_fails_within_the_bound() {
 
     let function = clusters::Clusters::from_env(&env).await.unwrap();
     let started = Instant::now();
-    let response = function.handle(event("clusters-list.json")).await;
+    let response = function.handle_checked(event("clusters-list.json")).await;
     let elapsed = started.elapsed();
     let body = body_json(&response);
     assert_eq!(response.status(), 500, "{body}");

@@ -4,6 +4,7 @@
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir, Valkey};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
@@ -73,7 +74,7 @@ async fn after_a_run_every_app_is_a_cache_hit_equal_to_a_live_miss() {
             app["metadata"]["namespace"].as_str().unwrap(),
             app["metadata"]["name"].as_str().unwrap(),
         );
-        let r = links.handle(links_request(ns, name, "demo")).await;
+        let r = links.handle_checked(links_request(ns, name, "demo")).await;
         assert_eq!(r.status(), 200);
         cached.push((ns.to_string(), name.to_string(), body_json(&r)));
     }
@@ -143,7 +144,7 @@ async fn a_failing_cluster_leaves_the_others_warmed_and_an_empty_one_writes_noth
     let links = links::Links::from_env(&env).await.unwrap();
     good.reset_requests();
     let r = links
-        .handle(links_request("glueops-core", "taco-backend-prod", "good"))
+        .handle_checked(links_request("glueops-core", "taco-backend-prod", "good"))
         .await;
     assert_eq!(body_json(&r)["metadata"]["resources"]["podsFound"], 2);
     assert!(good.requests().is_empty(), "the good cluster was warmed");
@@ -205,7 +206,7 @@ async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_c
     // Argo CD's proxy names the destination cluster: a cache hit, with that cluster's pods.
     argo.reset_requests();
     edge.reset_requests();
-    let r = links.handle(click("edge")).await;
+    let r = links.handle_checked(click("edge")).await;
     assert_eq!(body_json(&r)["metadata"]["resources"]["podsFound"], 3);
     assert!(
         argo.requests().is_empty() && edge.requests().is_empty(),
@@ -213,7 +214,7 @@ async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_c
     );
 
     // A caller naming no stored target reads the Argo CD cluster, never the entry warmed for the edge.
-    let r = links.handle(click("in-cluster")).await;
+    let r = links.handle_checked(click("in-cluster")).await;
     assert_eq!(body_json(&r)["metadata"]["resources"]["podsFound"], 2);
 
     // A destination that cannot be listed leaves its apps unwarmed, not warmed with another cluster's.
