@@ -2,45 +2,24 @@
 //! cache for every app on every stored cluster so the Argo CD extension's first click is a cache hit.
 //! The work is `gluelinks_links::warm`'s; this only wires it and reports.
 
-use gluelinks_clusters::pool::ClusterClients;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_links::cache::Cache;
-use gluelinks_links::discover::DiscoverySettings;
-use gluelinks_links::warm::{WarmReport, WarmSettings, Warmer};
-use gluelinks_links_model::LinkSettings;
+use gluelinks_links::warm::{WarmReport, Warmer};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 
 pub struct Warm {
-    clients: ClusterClients,
-    cache: Cache,
-    discovery: DiscoverySettings,
-    links: LinkSettings,
-    settings: WarmSettings,
+    warmer: Warmer,
 }
 
 impl Warm {
-    /// The links function's settings (the cache, clusters, discovery, link templates) and the warm ones.
     pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            clients: ClusterClients::from_env(env).await?,
-            cache: Cache::from_env(env)?,
-            discovery: DiscoverySettings::from_env(env)?,
-            links: LinkSettings::from_env(env)?,
-            settings: WarmSettings::from_env(env)?,
+            warmer: Warmer::from_env(env).await?,
         })
     }
 
     pub async fn run(&self) -> WarmReport {
-        Warmer {
-            clients: &self.clients,
-            cache: &self.cache,
-            discovery: &self.discovery,
-            links: &self.links,
-            settings: &self.settings,
-        }
-        .run()
-        .await
+        self.warmer.run().await
     }
 
     /// Any event starts a run (the schedule's, or a manual invoke). A run in which every cluster failed is

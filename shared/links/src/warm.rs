@@ -150,15 +150,29 @@ fn slice<'a, T>(
     }
 }
 
-pub struct Warmer<'a> {
-    pub clients: &'a ClusterClients,
-    pub cache: &'a Cache,
-    pub discovery: &'a DiscoverySettings,
-    pub links: &'a LinkSettings,
-    pub settings: &'a WarmSettings,
+/// The warmer: the read identity's clients, the links function's cache, discovery and link settings, and
+/// its own schedule settings.
+pub struct Warmer {
+    clients: ClusterClients,
+    cache: Cache,
+    discovery: DiscoverySettings,
+    links: LinkSettings,
+    settings: WarmSettings,
 }
 
-impl Warmer<'_> {
+impl Warmer {
+    /// The settings the links function reads (the cache, clusters, discovery, link templates) and the
+    /// warm ones.
+    pub async fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            clients: ClusterClients::from_env(env).await?,
+            cache: Cache::from_env(env)?,
+            discovery: DiscoverySettings::from_env(env)?,
+            links: LinkSettings::from_env(env)?,
+            settings: WarmSettings::from_env(env)?,
+        })
+    }
+
     /// Warms every stored cluster.
     pub async fn run(&self) -> WarmReport {
         let started = Instant::now();
@@ -263,14 +277,14 @@ impl Warmer<'_> {
                 pods: slice(&workloads.pods, &target),
                 external_secrets: slice(&workloads.external_secrets, &target),
             };
-            let discovery = interpret(self.discovery, name, namespace, view);
+            let discovery = interpret(&self.discovery, name, namespace, view);
             if discovery.degraded {
                 part.skipped += 1;
                 continue;
             }
             entries.push((
                 cache::key(cluster, workloads_cluster, namespace, name),
-                render(self.links, &discovery, &generated_at),
+                render(&self.links, &discovery, &generated_at),
             ));
         }
         for batch in entries.chunks(BATCH) {
