@@ -1,6 +1,7 @@
 //! Links for Argo CD applications read from the clusters: discovery ([`discover`]), OpenTelemetry service
-//! names ([`service_name`]), the cache ([`cache`]) and the scheduled warmer ([`warm`]). What a response
-//! looks like is `gluelinks-links-model`'s; reaching a cluster is `gluelinks-clusters`'.
+//! names ([`service_name`]), the cache ([`cache`]), the scheduled warmer ([`warm`]) and the links service
+//! ([`service`]: cluster choice, cache, generation, stale fallback, readiness). What a response looks like
+//! is `gluelinks-links-model`'s; reaching a cluster is `gluelinks-clusters`'; statuses are the function's.
 
 pub mod cache;
 pub mod discover;

@@ -1,8 +1,10 @@
 //! Argo CD credential secrets (seed 003): listing them without their values, and writing docker-registry
 //! pull secrets, Argo CD repository secrets and credential templates with all-or-nothing validation.
 //!
-//! Request parsing and validation ([`request`]) know nothing of Kubernetes; [`list`] and [`write`] make the
-//! calls. The HTTP shapes are seed 003's and live in the functions.
+//! Request parsing and validation ([`request`]) know nothing of Kubernetes; [`list`] lists a cluster's
+//! secrets as metadata; [`write`] checks ownership and writes; [`service`] runs one add request from its
+//! body to its report. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and seed 003's
+//! response bodies are the functions'.
 
 pub mod list;
 pub mod request;
