@@ -10,6 +10,7 @@ use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, Moto};
+use secrecy::ExposeSecret;
 
 const PREFIX: &str = "gluelinks/clusters/";
 
@@ -46,7 +47,10 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
 
     let store = SecretsManagerStore::new(client, PREFIX);
     assert_eq!(store.list().await.unwrap(), ["dev", "prod"]);
-    assert_eq!(store.get("prod").await.unwrap(), "kubeconfig: prod");
+    assert_eq!(
+        store.get("prod").await.unwrap().expose_secret(),
+        "kubeconfig: prod"
+    );
     let missing = store.get("staging").await.unwrap_err();
     assert_eq!(
         missing.to_string(),
@@ -82,6 +86,10 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
         (Role::Writer, "kubeconfig: prod, writer identity"),
     ] {
         let store = Store::from_env_for(&env, role).await.unwrap();
-        assert_eq!(store.get("prod").await.unwrap(), expected, "{role:?}");
+        assert_eq!(
+            store.get("prod").await.unwrap().expose_secret(),
+            expected,
+            "{role:?}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use gluelinks_core::config::{ConfigError, Env};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -74,7 +75,7 @@ impl ClusterClients {
             }
         }
         let text = self.store.get(cluster).await?;
-        let (client, rebuild_at) = self.build(cluster, &text).await?;
+        let (client, rebuild_at) = self.build(cluster, text.expose_secret()).await?;
         self.lock().insert(
             cluster.to_string(),
             Cached {

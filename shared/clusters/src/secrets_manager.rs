@@ -7,6 +7,7 @@ use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
+use secrecy::SecretString;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -93,7 +94,7 @@ impl KubeconfigStore for SecretsManagerStore {
         Ok(names)
     }
 
-    async fn get(&self, cluster: &str) -> Result<String, StoreError> {
+    async fn get(&self, cluster: &str) -> Result<SecretString, StoreError> {
         let cluster = validate_name(cluster)?;
         let id = format!("{}{cluster}", self.prefix);
         let output = self
@@ -118,7 +119,7 @@ impl KubeconfigStore for SecretsManagerStore {
             })?;
         output
             .secret_string()
-            .map(str::to_string)
+            .map(|text| SecretString::from(text.to_string()))
             .ok_or_else(|| StoreError::Unavailable {
                 location: self.location(),
                 reason: format!("secret {id} has no secret string"),

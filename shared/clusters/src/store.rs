@@ -5,14 +5,16 @@
 
 use super::{validate_name, StoreError};
 use gluelinks_core::config::{ConfigError, Env};
+use secrecy::SecretString;
 use std::future::Future;
 use std::path::PathBuf;
 
 pub trait KubeconfigStore {
     /// Every stored cluster's name, sorted. Entries whose names are not valid cluster names are skipped.
     fn list(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
-    /// The kubeconfig text of one cluster; the name is validated before anything is read.
-    fn get(&self, cluster: &str) -> impl Future<Output = Result<String, StoreError>> + Send;
+    /// The kubeconfig text of one cluster, kept secret (its `Debug` redacts it: it holds tokens and keys);
+    /// the name is validated before anything is read.
+    fn get(&self, cluster: &str) -> impl Future<Output = Result<SecretString, StoreError>> + Send;
 }
 
 /// A directory of `<cluster>.kubeconfig` files (seed 003's `clusters-folder`).
@@ -59,10 +61,10 @@ impl KubeconfigStore for DirStore {
         Ok(names)
     }
 
-    async fn get(&self, cluster: &str) -> Result<String, StoreError> {
+    async fn get(&self, cluster: &str) -> Result<SecretString, StoreError> {
         let cluster = validate_name(cluster)?;
         let path = self.path(cluster);
-        std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => StoreError::NotFound {
                 cluster: cluster.to_string(),
                 location: format!("file at {}", path.display()),
@@ -71,7 +73,8 @@ impl KubeconfigStore for DirStore {
                 location: format!("file {}", path.display()),
                 reason: e.to_string(),
             },
-        })
+        })?;
+        Ok(SecretString::from(text))
     }
 }
 
@@ -167,7 +170,7 @@ impl KubeconfigStore for Store {
         }
     }
 
-    async fn get(&self, cluster: &str) -> Result<String, StoreError> {
+    async fn get(&self, cluster: &str) -> Result<SecretString, StoreError> {
         match self {
             Store::Dir(s) => s.get(cluster).await,
             Store::SecretsManager(s) => s.get(cluster).await,
@@ -178,6 +181,7 @@ impl KubeconfigStore for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     #[derive(Clone, Default)]
     struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
@@ -277,7 +281,10 @@ mod tests {
         std::fs::write(dir.parent().unwrap().join("outside.kubeconfig"), "secret").unwrap();
         let store = DirStore::new(&dir);
         assert_eq!(store.list().await.unwrap(), ["dev", "prod"]);
-        assert_eq!(store.get("prod").await.unwrap(), "# prod.kubeconfig");
+        assert_eq!(
+            store.get("prod").await.unwrap().expose_secret(),
+            "# prod.kubeconfig"
+        );
         assert!(matches!(
             store.get("../outside").await,
             Err(StoreError::InvalidName(_))
