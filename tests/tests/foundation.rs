@@ -345,3 +345,38 @@ fn template_function_tables_and_openapi_agree() {
         );
     }
 }
+
+/// The HTTP API answers preflights itself when deployed: its allowed headers are the list the functions
+/// allow locally (`headers::allowed`), with the template's defaults for the token and cluster headers.
+#[test]
+fn the_templates_cors_headers_are_the_functions() {
+    use gluelinks_core::http::headers;
+    let text = std::fs::read_to_string(gluelinks_tests::repo_root().join("template.yaml")).unwrap();
+    let default_of = |parameter: &str| {
+        let start = text.find(&format!("\n  {parameter}:\n")).unwrap();
+        text[start..]
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Default: "))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(default_of("AuthHeader"), headers::DEFAULT_TOKEN);
+    assert_eq!(default_of("ClusterHeader"), headers::DEFAULT_CLUSTER);
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("AllowHeaders: "))
+        .unwrap();
+    let mut template: Vec<String> = line
+        .trim_matches(['[', ']'])
+        .split(',')
+        .map(|h| match h.trim() {
+            "!Ref AuthHeader" => headers::DEFAULT_TOKEN.to_ascii_lowercase(),
+            "!Ref ClusterHeader" => headers::DEFAULT_CLUSTER.to_ascii_lowercase(),
+            other => other.to_string(),
+        })
+        .collect();
+    let mut functions = headers::allowed(headers::DEFAULT_TOKEN, headers::DEFAULT_CLUSTER);
+    template.sort();
+    functions.sort();
+    assert_eq!(template, functions);
+}

@@ -248,7 +248,7 @@ async fn bad_input_is_refused_and_nothing_changes() {
             helm(json!({})),
             WRITE,
             400,
-            "unknown field `repository_url`",
+            "Unknown field: repository_url",
         ),
     ];
     for (route, body, token, status, expected) in cases {

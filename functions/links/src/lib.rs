@@ -156,6 +156,10 @@ mod tests {
             Some("ns:"),
             Some("ns:App"),
             Some("a:b:c"),
+            // Kubernetes names: a namespace is a label, an Application a subdomain.
+            Some("a.b:app"),
+            Some("ns:-app"),
+            Some("ns:a..b"),
         ] {
             let err = parse_app_header(bad).unwrap_err();
             assert!(err.contains("Argocd-Application-Name"), "{bad:?}: {err}");

@@ -234,8 +234,8 @@ impl LinksService {
         namespace: &str,
         app: &str,
     ) -> (LinksResponse, bool) {
-        // Boxed: the client pool's futures (AWS SDK calls among them) are large, and the request's whole
-        // future must fit a worker thread's stack.
+        // Boxed: the client pool's futures (AWS SDK calls among them) are large; unboxed, a debug build's
+        // request future overflowed a test thread's 2 MiB stack.
         let clients = Box::pin(async {
             if target == cluster {
                 self.clusters.client(cluster).await.map(|c| (c.clone(), c))

@@ -27,18 +27,32 @@ pub struct Fields {
 }
 
 impl Fields {
-    /// Parses a body, refusing non-objects and fields the route does not know.
-    /// The body's fields, read as `B`: a field `B` does not declare, or one given twice (serde_json
+    /// The body's fields, read as `B`, the route's fields declared once: a JSON object, with no field
+    /// `B` does not declare (named, with the fields the route accepts) and none given twice (serde_json
     /// would keep the last silently, so `{"name": "x", "name": "argocd-secret"}` could pass a review of
-    /// the first), is refused by serde before any field is looked at.
-    pub fn parse<B: serde::de::DeserializeOwned + Serialize>(body: &[u8]) -> Result<Self, Invalid> {
+    /// the first; serde refuses it), before any field is looked at.
+    pub fn parse<B: serde::de::DeserializeOwned + Serialize + Default>(
+        body: &[u8],
+    ) -> Result<Self, Invalid> {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             Invalid(format!(
                 "Request body is not valid JSON ({e}); send a JSON object"
             ))
         })?;
-        if !value.is_object() {
+        let Value::Object(given) = value else {
             return Err(Invalid("Request body must be a JSON object".into()));
+        };
+        // `B`'s fields, in order: every one of them, unset.
+        let known: Vec<String> = match serde_json::to_value(B::default()) {
+            Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        if let Some(unknown) = given.keys().find(|k| !known.contains(k)) {
+            return Err(Invalid(format!(
+                "Unknown field: {}; this route accepts {}",
+                bounded(unknown, ECHO),
+                known.join(", ")
+            )));
         }
         let fields: B = serde_json::from_slice(body).map_err(|e| {
             Invalid(format!(
@@ -632,7 +646,7 @@ mod tests {
                 "Invalid registry 'not a host'",
             ),
             (r#"{"username": "a:b"}"#, "must not contain ':'"),
-            (r#"{"extra": 1}"#, "unknown field `extra`"),
+            (r#"{"extra": 1}"#, "Unknown field: extra"),
             (r#"{"name": "a..b"}"#, "Invalid secret name 'a..b'"),
             (r#"{"name": "a.-b"}"#, "Invalid secret name 'a.-b'"),
             (r#"{"name": "argocd-secret"}"#, "belongs to Argo CD itself"),
@@ -748,16 +762,19 @@ mod tests {
     }
 
     #[test]
-    fn serdes_refusals_are_bounded() {
+    fn refusals_are_bounded() {
         let field = "x".repeat(10_000);
         let body = format!(r#"{{"{field}": 1}}"#);
         let err = RepositoryRequest::parse_helm(body.as_bytes())
             .unwrap_err()
             .0;
-        assert!(
-            err.starts_with("Request body is refused: unknown field `xxx"),
-            "{err}"
-        );
+        assert!(err.starts_with("Unknown field: xxx"), "{err}");
+        assert!(err.len() < 600, "{} bytes", err.len());
+        let body = format!(r#"{{"name": "{field}", "name": 1}}"#);
+        let err = RepositoryRequest::parse_helm(body.as_bytes())
+            .unwrap_err()
+            .0;
+        assert!(err.contains("duplicate field `name`"), "{err}");
         assert!(err.len() < 600, "{} bytes", err.len());
     }
 

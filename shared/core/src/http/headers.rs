@@ -34,6 +34,7 @@ pub fn allowed(token_header: &str, cluster_header: &str) -> Vec<String> {
     .iter()
     .map(|h| h.to_ascii_lowercase())
     .collect();
-    all.dedup();
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|h| seen.insert(h.clone()));
     all
 }
