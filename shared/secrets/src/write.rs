@@ -264,16 +264,6 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
     target
 }
 
-/// seed 003's description of an existing secret: metadata only.
-pub fn describe_existing(secret: &Secret) -> Value {
-    json!({
-        "name": secret.metadata.name,
-        "namespace": secret.metadata.namespace,
-        "type": secret.type_.as_deref().unwrap_or("Opaque"),
-        "labels": secret.metadata.labels.clone().unwrap_or_default(),
-    })
-}
-
 fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
     Api::namespaced(client.clone(), namespace)
 }
@@ -651,7 +641,7 @@ mod tests {
         for (target, existing, expected) in cases {
             let refusal = target.refusal(existing);
             match expected {
-                None => assert_eq!(refusal, None, "{}", describe_existing(existing)),
+                None => assert_eq!(refusal, None, "{:?}", existing.metadata),
                 Some(text) => {
                     let r = refusal.unwrap_or_default();
                     assert!(r.contains(text), "{r}");

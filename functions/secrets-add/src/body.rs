@@ -1,0 +1,377 @@
+//! Seed 003's response bodies for the add routes, as types: what a user reads after a write, a refusal or
+//! a dry run. Names of keys only, never values.
+
+use gluelinks_secrets::service::{Plan, WriteKind};
+use gluelinks_secrets::write::{Action, Existing, Outcome, Planned};
+use k8s_openapi::api::core::v1::Secret;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// An existing secret, as a refusal describes it: name, namespace, type and labels, never data.
+#[derive(Serialize)]
+pub struct Described {
+    name: Option<String>,
+    namespace: Option<String>,
+    #[serde(rename = "type")]
+    secret_type: String,
+    labels: BTreeMap<String, String>,
+}
+
+impl From<&Secret> for Described {
+    fn from(secret: &Secret) -> Self {
+        Self {
+            name: secret.metadata.name.clone(),
+            namespace: secret.metadata.namespace.clone(),
+            secret_type: secret.type_.clone().unwrap_or_else(|| "Opaque".into()),
+            labels: secret.metadata.labels.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ExistingSecret {
+    exists: bool,
+    description: Described,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<&Existing> for ExistingSecret {
+    fn from(e: &Existing) -> Self {
+        Self {
+            exists: true,
+            description: Described::from(&e.secret),
+            reason: e.refusal.clone(),
+        }
+    }
+}
+
+/// 409: a target is a secret GlueLinks may not replace.
+#[derive(Serialize)]
+pub struct Foreign {
+    error: bool,
+    message: String,
+    foreign_secrets: BTreeMap<String, ExistingSecret>,
+    upsert_required: bool,
+    status_code: u16,
+}
+
+impl Foreign {
+    pub fn new(foreign: &[Existing]) -> Self {
+        let reasons: Vec<&str> = foreign
+            .iter()
+            .filter_map(|e| e.refusal.as_deref())
+            .collect();
+        Self {
+            error: true,
+            message: format!("{}. Nothing was written.", reasons.join("; ")),
+            foreign_secrets: foreign
+                .iter()
+                .map(|e| (e.namespace.clone(), e.into()))
+                .collect(),
+            upsert_required: false,
+            status_code: 409,
+        }
+    }
+}
+
+/// 409 without upsert: targets exist.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Conflict {
+    Docker {
+        error: bool,
+        message: String,
+        existing_secrets: BTreeMap<String, ExistingSecret>,
+        upsert_required: bool,
+    },
+    Repository {
+        error: bool,
+        message: String,
+        existing_secret: ExistingSecret,
+        upsert_required: bool,
+    },
+}
+
+impl Conflict {
+    pub fn new(plan: &Plan, existing: &[Existing]) -> Self {
+        match plan {
+            Plan::Docker(_) => Conflict::Docker {
+                error: true,
+                message: format!(
+                    "Secrets already exist in namespaces: {}",
+                    existing
+                        .iter()
+                        .map(|e| e.namespace.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                existing_secrets: existing
+                    .iter()
+                    .map(|e| (e.namespace.clone(), e.into()))
+                    .collect(),
+                upsert_required: true,
+            },
+            Plan::Repository(..) => Conflict::Repository {
+                error: true,
+                message: format!("{} already exists", plan.noun()),
+                existing_secret: (&existing[0]).into(),
+                upsert_required: true,
+            },
+        }
+    }
+}
+
+/// 502: targets whose state could not be read; nothing was written.
+#[derive(Serialize)]
+pub struct Unknown {
+    error: bool,
+    message: String,
+    unknown: BTreeMap<String, String>,
+    status_code: u16,
+}
+
+impl Unknown {
+    pub fn new(name: &str, unknown: &[(String, String)]) -> Self {
+        let reasons: Vec<String> = unknown
+            .iter()
+            .map(|(ns, why)| format!("{ns} ({why})"))
+            .collect();
+        Self {
+            error: true,
+            message: format!(
+                "Could not read whether secret {name} already exists in: {}. Nothing was written: a secret that could not be read may be one GlueLinks must not replace. Try again when the cluster answers",
+                reasons.join("; ")
+            ),
+            unknown: unknown.iter().cloned().collect(),
+            status_code: 502,
+        }
+    }
+}
+
+/// One target of a dry run.
+#[derive(Serialize)]
+pub struct WouldWrite {
+    namespace: String,
+    name: String,
+    action: &'static str,
+    changed_keys: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl From<&Planned> for WouldWrite {
+    fn from(p: &Planned) -> Self {
+        let (action, reason) = match &p.plan.action {
+            Action::Created => ("create", None),
+            Action::Replaced => ("replace", None),
+            Action::Unknown(why) => ("unknown", Some(why.clone())),
+        };
+        Self {
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+            action,
+            changed_keys: p.plan.changed_keys.clone(),
+            reason,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct DryRun {
+    success: bool,
+    dry_run: bool,
+    cluster: String,
+    name: String,
+    would_write: Vec<WouldWrite>,
+    message: String,
+}
+
+impl DryRun {
+    pub fn new(plan: &Plan, targets: usize, planned: &[Planned]) -> Self {
+        let unknown = planned
+            .iter()
+            .filter(|p| matches!(p.plan.action, Action::Unknown(_)))
+            .count();
+        let common = plan.common();
+        Self {
+            success: unknown == 0,
+            dry_run: true,
+            cluster: common.cluster.clone(),
+            name: common.name.clone(),
+            would_write: planned.iter().map(WouldWrite::from).collect(),
+            message: match unknown {
+                0 => format!("Dry run: nothing was written; {targets} secret(s) would be written"),
+                n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read (see reason)"),
+            },
+        }
+    }
+}
+
+/// One target's result, as seed 003's `output` showed it.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum WriteResult {
+    Written {
+        success: bool,
+        namespace: String,
+        output: String,
+        changed_keys: Vec<String>,
+    },
+    Failed {
+        success: bool,
+        namespace: String,
+        error: String,
+    },
+}
+
+impl From<&Outcome> for WriteResult {
+    fn from(outcome: &Outcome) -> Self {
+        match &outcome.result {
+            Ok(done) => WriteResult::Written {
+                success: true,
+                namespace: outcome.namespace.clone(),
+                output: format!("secret/{} {}", outcome.name, done.action.verb()),
+                changed_keys: done.changed_keys.clone(),
+            },
+            Err(e) => WriteResult::Failed {
+                success: false,
+                namespace: outcome.namespace.clone(),
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NamespaceResult {
+    namespace: String,
+    result: WriteResult,
+}
+
+/// Where a repository route names its URL and its result.
+#[derive(Serialize)]
+pub enum Applied {
+    #[serde(rename = "helm_secret_applied")]
+    Helm(WriteResult),
+    #[serde(rename = "credential_template_applied")]
+    CredentialTemplate(WriteResult),
+    #[serde(rename = "repository_secret_applied")]
+    Repository(WriteResult),
+}
+
+#[derive(Serialize)]
+pub enum UrlField {
+    #[serde(rename = "repository_url")]
+    RepositoryUrl(String),
+    #[serde(rename = "url")]
+    Url(String),
+}
+
+/// 200, 207 or 502 after writing.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Written {
+    Docker {
+        success: bool,
+        cluster: String,
+        name: String,
+        namespaces: Vec<String>,
+        results: Vec<NamespaceResult>,
+        message: String,
+    },
+    Repository {
+        success: bool,
+        cluster: String,
+        secret_name: String,
+        #[serde(flatten)]
+        applied: Applied,
+        message: String,
+        #[serde(flatten)]
+        url: UrlField,
+    },
+}
+
+impl Written {
+    pub fn new(plan: &Plan, outcomes: &[Outcome]) -> Self {
+        let common = plan.common();
+        let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
+        let failed: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| {
+                o.result
+                    .as_ref()
+                    .err()
+                    .map(|e| format!("{} ({e})", o.namespace))
+            })
+            .collect();
+        let replaced = outcomes
+            .iter()
+            .any(|o| matches!(&o.result, Ok(done) if done.action == Action::Replaced));
+        let verb = if replaced { "written" } else { "created" };
+        match plan {
+            Plan::Docker(_) => Written::Docker {
+                success: failed.is_empty(),
+                cluster: common.cluster.clone(),
+                name: common.name.clone(),
+                namespaces: outcomes.iter().map(|o| o.namespace.clone()).collect(),
+                results: outcomes
+                    .iter()
+                    .map(|o| NamespaceResult {
+                        namespace: o.namespace.clone(),
+                        result: o.into(),
+                    })
+                    .collect(),
+                message: if failed.is_empty() {
+                    format!("Docker registry secrets {verb} successfully in {ok} namespace(s)")
+                } else {
+                    format!(
+                        "Docker registry secret written in {ok} of {} namespaces; failed: {}",
+                        outcomes.len(),
+                        failed.join("; ")
+                    )
+                },
+            },
+            Plan::Repository(kind, request) => {
+                let outcome = &outcomes[0];
+                let result = WriteResult::from(outcome);
+                let (applied, url) = match kind {
+                    WriteKind::HelmRepo => (
+                        Applied::Helm(result),
+                        UrlField::RepositoryUrl(request.url.clone()),
+                    ),
+                    WriteKind::RepoCreds => (
+                        Applied::CredentialTemplate(result),
+                        UrlField::Url(request.url.clone()),
+                    ),
+                    _ => (
+                        Applied::Repository(result),
+                        UrlField::RepositoryUrl(request.url.clone()),
+                    ),
+                };
+                Written::Repository {
+                    success: outcome.result.is_ok(),
+                    cluster: common.cluster.clone(),
+                    secret_name: common.name.clone(),
+                    applied,
+                    message: match &outcome.result {
+                        Ok(done) if done.action == Action::Created => {
+                            format!("{} created successfully", plan.noun())
+                        }
+                        Ok(_) => format!("{} replaced successfully", plan.noun()),
+                        Err(e) => format!("{} was not written: {e}", plan.noun()),
+                    },
+                    url,
+                }
+            }
+        }
+    }
+
+    pub fn status(outcomes: &[Outcome]) -> u16 {
+        match outcomes.iter().filter(|o| o.result.is_ok()).count() {
+            n if n == outcomes.len() => 200,
+            0 => 502,
+            _ => 207,
+        }
+    }
+}
