@@ -7,7 +7,6 @@ use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{Api, Call};
 use lambda_http::Request;
-use serde_json::json;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Endpoint {
@@ -15,6 +14,13 @@ pub enum Endpoint {
 }
 
 pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/clusters", Scope::Read)];
+
+/// `GET /clusters`: the stored clusters' names, sorted.
+#[derive(serde::Serialize)]
+struct Listed {
+    clusters: Vec<String>,
+    total: usize,
+}
 
 pub struct Clusters {
     api: Api<Endpoint>,
@@ -38,7 +44,10 @@ impl Clusters {
             Endpoint::List => match self.store.list().await {
                 Ok(clusters) => json(
                     200,
-                    &json!({ "total": clusters.len(), "clusters": clusters }),
+                    &Listed {
+                        total: clusters.len(),
+                        clusters,
+                    },
                 ),
                 Err(err) => {
                     tracing::error!(error = %err, "listing clusters failed");

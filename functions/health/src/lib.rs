@@ -9,7 +9,6 @@ use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{Api, Call};
 use gluelinks_core::time;
 use lambda_http::Request;
-use serde_json::json;
 
 /// The `service` seed 003's `/health` names.
 pub const SERVICE_NAME: &str = "GlueLinks Cluster Configuration API";
@@ -30,6 +29,17 @@ pub static ROUTES: &[Route<Endpoint>] = &[
     Route::get(Endpoint::Docs, "/docs", Scope::Public),
     Route::get(Endpoint::Redoc, "/redoc", Scope::Public),
 ];
+
+/// `GET /api/v1/health` (with the API version) and `GET /health` (with the service name, seed 003's).
+#[derive(serde::Serialize)]
+struct Healthy {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'static str>,
+    timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
+}
 
 pub struct Health {
     api: Api<Endpoint>,
@@ -54,11 +64,21 @@ fn answer(call: &Call<Endpoint>) -> HttpResponse {
     match call.route.id {
         Endpoint::Health => json(
             200,
-            &json!({ "status": "healthy", "timestamp": time::rfc3339(now), "version": gluelinks_core::API_VERSION }),
+            &Healthy {
+                status: "healthy",
+                timestamp: time::rfc3339(now),
+                version: Some(gluelinks_core::API_VERSION),
+                service: None,
+            },
         ),
         Endpoint::ServiceHealth => json(
             200,
-            &json!({ "status": "healthy", "service": SERVICE_NAME, "timestamp": time::rfc1123(now) }),
+            &Healthy {
+                status: "healthy",
+                timestamp: time::rfc1123(now),
+                version: None,
+                service: Some(SERVICE_NAME),
+            },
         ),
         Endpoint::OpenApi => {
             let mut response = html(api_doc::OPENAPI_JSON);

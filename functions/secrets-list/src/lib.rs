@@ -12,10 +12,10 @@ use gluelinks_core::http::request::query;
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{Api, Call};
-use gluelinks_secrets::list::{self, Failure, Listing};
+use gluelinks_secrets::list::{self, Failure, Listing, SecretEntry};
 use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Endpoint {
@@ -30,27 +30,44 @@ pub struct SecretsList {
     settings: SecretSettings,
 }
 
-fn body(cluster: &str, listing: &Listing) -> Value {
-    let mut body = json!({
-        "cluster": cluster,
-        "repo_creds_secrets": listing.repo_creds,
-        "docker_creds_secrets": listing.docker_creds,
-        "helm_creds_secrets": listing.helm_creds,
-        "repository_secrets": listing.repositories,
-        "total_repo_creds": listing.repo_creds.len(),
-        "total_docker_creds": listing.docker_creds.len(),
-        "total_helm_creds": listing.helm_creds.len(),
-        "total_repositories": listing.repositories.len(),
-        "status": "success",
-    });
-    let (status, message) = match &listing.failure {
-        None => return body,
-        Some(Failure::Unreachable(m)) => ("cluster_unreachable", m),
-        Some(Failure::Timeout(m)) => ("timeout", m),
-    };
-    body["status"] = status.into();
-    body["message"] = message.as_str().into();
-    body
+/// Seed 003's listing, with every repository secret beside its Helm ones.
+#[derive(Serialize)]
+struct Body<'a> {
+    cluster: &'a str,
+    repo_creds_secrets: &'a [SecretEntry],
+    docker_creds_secrets: &'a [SecretEntry],
+    helm_creds_secrets: &'a [SecretEntry],
+    repository_secrets: &'a [SecretEntry],
+    total_repo_creds: usize,
+    total_docker_creds: usize,
+    total_helm_creds: usize,
+    total_repositories: usize,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
+impl<'a> Body<'a> {
+    fn new(cluster: &'a str, listing: &'a Listing) -> Self {
+        let (status, message) = match &listing.failure {
+            None => ("success", None),
+            Some(Failure::Unreachable(m)) => ("cluster_unreachable", Some(m.as_str())),
+            Some(Failure::Timeout(m)) => ("timeout", Some(m.as_str())),
+        };
+        Self {
+            cluster,
+            repo_creds_secrets: &listing.repo_creds,
+            docker_creds_secrets: &listing.docker_creds,
+            helm_creds_secrets: &listing.helm_creds,
+            repository_secrets: &listing.repositories,
+            total_repo_creds: listing.repo_creds.len(),
+            total_docker_creds: listing.docker_creds.len(),
+            total_helm_creds: listing.helm_creds.len(),
+            total_repositories: listing.repositories.len(),
+            status,
+            message,
+        }
+    }
 }
 
 impl SecretsList {
@@ -77,7 +94,7 @@ impl SecretsList {
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
-        json(200, &body(&cluster, &listing))
+        json(200, &Body::new(&cluster, &listing))
     }
 }
 
