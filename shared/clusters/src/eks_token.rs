@@ -63,6 +63,21 @@ pub fn target(command: &str, args: &[String]) -> Option<EksTarget> {
 #[error("cannot sign an EKS token: {0}")]
 pub struct TokenError(String);
 
+/// Why no EKS token could be made for a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum EksTokenError {
+    #[error("its EKS user names no region and AWS_REGION is not set")]
+    NoRegion,
+    #[error("no AWS credentials are available to sign an EKS token")]
+    NoCredentialsProvider,
+    #[error("no AWS credentials to sign an EKS token within {} seconds", .0.as_secs())]
+    CredentialsTimeout(std::time::Duration),
+    #[error("no AWS credentials to sign an EKS token: {0}")]
+    Credentials(#[source] aws_credential_types::provider::error::CredentialsError),
+    #[error(transparent)]
+    Sign(#[from] TokenError),
+}
+
 /// A token for `cluster`, signed with `credentials` at `now`.
 pub fn presign(
     credentials: &Credentials,

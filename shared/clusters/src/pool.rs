@@ -3,7 +3,7 @@
 //! signed token, and its client is rebuilt before that token expires. A kubeconfig that cannot be used is
 //! described by [`kubeconfig_errors`](super::kubeconfig_errors), never quoted.
 
-use super::eks_token::{self, EksTarget};
+use super::eks_token::{self, EksTarget, EksTokenError};
 use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_problem, FieldLines};
 use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
@@ -144,7 +144,10 @@ impl ClusterClients {
                 Some((target, exec_region(exec.env.as_deref())))
             });
             if let Some((target, env_region)) = eks {
-                let token = self.eks_token(&target, env_region).await.map_err(bad)?;
+                let token = self
+                    .eks_token(&target, env_region)
+                    .await
+                    .map_err(|e| bad(e.to_string()))?;
                 user.exec = None;
                 user.token = Some(token.into());
                 rebuild_at = Some(Instant::now() + eks_token::REFRESH_AFTER);
@@ -169,7 +172,7 @@ impl ClusterClients {
         &self,
         target: &EksTarget,
         env_region: Option<String>,
-    ) -> Result<String, String> {
+    ) -> Result<String, EksTokenError> {
         let sdk = self
             .aws
             .get_or_init(|| super::aws_sdk_config(self.timeout))
@@ -179,22 +182,21 @@ impl ClusterClients {
             .clone()
             .or(env_region)
             .or_else(|| sdk.region().map(|r| r.to_string()))
-            .ok_or("its EKS user names no region and AWS_REGION is not set")?;
+            .ok_or(EksTokenError::NoRegion)?;
         let provider = sdk
             .credentials_provider()
-            .ok_or("no AWS credentials are available to sign an EKS token")?;
+            .ok_or(EksTokenError::NoCredentialsProvider)?;
         use aws_credential_types::provider::ProvideCredentials;
         let credentials = tokio::time::timeout(self.timeout, provider.provide_credentials())
             .await
-            .map_err(|_| {
-                format!(
-                    "no AWS credentials to sign an EKS token within {} seconds",
-                    self.timeout.as_secs()
-                )
-            })?
-            .map_err(|e| format!("no AWS credentials to sign an EKS token: {e}"))?;
-        eks_token::presign(&credentials, &region, &target.cluster, SystemTime::now())
-            .map_err(|e| e.to_string())
+            .map_err(|_| EksTokenError::CredentialsTimeout(self.timeout))?
+            .map_err(EksTokenError::Credentials)?;
+        Ok(eks_token::presign(
+            &credentials,
+            &region,
+            &target.cluster,
+            SystemTime::now(),
+        )?)
     }
 }
 

@@ -78,9 +78,21 @@ fn folder_url(repo: &str, revision: &str, path: &str) -> String {
     }
 }
 
+/// Why an Application's config folder cannot be linked; the message is the IaaC category's. A repository
+/// URL is quoted without its user information.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum IaacError {
+    #[error("Cannot parse the values repository URL {0:?}")]
+    ValuesRepository(String),
+    #[error("Cannot parse the repository URL {0:?}")]
+    Repository(String),
+    #[error("The Application has no source or sources to link to")]
+    NoSource,
+}
+
 /// The folder URL of an Application object; `Ok(None)` when it has no Git source (a chart from a Helm
-/// repository only), `Err` with a user-facing message when its sources cannot be understood.
-pub fn config_folder(app: &Value) -> Result<Option<String>, String> {
+/// repository only), `Err` when its sources cannot be understood.
+pub fn config_folder(app: &Value) -> Result<Option<String>, IaacError> {
     let spec = &app["spec"];
     if let Some(sources) = spec["sources"].as_array().filter(|s| !s.is_empty()) {
         let Some(values) = sources.iter().find(|s| s["ref"] == "values") else {
@@ -91,10 +103,7 @@ pub fn config_folder(app: &Value) -> Result<Option<String>, String> {
             .as_str()
             .and_then(browsable)
             .ok_or_else(|| {
-                format!(
-                    "Cannot parse the values repository URL {:?}",
-                    shown(values["repoURL"].as_str().unwrap_or(""))
-                )
+                IaacError::ValuesRepository(shown(values["repoURL"].as_str().unwrap_or("")))
             })?;
         let folder = sources
             .iter()
@@ -111,16 +120,15 @@ pub fn config_folder(app: &Value) -> Result<Option<String>, String> {
     if spec["source"].is_object() {
         return single(&spec["source"]);
     }
-    Err("The Application has no source or sources to link to".into())
+    Err(IaacError::NoSource)
 }
 
-fn single(source: &Value) -> Result<Option<String>, String> {
+fn single(source: &Value) -> Result<Option<String>, IaacError> {
     let Some(path) = source["path"].as_str() else {
         return Ok(None);
     };
     let raw = source["repoURL"].as_str().unwrap_or("");
-    let repo = browsable(raw)
-        .ok_or_else(|| format!("Cannot parse the repository URL {:?}", shown(raw)))?;
+    let repo = browsable(raw).ok_or_else(|| IaacError::Repository(shown(raw)))?;
     Ok(Some(folder_url(&repo, revision(source), path)))
 }
 
@@ -210,7 +218,7 @@ mod tests {
             (no_revision, Ok(Some("https://github.com/acme/cfg/tree/main/apps/x".to_string()))),
             (single, Ok(Some("https://github.com/acme/billing/tree/HEAD/deploy/prod".to_string()))),
             (chart_only, Ok(None)),
-            (json!({"spec": {}}), Err("The Application has no source or sources to link to".to_string())),
+            (json!({"spec": {}}), Err(IaacError::NoSource)),
         ];
         for (app, expected) in cases {
             assert_eq!(config_folder(&app), expected, "{app}");

@@ -262,7 +262,7 @@ pub fn interpret(
                 .collect()
         });
     let iaac = match view.application {
-        Ok(Some(a)) => iaac::config_folder(a),
+        Ok(Some(a)) => iaac::config_folder(a).map_err(|e| e.to_string()),
         Ok(None) => Err(format!(
             "Application '{app}' not found in Argo CD (looked in {})",
             lookup_namespaces(settings, header_namespace).join(", ")
