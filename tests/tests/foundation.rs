@@ -253,6 +253,42 @@ async fn cors_follows_the_allowed_origins() {
     );
 }
 
+/// A preflight for a call carrying each header the extension is configured to send is allowed, with the
+/// token and cluster headers renamed.
+#[tokio::test]
+async fn preflights_allow_the_configured_token_and_cluster_headers() {
+    let origin = ("origin", "https://argocd.example.com");
+    let configured = env(&[
+        ("CORS_ALLOWED_ORIGINS", "https://argocd.example.com"),
+        ("AUTH_HEADER", "X-Argo-Token"),
+        ("CLUSTER_HEADER", "X-Argo-Cluster"),
+    ]);
+    let f = fixtures::Fixtures::from_env(&configured).unwrap();
+    for header in [
+        "x-argo-token",
+        "x-argo-cluster",
+        "argocd-application-name",
+        "argocd-target-cluster-name",
+        "authorization",
+    ] {
+        let r = f
+            .handle_checked(request(
+                "OPTIONS",
+                "/api/links",
+                &[origin, ("access-control-request-headers", header)],
+            ))
+            .await;
+        assert_eq!(r.status(), 204, "{header}");
+        let allowed = r.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap();
+        assert!(
+            allowed.split(", ").any(|h| h == header),
+            "{header}: {allowed}"
+        );
+    }
+}
+
 #[test]
 fn template_function_tables_and_openapi_agree() {
     let documented = gluelinks_core::api_doc::routes();

@@ -415,3 +415,57 @@ pub async fn observe(
         .await
         .unwrap_or_else(|elapsed| Observed::failed(&elapsed.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn deployment(selector: Value) -> Deployment {
+        serde_json::from_value(json!({
+            "metadata": {"name": "api", "namespace": "payments"},
+            "spec": {"selector": selector, "template": {}}
+        }))
+        .unwrap()
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn pod_selectors_follow_kubernetes_semantics() {
+        let selector = pod_selector(&deployment(json!({
+            "matchLabels": {"app": "billing"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["api", "web"]},
+                {"key": "track", "operator": "NotIn", "values": ["canary"]},
+                {"key": "team", "operator": "Exists"},
+                {"key": "debug", "operator": "DoesNotExist"}
+            ]
+        })))
+        .unwrap();
+        let base = [("app", "billing"), ("tier", "api"), ("team", "a")];
+        assert!(selector.matches(&labels(&base)));
+        for (change, why) in [
+            (("app", "other"), "matchLabels"),
+            (("tier", "db"), "In"),
+            (("track", "canary"), "NotIn"),
+            (("debug", "1"), "DoesNotExist"),
+        ] {
+            let mut pod = labels(&base);
+            pod.insert(change.0.into(), change.1.into());
+            assert!(!selector.matches(&pod), "{why}");
+        }
+        let mut no_team = labels(&base);
+        no_team.remove("team");
+        assert!(!selector.matches(&no_team), "Exists");
+        // An empty selector, or one Kubernetes could not have, selects no pod.
+        assert!(pod_selector(&deployment(json!({}))).is_none());
+        let odd = json!({"matchExpressions": [{"key": "a", "operator": "Near"}]});
+        assert!(pod_selector(&deployment(odd)).is_none());
+    }
+}
