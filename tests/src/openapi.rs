@@ -14,8 +14,25 @@ fn document() -> &'static Value {
     DOC.get_or_init(|| {
         let mut doc: Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json is JSON");
         nullable_as_json_schema(&mut doc);
+        closed(&mut doc["components"]);
+        closed(&mut doc["paths"]);
         doc
     })
+}
+
+/// Every object schema that lists its properties admits no others unless it says so: a field a body
+/// carries and the document does not name (a rename, a leftover) fails the check.
+fn closed(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(closed);
+        }
+        Value::Array(items) => items.iter_mut().for_each(closed),
+        _ => {}
+    }
 }
 
 /// OpenAPI 3.0's `nullable: true` beside a `type` is JSON Schema's `type: [T, "null"]`.
@@ -175,6 +192,12 @@ mod tests {
         );
         for (method, path, status, body) in [
             ("GET", "/api/v1/health", 200, json!({"status": 1})),
+            (
+                "GET",
+                "/api/v1/health",
+                200,
+                json!({"status": "healthy", "timestamp": "t", "version": "v1", "extra": 1}),
+            ),
             ("GET", "/api/v1/health", 418, health.clone()),
             ("GET", "/nope", 404, json!({"detail": "Not found"})),
             ("GET", "/api/nope", 500, json!({"detail": "boom"})),
