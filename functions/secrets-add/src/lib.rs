@@ -8,11 +8,9 @@ use gluelinks_clusters::pool::ClusterError;
 use gluelinks_clusters::StoreError;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::request::header;
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{headers, Api, Call};
-use gluelinks_core::text::bounded;
 use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
 use gluelinks_secrets::write::Report;
 use lambda_http::{Body, Request};
@@ -88,7 +86,7 @@ impl SecretsAdd {
                 audit = "secrets.write",
                 route = call.route.path,
                 grant = call.grant.as_str(),
-                argocd_user_unverified = header(&call.req, headers::USER).map(|u| bounded(u, 128)),
+                argocd_user_unverified = headers::user(&call.req),
                 cluster = %common.cluster,
                 namespace,
                 secret = %common.name,

@@ -104,7 +104,7 @@ impl Target {
                 "Secret {} in namespace {} is managed by '{}' ({}); GlueLinks will not replace it, even with upsert. Change it with that tool, or choose another name",
                 self.name,
                 self.namespace,
-                bounded(manager, 63),
+                bounded(manager, gluelinks_core::names::MAX_LABEL),
                 MANAGED_BY.0
             ));
         }

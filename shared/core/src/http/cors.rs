@@ -62,7 +62,7 @@ impl Cors {
                 403,
                 &format!(
                     "Origin {} is not allowed: add it to CORS_ALLOWED_ORIGINS",
-                    bounded(origin.unwrap_or(""), 128)
+                    bounded(origin.unwrap_or(""), super::headers::ECHO)
                 ),
             ),
         }

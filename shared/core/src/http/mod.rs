@@ -11,7 +11,6 @@ pub mod route;
 
 use crate::auth::{Auth, Grant};
 use crate::config::{ConfigError, Env};
-use crate::text::bounded;
 use cors::Cors;
 use lambda_http::Request;
 use response::{ErrorStyle, HttpResponse};
@@ -72,7 +71,7 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         let path = request::path(&req);
         let origin = request::header(&req, "origin").map(str::to_string);
         let style = ErrorStyle::for_path(&path);
-        let user = request::header(&req, headers::USER).map(|u| bounded(u, 128));
+        let user = headers::user(&req);
 
         let mut route_label = "unmatched";
         let mut grant = Grant::Anonymous;
