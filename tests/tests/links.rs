@@ -167,7 +167,7 @@ async fn every_category_ok_with_exact_urls() {
         "https://grafana.acme.dev/d/ce60j8f8umhhcc/kubernetes-pod-overview?orgId=1&refresh=10s&from=now-1h&to=now&var-datasource=default&var-cluster=&var-namespace=nonprod&var-pod=taco-backend-prod-677bfb55b7-x7k2p",
     ]);
     let logs = &urls(&body, "logs")[0];
-    assert!(logs.starts_with("https://grafana.acme.dev/a/grafana-lokiexplore-app/explore/service/taco-backend-prod/logs?from=now-15m&to=now&var-filters=service_name%7C%3D%7Ctaco-backend-prod"), "{logs}");
+    assert!(logs.starts_with("https://grafana.acme.dev/a/grafana-lokiexplore-app/explore/service/taco-backend-prod/logs?patterns=%5B%5D&from=now-15m&to=now&var-filters=service_name%7C%3D%7Ctaco-backend-prod"), "{logs}");
     let traces = &urls(&body, "traces")[0];
     let panes = traces
         .split("panes=")
@@ -178,10 +178,10 @@ async fn every_category_ok_with_exact_urls() {
         .unwrap();
     let panes: Value =
         serde_json::from_str(&percent_decode_str(panes).decode_utf8().unwrap()).unwrap();
-    assert_eq!(panes["traces"]["datasource"], "tempo-uid-1");
+    assert_eq!(panes["trc"]["datasource"], "tempo-uid-1");
     assert_eq!(
-        panes["traces"]["queries"][0]["query"],
-        "{resource.service.name=\"taco-backend-prod\"}"
+        panes["trc"]["queries"][0]["filters"][0]["value"][0],
+        "taco-backend-prod"
     );
     assert_eq!(
         urls(&body, "vault"),

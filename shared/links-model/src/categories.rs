@@ -65,7 +65,7 @@ pub const CATEGORIES: [CategoryDef; 8] = [
         icon: "📋",
         template: Some((
             "LINK_TEMPLATE_LOGS",
-            "{grafana}/a/grafana-lokiexplore-app/explore/service/{service}/logs?from=now-15m&to=now&var-filters=service_name%7C%3D%7C{service}&patterns=%5B%5D&var-fields=&var-levels=&var-patterns=&var-lineFilter=",
+            "{grafana}/a/grafana-lokiexplore-app/explore/service/{service}/logs?patterns=%5B%5D&from=now-15m&to=now&var-filters=service_name%7C%3D%7C{service}&var-fields=&var-levels=&var-metadata=&var-patterns=&var-lineFilterV2=&var-lineFilters=&timezone=browser&var-all-fields=&urlColumns=%5B%5D&visualizationType=%22logs%22&displayedFields=%5B%5D&sortOrder=%22Descending%22&wrapLogMessage=false",
         )),
         empty: "",
         rows: None,

@@ -3,7 +3,7 @@
 use super::categories;
 use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status};
 use super::templates::LinkSettings;
-use serde_json::json;
+use serde::Serialize;
 
 /// A lookup's outcome: `Err` holds the message a user sees in the category.
 pub type Found<T> = Result<T, String>;
@@ -157,28 +157,124 @@ fn capped(settings: &LinkSettings, id: &str, links: Result<Vec<Link>, &String>) 
     c
 }
 
-/// Grafana Explore's pane state: a TraceQL search on the service over the last hour.
+/// Grafana Explore's pane state, as seed 000 opens it: Tempo's search builder (`traceqlSearch`) with a
+/// `service-name` filter on `resource.service.name`, over the last hour, in pane `trc`.
 fn traces_panes(service: &str, tempo_uid: Option<&str>) -> String {
-    let escaped = service.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut datasource = json!({ "type": "tempo" });
-    if let Some(uid) = tempo_uid {
-        datasource["uid"] = json!(uid);
-    }
-    let mut pane = json!({
-        "queries": [{
-            "refId": "A",
-            "datasource": datasource,
-            "queryType": "traceql",
-            "limit": 20,
-            "tableType": "traces",
-            "query": format!("{{resource.service.name=\"{escaped}\"}}"),
+    let pane = Pane {
+        queries: [TraceQuery {
+            ref_id: "A",
+            query_type: "traceqlSearch",
+            limit: 20,
+            table_type: "traces",
+            filters: [TraceFilter {
+                id: "service-name",
+                tag: "service.name",
+                operator: "=",
+                scope: "resource",
+                value: [service],
+                value_type: "string",
+            }],
+            datasource: tempo_uid.map(|uid| TempoSource { kind: "tempo", uid }),
         }],
-        "range": { "from": "now-1h", "to": "now" },
-    });
-    if let Some(uid) = tempo_uid {
-        pane["datasource"] = json!(uid);
+        range: TimeRange {
+            from: "now-1h",
+            to: "now",
+        },
+        datasource: tempo_uid,
+    };
+    python_json(&Panes { trc: pane })
+}
+
+/// Serialized in declaration order: the seed's key order.
+#[derive(Serialize)]
+struct Panes<'a> {
+    trc: Pane<'a>,
+}
+
+#[derive(Serialize)]
+struct Pane<'a> {
+    queries: [TraceQuery<'a>; 1],
+    range: TimeRange,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datasource: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceQuery<'a> {
+    ref_id: &'static str,
+    query_type: &'static str,
+    limit: u32,
+    table_type: &'static str,
+    filters: [TraceFilter<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datasource: Option<TempoSource<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceFilter<'a> {
+    id: &'static str,
+    tag: &'static str,
+    operator: &'static str,
+    scope: &'static str,
+    value: [&'a str; 1],
+    value_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct TempoSource<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct TimeRange {
+    from: &'static str,
+    to: &'static str,
+}
+
+/// JSON as Python's `json.dumps` writes it (`", "` and `": "` between items), which seed 000's panes are
+/// written in, so the URL is the seed's byte for byte.
+fn python_json(value: &impl Serialize) -> String {
+    struct Spaced;
+    impl serde_json::ser::Formatter for Spaced {
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+        ) -> std::io::Result<()> {
+            writer.write_all(b": ")
+        }
     }
-    json!({ "traces": pane }).to_string()
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Spaced);
+    value
+        .serialize(&mut serializer)
+        .expect("panes serialize to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 #[cfg(test)]
@@ -238,12 +334,34 @@ mod tests {
             .unwrap();
         let panes: serde_json::Value =
             serde_json::from_str(&percent_decode_str(panes).decode_utf8().unwrap()).unwrap();
-        assert_eq!(panes["traces"]["datasource"], "tempo-1");
+        assert_eq!(panes["trc"]["datasource"], "tempo-1");
         assert_eq!(
-            panes["traces"]["queries"][0]["query"],
-            "{resource.service.name=\"taco-backend-prod\"}"
+            panes["trc"]["queries"][0]["filters"][0]["value"][0],
+            "taco-backend-prod"
         );
         assert_eq!(r.metadata.resources.pods_found, 1);
+    }
+
+    /// The defaults are seed 000's URLs, byte for byte (the strings below are what seed 000's code
+    /// produces for this app, with and without a Tempo datasource UID).
+    #[test]
+    fn logs_and_traces_are_seed_000s_urls_exactly() {
+        const LOGS: &str = "https://grafana.example.com/a/grafana-lokiexplore-app/explore/service/taco-backend-prod/logs?patterns=%5B%5D&from=now-15m&to=now&var-filters=service_name%7C%3D%7Ctaco-backend-prod&var-fields=&var-levels=&var-metadata=&var-patterns=&var-lineFilterV2=&var-lineFilters=&timezone=browser&var-all-fields=&urlColumns=%5B%5D&visualizationType=%22logs%22&displayedFields=%5B%5D&sortOrder=%22Descending%22&wrapLogMessage=false";
+        const TRACES: &str = "https://grafana.example.com/explore?schemaVersion=1&panes=%7B%22trc%22%3A%20%7B%22queries%22%3A%20%5B%7B%22refId%22%3A%20%22A%22%2C%20%22queryType%22%3A%20%22traceqlSearch%22%2C%20%22limit%22%3A%2020%2C%20%22tableType%22%3A%20%22traces%22%2C%20%22filters%22%3A%20%5B%7B%22id%22%3A%20%22service-name%22%2C%20%22tag%22%3A%20%22service.name%22%2C%20%22operator%22%3A%20%22%3D%22%2C%20%22scope%22%3A%20%22resource%22%2C%20%22value%22%3A%20%5B%22taco-backend-prod%22%5D%2C%20%22valueType%22%3A%20%22string%22%7D%5D%7D%5D%2C%20%22range%22%3A%20%7B%22from%22%3A%20%22now-1h%22%2C%20%22to%22%3A%20%22now%22%7D%7D%7D&orgId=1";
+        const TRACES_WITH_UID: &str = "https://grafana.example.com/explore?schemaVersion=1&panes=%7B%22trc%22%3A%20%7B%22queries%22%3A%20%5B%7B%22refId%22%3A%20%22A%22%2C%20%22queryType%22%3A%20%22traceqlSearch%22%2C%20%22limit%22%3A%2020%2C%20%22tableType%22%3A%20%22traces%22%2C%20%22filters%22%3A%20%5B%7B%22id%22%3A%20%22service-name%22%2C%20%22tag%22%3A%20%22service.name%22%2C%20%22operator%22%3A%20%22%3D%22%2C%20%22scope%22%3A%20%22resource%22%2C%20%22value%22%3A%20%5B%22taco-backend-prod%22%5D%2C%20%22valueType%22%3A%20%22string%22%7D%5D%2C%20%22datasource%22%3A%20%7B%22type%22%3A%20%22tempo%22%2C%20%22uid%22%3A%20%22de7lydl3hl9fkd%22%7D%7D%5D%2C%20%22range%22%3A%20%7B%22from%22%3A%20%22now-1h%22%2C%20%22to%22%3A%20%22now%22%7D%2C%20%22datasource%22%3A%20%22de7lydl3hl9fkd%22%7D%7D&orgId=1";
+        for (uid, traces) in [(None, TRACES), (Some("de7lydl3hl9fkd"), TRACES_WITH_UID)] {
+            let mut pairs = vec![("GRAFANA_BASE_URL", "https://grafana.example.com")];
+            pairs.extend(uid.map(|uid| ("TEMPO_DATASOURCE_UID", uid)));
+            let settings = LinkSettings::from_env(&Env::from_pairs(pairs)).unwrap();
+            let r = render(&settings, &discovery(), "2025-12-14T00:00:00Z");
+            let url = |id: &str| {
+                r.categories.iter().find(|c| c.id == id).unwrap().links[0]
+                    .url
+                    .clone()
+            };
+            assert_eq!(url("logs"), LOGS);
+            assert_eq!(url("traces"), traces, "{uid:?}");
+        }
     }
 
     #[test]
