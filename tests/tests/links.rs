@@ -364,6 +364,38 @@ async fn bad_headers_are_400s_that_say_what_to_send() {
     assert_eq!(status, 200);
 }
 
+/// Argo CD names the Application's own namespace in its header: with `argocd/payments` and
+/// `team-a/payments` both present, a click on `team-a/payments` gets team-a's app, and the configured
+/// namespaces are only the fallback (seed 000's callers send the destination namespace instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headers_namespace_is_the_applications_own() {
+    let s = setup("links-app-namespace").await;
+    for (namespace, destination) in [("argocd", "payments-prod"), ("team-a", "team-a-apps")] {
+        s.emulator.apply(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": "payments", "namespace": namespace },
+            "spec": { "destination": { "namespace": destination },
+                "source": { "repoURL": format!("https://github.com/acme/{namespace}.git"), "path": "payments" } }
+        }));
+    }
+    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
+    for (header, destination, repo) in [
+        ("team-a:payments", "team-a-apps", "team-a"),
+        ("argocd:payments", "payments-prod", "argocd"),
+        // Not in the header's namespace: the configured ones (glueops-core, argocd) are looked in next.
+        ("payments-prod:payments", "payments-prod", "argocd"),
+    ] {
+        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        assert_eq!(status, 200, "{header}: {body}");
+        assert_eq!(body["namespace"], destination, "{header}");
+        let iaac = &urls(&body, "iaac")[0];
+        assert!(
+            iaac.starts_with(&format!("https://github.com/acme/{repo}/tree/")),
+            "{header}: {iaac}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
     let s = setup("links-target").await;

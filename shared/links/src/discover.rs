@@ -293,11 +293,19 @@ pub fn interpret(
     }
 }
 
+/// Where the Application is looked up, in order: the namespace Argo CD names in its header (the
+/// Application's own, apps in any namespace included), then `ARGOCD_NAMESPACES` for callers that send the
+/// destination namespace there instead (seed 000's curl example). The first that has it wins, so
+/// `team-a/payments` is never answered with `argocd/payments`.
 fn lookup_namespaces(settings: &DiscoverySettings, header_namespace: &str) -> Vec<String> {
-    let mut namespaces = settings.argocd_namespaces.clone();
-    if !namespaces.iter().any(|n| n == header_namespace) {
-        namespaces.push(header_namespace.to_string());
-    }
+    let mut namespaces = vec![header_namespace.to_string()];
+    namespaces.extend(
+        settings
+            .argocd_namespaces
+            .iter()
+            .filter(|n| *n != header_namespace)
+            .cloned(),
+    );
     namespaces
 }
 
