@@ -364,6 +364,99 @@ async fn bad_headers_are_400s_that_say_what_to_send() {
     assert_eq!(status, 200);
 }
 
+/// Discovery follows every tracking method Argo CD has: the instance label (the default before 3.0) and,
+/// for an Application outside the control-plane namespace, tracking ids that name it `<namespace>_<app>`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
+    let s = setup("links-tracking").await;
+    let app = |name: &str, namespace: &str, destination: &str| {
+        json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": name, "namespace": namespace },
+            "spec": { "destination": { "namespace": destination },
+                "source": { "repoURL": "https://github.com/acme/apps.git", "path": name } }
+        })
+    };
+    let deployment = |name: &str, namespace: &str, labels: Value, annotations: Value| {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": { "name": name, "namespace": namespace, "labels": labels, "annotations": annotations },
+            "spec": { "selector": { "matchLabels": { "app": name } },
+                "template": { "metadata": { "labels": { "app": name } }, "spec": { "containers": [] } } }
+        })
+    };
+    let pod = |name: &str, namespace: &str, app: &str| {
+        json!({ "apiVersion": "v1", "kind": "Pod",
+            "metadata": { "name": name, "namespace": namespace, "labels": { "app": app } } })
+    };
+    // Label tracking: no annotation at all.
+    s.emulator.apply(app("legacy", "argocd", "legacy-ns"));
+    s.emulator.apply(deployment(
+        "legacy-api",
+        "legacy-ns",
+        json!({ "app.kubernetes.io/instance": "legacy" }),
+        json!({}),
+    ));
+    s.emulator
+        .apply(pod("legacy-api-1", "legacy-ns", "legacy-api"));
+    // An app in another namespace than Argo CD's: its tracking ids name it `team-b_orders`.
+    s.emulator.apply(app("orders", "team-b", "orders-ns"));
+    s.emulator.apply(deployment(
+        "orders-api",
+        "orders-ns",
+        json!({}),
+        json!({ "argocd.argoproj.io/tracking-id": "team-b_orders:apps/Deployment:orders-ns/orders-api" }),
+    ));
+    s.emulator
+        .apply(pod("orders-api-1", "orders-ns", "orders-api"));
+    s.emulator.apply(json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "orders-db", "namespace": "orders-ns",
+            "annotations": { "argocd.argoproj.io/tracking-id":
+                "team-b_orders:external-secrets.io/ExternalSecret:orders-ns/orders-db" } },
+        "spec": { "dataFrom": [{ "extract": { "key": "secret/orders/db" } }] }
+    }));
+    // Someone else's deployment in the same namespace is not the app's.
+    s.emulator.apply(deployment(
+        "other-api",
+        "orders-ns",
+        json!({ "app.kubernetes.io/instance": "other" }),
+        json!({ "argocd.argoproj.io/tracking-id": "other:apps/Deployment:orders-ns/other-api" }),
+    ));
+    s.emulator
+        .apply(pod("other-api-1", "orders-ns", "other-api"));
+
+    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
+    for (header, pods, vault) in [
+        ("argocd:legacy", vec!["legacy-api-1"], vec![]),
+        (
+            "team-b:orders",
+            vec!["orders-api-1"],
+            vec!["https://vault.acme.dev/ui/vault/secrets/secret/show/orders/db"],
+        ),
+    ] {
+        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        assert_eq!(status, 200, "{header}: {body}");
+        assert_eq!(
+            body["metadata"]["resources"]["deployment"], true,
+            "{header}"
+        );
+        let shown: Vec<String> = body["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "pod")
+            .unwrap()["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["label"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(shown, pods, "{header}");
+        assert_eq!(urls(&body, "vault"), vault, "{header}");
+    }
+}
+
 /// Argo CD names the Application's own namespace in its header: with `argocd/payments` and
 /// `team-a/payments` both present, a click on `team-a/payments` gets team-a's app, and the configured
 /// namespaces are only the fallback (seed 000's callers send the destination namespace instead).

@@ -36,15 +36,18 @@ pub fn external_secret_resource() -> ApiResource {
 
 #[derive(Clone, Debug)]
 pub struct DiscoverySettings {
-    /// Where Applications are looked up first, in order (the header's namespace comes last).
+    /// Where Applications are looked up after the header's namespace, in order.
     pub argocd_namespaces: Vec<String>,
+    /// The label Argo CD's label tracking writes (`application.instanceLabelKey`).
+    pub tracking_label: String,
     pub service_names: ServiceNames,
     /// The most all Kubernetes calls for one app may take together.
     pub budget: Duration,
 }
 
 impl DiscoverySettings {
-    /// `ARGOCD_NAMESPACES` (default `glueops-core,argocd`), `SERVICE_NAME_REGEX`, `LINKS_TIMEOUT_SECONDS` (5).
+    /// `ARGOCD_NAMESPACES` (default `glueops-core,argocd`), `TRACKING_LABEL_KEY` (default
+    /// `app.kubernetes.io/instance`), `SERVICE_NAME_REGEX`, `LINKS_TIMEOUT_SECONDS` (5).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let mut argocd_namespaces = env.list("ARGOCD_NAMESPACES");
         if argocd_namespaces.is_empty() {
@@ -59,6 +62,7 @@ impl DiscoverySettings {
         }
         Ok(Self {
             argocd_namespaces,
+            tracking_label: env.string("TRACKING_LABEL_KEY", "app.kubernetes.io/instance"),
             service_names: ServiceNames::from_env(env)?,
             budget: Duration::from_secs_f64(seconds),
         })
@@ -154,10 +158,44 @@ pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
     format!("{app}:{group_kind}:{namespace}/")
 }
 
-fn tracked_by(annotations: Option<&BTreeMap<String, String>>, prefix: &str) -> bool {
-    annotations
-        .and_then(|a| a.get(TRACKING_ID))
-        .is_some_and(|id| id.starts_with(prefix))
+/// How Argo CD marks what an Application manages, whichever tracking method the install uses: the
+/// `argocd.argoproj.io/tracking-id` annotation (`annotation`, the default since Argo CD 3.0, and
+/// `annotation+label`) or the instance label (`label`, the default before). An Application outside the
+/// control-plane namespace is named `<namespace>_<app>` in both, so both names count.
+pub struct Tracking<'a> {
+    ids: [String; 2],
+    label: &'a str,
+}
+
+impl<'a> Tracking<'a> {
+    /// The marks of `app`, whose Application lives in `app_namespace`.
+    pub fn new(settings: &'a DiscoverySettings, app: &str, app_namespace: &str) -> Self {
+        Self {
+            ids: [app.to_string(), format!("{app_namespace}_{app}")],
+            label: &settings.tracking_label,
+        }
+    }
+
+    /// Whether an object of `group_kind` in `namespace` with these annotations and labels is the app's.
+    pub fn tracks(
+        &self,
+        group_kind: &str,
+        namespace: &str,
+        annotations: Option<&BTreeMap<String, String>>,
+        labels: Option<&BTreeMap<String, String>>,
+    ) -> bool {
+        let by_annotation = annotations
+            .and_then(|a| a.get(TRACKING_ID))
+            .is_some_and(|id| {
+                self.ids
+                    .iter()
+                    .any(|app| id.starts_with(&tracking_prefix(app, group_kind, namespace)))
+            });
+        let by_label = labels
+            .and_then(|l| l.get(self.label))
+            .is_some_and(|value| self.ids.contains(value));
+        by_annotation || by_label
+    }
 }
 
 /// The namespace the app deploys to: its destination, else the namespace Argo CD named.
@@ -172,14 +210,20 @@ pub fn target_namespace(application: Option<&Value>, header_namespace: &str) -> 
 /// The Deployment an app tracks in `namespace`, first by name.
 pub fn tracked_deployment<'a>(
     deployments: &'a [Deployment],
-    app: &str,
+    tracking: &Tracking<'_>,
     namespace: &str,
 ) -> Option<&'a Deployment> {
-    let prefix = tracking_prefix(app, "apps/Deployment", namespace);
     deployments
         .iter()
         .filter(|d| d.metadata.namespace.as_deref() == Some(namespace))
-        .filter(|d| tracked_by(d.metadata.annotations.as_ref(), &prefix))
+        .filter(|d| {
+            tracking.tracks(
+                "apps/Deployment",
+                namespace,
+                d.metadata.annotations.as_ref(),
+                d.metadata.labels.as_ref(),
+            )
+        })
         .min_by(|a, b| a.metadata.name.cmp(&b.metadata.name))
 }
 
@@ -224,10 +268,18 @@ pub fn interpret(
     header_namespace: &str,
     view: View<'_>,
 ) -> Discovery {
-    let target = target_namespace(view.application.ok().flatten(), header_namespace);
+    let application = view.application.ok().flatten();
+    let target = target_namespace(application, header_namespace);
+    let tracking = Tracking::new(
+        settings,
+        app,
+        application
+            .and_then(|a| a["metadata"]["namespace"].as_str())
+            .unwrap_or(header_namespace),
+    );
     let deployment = view
         .deployments
-        .map(|ds| tracked_deployment(ds, app, &target));
+        .map(|ds| tracked_deployment(ds, &tracking, &target));
     let pods = match (deployment, view.pods) {
         (Err(e), _) => Err(e.to_string()),
         (Ok(None), _) => Ok(Vec::new()),
@@ -249,15 +301,20 @@ pub fn interpret(
             Ok(names)
         }
     };
-    let es_prefix = tracking_prefix(app, "external-secrets.io/ExternalSecret", &target);
     let external_secrets: Result<Vec<&Value>, String> =
         view.external_secrets.map_err(str::to_string).map(|all| {
             all.iter()
                 .filter(|es| es["metadata"]["namespace"].as_str() == Some(target.as_str()))
                 .filter(|es| {
-                    es["metadata"]["annotations"][TRACKING_ID]
-                        .as_str()
-                        .is_some_and(|id| id.starts_with(&es_prefix))
+                    let map = |field: &str| -> Option<BTreeMap<String, String>> {
+                        serde_json::from_value(es["metadata"][field].clone()).ok()
+                    };
+                    tracking.tracks(
+                        "external-secrets.io/ExternalSecret",
+                        &target,
+                        map("annotations").as_ref(),
+                        map("labels").as_ref(),
+                    )
                 })
                 .collect()
         });
@@ -336,7 +393,7 @@ type Workloads = (
 );
 
 /// The app's Deployments, then the pods of its tracked one, alongside its ExternalSecrets, in `namespace`.
-async fn workloads(client: &kube::Client, app: &str, namespace: &str) -> Workloads {
+async fn workloads(client: &kube::Client, tracking: &Tracking<'_>, namespace: &str) -> Workloads {
     let deployments_then_pods = async {
         let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
         let deployments = api
@@ -347,7 +404,7 @@ async fn workloads(client: &kube::Client, app: &str, namespace: &str) -> Workloa
         let selector = deployments
             .as_ref()
             .ok()
-            .and_then(|ds| tracked_deployment(ds, app, namespace))
+            .and_then(|ds| tracked_deployment(ds, tracking, namespace))
             .and_then(pod_selector);
         let pods = match selector {
             None => Ok(Vec::new()),
@@ -396,8 +453,12 @@ pub async fn observe(
         // The header's namespace is usually the destination: start its workload calls right away.
         let lookups =
             futures::future::join_all(namespaces.iter().map(|ns| find_application(argo, ns, app)));
-        let (found, speculative) =
-            tokio::join!(lookups, workloads(workloads_client, app, header_namespace));
+        // Argo CD names the Application's own namespace in its header: track by it until it is found.
+        let guessed = Tracking::new(settings, app, header_namespace);
+        let (found, speculative) = tokio::join!(
+            lookups,
+            workloads(workloads_client, &guessed, header_namespace)
+        );
         let application = match found.iter().find(|r| matches!(r, Ok(Some(_)))) {
             Some(hit) => hit.clone(),
             None => found.into_iter().find(Result::is_err).unwrap_or(Ok(None)),
@@ -406,10 +467,17 @@ pub async fn observe(
             application.as_ref().ok().and_then(Option::as_ref),
             header_namespace,
         );
+        let app_namespace = application
+            .as_ref()
+            .ok()
+            .and_then(Option::as_ref)
+            .and_then(|a| a["metadata"]["namespace"].as_str())
+            .unwrap_or(header_namespace);
         let (deployments, pods, external_secrets) = if target == header_namespace {
             speculative
         } else {
-            workloads(workloads_client, app, &target).await
+            let tracking = Tracking::new(settings, app, app_namespace);
+            workloads(workloads_client, &tracking, &target).await
         };
         Observed {
             application,
