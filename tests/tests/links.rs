@@ -455,6 +455,21 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
         assert_eq!(shown, pods, "{header}");
         assert_eq!(urls(&body, "vault"), vault, "{header}");
     }
+
+    // An app nothing is tracked for: the Pods category says what was looked for, and where.
+    s.emulator.apply(app("ghost", "argocd", "orders-ns"));
+    let (_, body) = call(&f, request(None, Some("argocd:ghost"), &[])).await;
+    let pods = body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "pod")
+        .unwrap();
+    assert_eq!(pods["status"], "empty");
+    assert_eq!(
+        pods["message"],
+        "No Deployment tracked by app 'ghost' in namespace 'orders-ns' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label)"
+    );
 }
 
 /// Argo CD names the Application's own namespace in its header: with `argocd/payments` and

@@ -48,6 +48,7 @@ fn all_ok(app: &str) -> Discovery {
         argocd_app: true,
         deployment: true,
         pods: Ok(pods(app, 2)),
+        pods_missing: None,
         external_secrets: Ok(1),
         vault_paths: Ok(vec![format!("{NAMESPACE}/{app}")]),
         iaac: Ok(Some(format!(

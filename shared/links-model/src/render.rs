@@ -18,6 +18,8 @@ pub struct Discovery {
     pub argocd_app: bool,
     pub deployment: bool,
     pub pods: Found<Vec<String>>,
+    /// Why there are no pods, when it is not that none is running: what was looked for, and where.
+    pub pods_missing: Option<String>,
     pub external_secrets: Found<usize>,
     /// Vault paths under `secret/`, de-duplicated, in discovery order.
     pub vault_paths: Found<Vec<String>>,
@@ -59,7 +61,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             url("namespace", &[]),
         )]),
     ));
-    categories.push(capped(
+    let mut pods = capped(
         settings,
         "pod",
         d.pods.as_ref().map(|pods| {
@@ -67,7 +69,11 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
                 .map(|pod| link(pod, url("pod", &[("pod", pod)])))
                 .collect()
         }),
-    ));
+    );
+    if pods.status == Status::Empty && d.pods_missing.is_some() {
+        pods.message = d.pods_missing.clone();
+    }
+    categories.push(pods);
     categories.push(category(
         "logs",
         Ok(vec![link(&format!("Logs for {service}"), url("logs", &[]))]),
@@ -290,6 +296,7 @@ mod tests {
             argocd_app: true,
             deployment: true,
             pods: Ok(vec!["taco-backend-prod-677bfb55b7-942nr".into()]),
+            pods_missing: None,
             external_secrets: Ok(1),
             vault_paths: Ok(vec!["nonprod/taco-backend".into()]),
             iaac: Ok(Some(

@@ -330,6 +330,12 @@ pub fn interpret(
         || view.deployments.is_err()
         || pods.is_err()
         || view.external_secrets.is_err();
+    let pods_missing = matches!(deployment, Ok(None)).then(|| {
+        format!(
+            "No Deployment tracked by app '{app}' in namespace '{target}' (looked for the {TRACKING_ID} annotation and the {} label)",
+            settings.tracking_label
+        )
+    });
     Discovery {
         app: app.to_string(),
         namespace: target,
@@ -337,6 +343,7 @@ pub fn interpret(
         argocd_app: matches!(view.application, Ok(Some(_))),
         deployment: matches!(deployment, Ok(Some(_))),
         pods,
+        pods_missing,
         external_secrets: external_secrets
             .as_ref()
             .map(Vec::len)
