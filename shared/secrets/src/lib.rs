@@ -8,6 +8,7 @@
 
 pub mod list;
 pub mod request;
+pub mod service;
 pub mod write;
 
 use gluelinks_core::config::{ConfigError, Env};
@@ -97,4 +98,3 @@ impl SecretSettings {
         format!("{}={}", self.docker_label.0, self.docker_label.1)
     }
 }
-pub mod service;
