@@ -10,7 +10,7 @@ use gluelinks_links_model::iaac;
 use gluelinks_links_model::render::Discovery;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectMeta};
 use kube::core::{Selector, SelectorExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -176,25 +176,45 @@ impl<'a> Tracking<'a> {
         }
     }
 
-    /// Whether an object of `group_kind` in `namespace` with these annotations and labels is the app's.
-    pub fn tracks(
+    /// Whether an object of `group_kind` in `namespace` whose tracking-id annotation and instance label
+    /// (under the configured key) are these is the app's.
+    fn tracks(
         &self,
         group_kind: &str,
         namespace: &str,
-        annotations: Option<&BTreeMap<String, String>>,
-        labels: Option<&BTreeMap<String, String>>,
+        tracking_id: Option<&str>,
+        instance: Option<&str>,
     ) -> bool {
-        let by_annotation = annotations
-            .and_then(|a| a.get(TRACKING_ID))
-            .is_some_and(|id| {
-                self.ids
-                    .iter()
-                    .any(|app| id.starts_with(&tracking_prefix(app, group_kind, namespace)))
-            });
-        let by_label = labels
-            .and_then(|l| l.get(self.label))
-            .is_some_and(|value| self.ids.contains(value));
-        by_annotation || by_label
+        let by_annotation = tracking_id.is_some_and(|id| {
+            self.ids
+                .iter()
+                .any(|app| id.starts_with(&tracking_prefix(app, group_kind, namespace)))
+        });
+        by_annotation || instance.is_some_and(|value| self.ids.iter().any(|id| id == value))
+    }
+
+    /// [`Self::tracks`] for a typed object's metadata.
+    pub fn tracks_object(&self, group_kind: &str, namespace: &str, meta: &ObjectMeta) -> bool {
+        fn get<'m>(map: &'m Option<BTreeMap<String, String>>, key: &str) -> Option<&'m str> {
+            map.as_ref().and_then(|m| m.get(key)).map(String::as_str)
+        }
+        self.tracks(
+            group_kind,
+            namespace,
+            get(&meta.annotations, TRACKING_ID),
+            get(&meta.labels, self.label),
+        )
+    }
+
+    /// [`Self::tracks`] for a dynamic object (its JSON), read in place.
+    pub fn tracks_value(&self, group_kind: &str, namespace: &str, object: &Value) -> bool {
+        let meta = &object["metadata"];
+        self.tracks(
+            group_kind,
+            namespace,
+            meta["annotations"][TRACKING_ID].as_str(),
+            meta["labels"][self.label].as_str(),
+        )
     }
 }
 
@@ -216,14 +236,7 @@ pub fn tracked_deployment<'a>(
     deployments
         .iter()
         .filter(|d| d.metadata.namespace.as_deref() == Some(namespace))
-        .filter(|d| {
-            tracking.tracks(
-                "apps/Deployment",
-                namespace,
-                d.metadata.annotations.as_ref(),
-                d.metadata.labels.as_ref(),
-            )
-        })
+        .filter(|d| tracking.tracks_object("apps/Deployment", namespace, &d.metadata))
         .min_by(|a, b| a.metadata.name.cmp(&b.metadata.name))
 }
 
@@ -306,15 +319,7 @@ pub fn interpret(
             all.iter()
                 .filter(|es| es["metadata"]["namespace"].as_str() == Some(target.as_str()))
                 .filter(|es| {
-                    let map = |field: &str| -> Option<BTreeMap<String, String>> {
-                        serde_json::from_value(es["metadata"][field].clone()).ok()
-                    };
-                    tracking.tracks(
-                        "external-secrets.io/ExternalSecret",
-                        &target,
-                        map("annotations").as_ref(),
-                        map("labels").as_ref(),
-                    )
+                    tracking.tracks_value("external-secrets.io/ExternalSecret", &target, es)
                 })
                 .collect()
         });

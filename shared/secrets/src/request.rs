@@ -42,7 +42,7 @@ impl Fields {
         let Value::Object(given) = value else {
             return Err(Invalid("Request body must be a JSON object".into()));
         };
-        // `B`'s fields, in order: every one of them, unset.
+        // `B`'s fields, sorted: every one of them, unset.
         let known: Vec<String> = match serde_json::to_value(B::default()) {
             Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
             _ => Vec::new(),
@@ -54,16 +54,14 @@ impl Fields {
                 known.join(", ")
             )));
         }
-        let fields: B = serde_json::from_slice(body).map_err(|e| {
+        // Read as `B` from the bytes once more, for what the map above hides: a field given twice.
+        serde_json::from_slice::<B>(body).map_err(|e| {
             Invalid(format!(
                 "Request body is refused: {}",
                 bounded(&e.to_string(), REFUSAL_ECHO)
             ))
         })?;
-        match serde_json::to_value(fields) {
-            Ok(Value::Object(map)) => Ok(Self { map }),
-            _ => Err(Invalid("Request body must be a JSON object".into())),
-        }
+        Ok(Self { map: given })
     }
 
     fn present(&self, name: &str) -> Option<&Value> {
