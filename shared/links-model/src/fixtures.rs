@@ -3,7 +3,7 @@
 //! Each fixture is a [`Discovery`] rendered by the same code as a real response, so the shapes cannot drift.
 //! Together they cover every category status: `ok`, `empty` and `error`.
 
-use crate::{render, Discovery, Link, LinkSettings, LinksResponse};
+use crate::{render, Discovery, Link, LinkSettings, LinksResponse, PodLink, WorkloadCounts};
 use std::time::Duration;
 
 /// Every name served, aliases included, in the order the 404 message lists them.
@@ -31,14 +31,24 @@ pub fn delay(name: &str) -> Duration {
     }
 }
 
-fn pods(app: &str, count: usize) -> Vec<String> {
+fn pods(app: &str, count: usize) -> Vec<PodLink> {
     const SUFFIXES: [&str; 6] = ["942nr", "x7k2p", "m4q9z", "b8d3w", "t6h1c", "r2n5v"];
     SUFFIXES
         .iter()
         .take(count)
-        .map(|s| format!("{app}-677bfb55b7-{s}"))
+        .map(|s| PodLink {
+            pod: format!("{app}-677bfb55b7-{s}"),
+            workload: None,
+        })
         .collect()
 }
+
+const ONE_DEPLOYMENT: WorkloadCounts = WorkloadCounts {
+    deployments: 1,
+    stateful_sets: 0,
+    daemon_sets: 0,
+    rollouts: 0,
+};
 
 fn all_ok(app: &str) -> Discovery {
     Discovery {
@@ -46,11 +56,12 @@ fn all_ok(app: &str) -> Discovery {
         namespace: NAMESPACE.to_string(),
         service: app.to_string(),
         argocd_app: true,
-        deployment: true,
+        workloads: ONE_DEPLOYMENT,
         pods: Ok(pods(app, 2)),
         pods_missing: None,
         external_secrets: Ok(1),
         vault_paths: Ok(vec![format!("{NAMESPACE}/{app}")]),
+        vault_missing: None,
         iaac: Ok(Some(format!(
             "https://github.com/example/deployment-configurations/tree/main/apps/{app}"
         ))),
@@ -65,13 +76,18 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
     match name {
         "all-ok" | "slow" => {}
         "errors" | "error-states" => {
+            // Each state once, as seed 000's error-states fixture: the links that need nothing `ok`, the
+            // pods in error, Vault empty (with what was looked for), the config repository in error.
             d.argocd_app = false;
-            d.deployment = false;
+            d.workloads = WorkloadCounts::default();
             d.pods = Err(format!(
                 "Kubernetes API error listing pods in {NAMESPACE}: 403 Forbidden"
             ));
-            d.external_secrets = Err("Kubernetes API request timed out after 10s".into());
-            d.vault_paths = Err("Kubernetes API request timed out after 10s".into());
+            d.external_secrets = Ok(0);
+            d.vault_paths = Ok(vec![]);
+            d.vault_missing = Some(format!(
+                "No ExternalSecret of app '{app}' in namespace '{NAMESPACE}' names a Vault key"
+            ));
             d.iaac = Err(format!("Application '{app}' not found in Argo CD"));
             d.degraded = true;
         }
@@ -81,7 +97,7 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
             d.vault_paths = Ok(vec![]);
         }
         "minimal" => {
-            d.deployment = false;
+            d.workloads = WorkloadCounts::default();
             d.pods = Ok(vec![]);
             d.external_secrets = Ok(0);
             d.vault_paths = Ok(vec![]);
@@ -158,6 +174,15 @@ mod tests {
                 strip(fixture(b, "x", &settings).unwrap())
             );
         }
+        // The error fixture has every state, category by category, as seed 000's error-states does.
+        let errors = fixture("error-states", "x", &settings).unwrap();
+        let states: HashSet<Status> = errors.categories.iter().map(|c| c.status).collect();
+        assert_eq!(states.len(), 3, "{states:?}");
+        let vault = errors.categories.iter().find(|c| c.id == "vault").unwrap();
+        assert_eq!(
+            vault.message.as_deref(),
+            Some("No ExternalSecret of app 'x' in namespace 'nonprod' names a Vault key")
+        );
         assert!(fixture("../etc/passwd", "x", &settings).is_none());
         assert_eq!(
             fixture("multi-links", "x", &settings).unwrap().categories[0].id,

@@ -11,6 +11,6 @@ pub mod model;
 pub mod render;
 pub mod templates;
 
-pub use model::{Category, Link, LinksResponse, Metadata, Resources, Status};
-pub use render::{render, Discovery};
+pub use model::{Category, Link, LinksResponse, Metadata, Resources, Status, WorkloadCounts};
+pub use render::{render, Discovery, PodLink};
 pub use templates::LinkSettings;

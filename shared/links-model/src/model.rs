@@ -59,7 +59,20 @@ pub struct Metadata {
 #[serde(rename_all = "camelCase")]
 pub struct Resources {
     pub argocd_app: bool,
+    /// Whether the app has a Deployment (kept from seed 000; the counts per kind say more).
     pub deployment: bool,
+    #[serde(flatten)]
+    pub workloads: WorkloadCounts,
     pub pods_found: usize,
     pub external_secrets_found: usize,
+}
+
+/// How many workloads of each kind the app has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkloadCounts {
+    pub deployments: usize,
+    pub stateful_sets: usize,
+    pub daemon_sets: usize,
+    pub rollouts: usize,
 }

@@ -1,7 +1,7 @@
 //! From what discovery found to the categories the Argo CD extension shows, in their fixed order.
 
 use super::categories;
-use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status};
+use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status, WorkloadCounts};
 use super::templates::LinkSettings;
 use serde::Serialize;
 
@@ -16,17 +16,36 @@ pub struct Discovery {
     pub namespace: String,
     pub service: String,
     pub argocd_app: bool,
-    pub deployment: bool,
-    pub pods: Found<Vec<String>>,
-    /// Why there are no pods, when it is not that none is running: what was looked for, and where.
+    pub workloads: WorkloadCounts,
+    /// The pods of every workload of the app, in display order.
+    pub pods: Found<Vec<PodLink>>,
+    /// Why there are no pods: what was looked for, and where.
     pub pods_missing: Option<String>,
     pub external_secrets: Found<usize>,
     /// Vault paths under `secret/`, de-duplicated, in discovery order.
     pub vault_paths: Found<Vec<String>>,
+    /// Why there are no Vault links: what was looked for, and where.
+    pub vault_missing: Option<String>,
     /// The browsable Git folder of the app's config; `Ok(None)` when the app names none.
     pub iaac: Found<Option<String>>,
     /// A Kubernetes call failed: this result must not replace a good cached one.
     pub degraded: bool,
+}
+
+/// One pod, and the workload it belongs to when the app has several (`StatefulSet payments-db`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodLink {
+    pub pod: String,
+    pub workload: Option<String>,
+}
+
+impl PodLink {
+    fn label(&self) -> String {
+        match &self.workload {
+            Some(workload) => format!("{} ({workload})", self.pod),
+            None => self.pod.clone(),
+        }
+    }
 }
 
 pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> LinksResponse {
@@ -66,13 +85,11 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "pod",
         d.pods.as_ref().map(|pods| {
             pods.iter()
-                .map(|pod| link(pod, url("pod", &[("pod", pod)])))
+                .map(|p| link(&p.label(), url("pod", &[("pod", &p.pod)])))
                 .collect()
         }),
     );
-    if pods.status == Status::Empty && d.pods_missing.is_some() {
-        pods.message = d.pods_missing.clone();
-    }
+    explain_empty(&mut pods, &d.pods_missing);
     categories.push(pods);
     categories.push(category(
         "logs",
@@ -86,7 +103,7 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             url("traces", &[("panes", &panes)]),
         )]),
     ));
-    categories.push(capped(
+    let mut vault = capped(
         settings,
         "vault",
         d.vault_paths.as_ref().map(|paths| {
@@ -95,7 +112,9 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
                 .map(|path| link(&format!("secret/{path}"), url("vault", &[("path", path)])))
                 .collect()
         }),
-    ));
+    );
+    explain_empty(&mut vault, &d.vault_missing);
+    categories.push(vault);
     categories.push(category(
         "iaac",
         d.iaac.as_ref().map(|folder| {
@@ -118,7 +137,8 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             max_rows: settings.max_rows,
             resources: Resources {
                 argocd_app: d.argocd_app,
-                deployment: d.deployment,
+                deployment: d.workloads.deployments > 0,
+                workloads: d.workloads,
                 pods_found: d.pods.as_ref().map_or(0, Vec::len),
                 external_secrets_found: *d.external_secrets.as_ref().unwrap_or(&0),
             },
@@ -148,6 +168,13 @@ fn category(id: &str, links: Result<Vec<Link>, &String>) -> Category {
         status,
         message,
         links,
+    }
+}
+
+/// An empty category says why, when discovery knows: what was looked for, and where.
+fn explain_empty(category: &mut Category, why: &Option<String>) {
+    if category.status == Status::Empty && why.is_some() {
+        category.message = why.clone();
     }
 }
 
@@ -294,11 +321,18 @@ mod tests {
             namespace: "nonprod".into(),
             service: "taco-backend-prod".into(),
             argocd_app: true,
-            deployment: true,
-            pods: Ok(vec!["taco-backend-prod-677bfb55b7-942nr".into()]),
+            workloads: WorkloadCounts {
+                deployments: 1,
+                ..WorkloadCounts::default()
+            },
+            pods: Ok(vec![PodLink {
+                pod: "taco-backend-prod-677bfb55b7-942nr".into(),
+                workload: None,
+            }]),
             pods_missing: None,
             external_secrets: Ok(1),
             vault_paths: Ok(vec!["nonprod/taco-backend".into()]),
+            vault_missing: None,
             iaac: Ok(Some(
                 "https://github.com/acme/deploy/tree/main/apps/taco".into(),
             )),
@@ -374,19 +408,71 @@ mod tests {
     fn empty_error_and_capped_categories() {
         let settings = LinkSettings::from_env(&Env::from_pairs([("MAX_ROWS", "2")])).unwrap();
         let mut d = discovery();
-        d.pods = Ok((0..5).map(|i| format!("pod-{i}")).collect());
+        d.pods = Ok((0..5)
+            .map(|i| PodLink {
+                pod: format!("pod-{i}"),
+                workload: (i > 2).then(|| "StatefulSet db".to_string()),
+            })
+            .collect());
         d.vault_paths = Ok(vec![]);
+        d.vault_missing = Some("No ExternalSecret of app 'taco' in namespace 'nonprod'".into());
         d.iaac = Err("Application not found in Argo CD".into());
         let r = render(&settings, &d, "t");
         let get = |id: &str| r.categories.iter().find(|c| c.id == id).unwrap().clone();
         assert_eq!(get("pod").links.len(), 2);
         assert_eq!(get("pod").message.as_deref(), Some("Showing 2 of 5 pods"));
+        assert_eq!(get("pod").links[1].label, "pod-1");
+        assert!(get("pod").links[1].url.ends_with("&var-pod=pod-1"));
         assert_eq!(get("vault").status, Status::Empty);
+        assert_eq!(
+            get("vault").message.as_deref(),
+            Some("No ExternalSecret of app 'taco' in namespace 'nonprod'")
+        );
         assert_eq!(get("iaac").status, Status::Error);
         assert_eq!(
             get("iaac").message.as_deref(),
             Some("Application not found in Argo CD")
         );
         assert_eq!(r.metadata.resources.pods_found, 5);
+        d.pods = Ok(vec![]);
+        d.pods_missing = Some("No workload tracked".into());
+        let r = render(&settings, &d, "t");
+        let pods = r.categories.iter().find(|c| c.id == "pod").unwrap();
+        assert_eq!(
+            (pods.status, pods.message.as_deref()),
+            (Status::Empty, Some("No workload tracked"))
+        );
+    }
+
+    #[test]
+    fn pods_of_several_workloads_name_their_workload_and_kinds_are_counted() {
+        let settings = LinkSettings::from_env(&Env::default()).unwrap();
+        let mut d = discovery();
+        d.workloads = WorkloadCounts {
+            deployments: 2,
+            stateful_sets: 1,
+            daemon_sets: 0,
+            rollouts: 1,
+        };
+        d.pods = Ok(vec![PodLink {
+            pod: "db-0".into(),
+            workload: Some("StatefulSet db".into()),
+        }]);
+        let r = render(&settings, &d, "t");
+        let pods = r.categories.iter().find(|c| c.id == "pod").unwrap();
+        assert_eq!(pods.links[0].label, "db-0 (StatefulSet db)");
+        assert!(pods.links[0].url.ends_with("&var-pod=db-0"));
+        let resources = serde_json::to_value(&r.metadata.resources).unwrap();
+        assert_eq!(
+            resources,
+            serde_json::json!({"argocdApp": true, "deployment": true, "deployments": 2, "statefulSets": 1,
+                               "daemonSets": 0, "rollouts": 1, "podsFound": 1, "externalSecretsFound": 1})
+        );
+        // A payload cached before the counts existed still reads.
+        let old: Resources = serde_json::from_value(serde_json::json!(
+            {"argocdApp": true, "deployment": false, "podsFound": 0, "externalSecretsFound": 0}
+        ))
+        .unwrap();
+        assert_eq!(old.workloads, WorkloadCounts::default());
     }
 }

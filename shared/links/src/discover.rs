@@ -1,38 +1,29 @@
 //! Finding what an Argo CD application consists of, in two steps: [`observe`] makes the Kubernetes calls
-//! (concurrently, in at most three rounds, two when the Application's destination is the namespace Argo CD
-//! named), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
+//! (concurrently, in two rounds when the app's resources are in the namespace Argo CD named, three at
+//! most), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
 //! clusters instead of observing one app, and feeds the same [`interpret`].
+//!
+//! An app's workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts) and ExternalSecrets are
+//! those its Application's `status.resources` lists, whatever the tracking method; before its first sync,
+//! those Argo CD's tracking marks as the app's (see [`Tracking`]).
 
+use super::objects::{
+    self, application_resource, by_namespace, keep_application, pod_resource, ByNamespace,
+    ExternalSecretRef, ExternalSecretsApi, Marks, PodRef, ResourceRef, Workload,
+    EXTERNAL_SECRET_GROUP_KIND, TRACKING_ID, WORKLOAD_KINDS,
+};
 use super::service_name::ServiceNames;
 use gluelinks_clusters::pool::describe;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::iaac;
-use gluelinks_links_model::render::Discovery;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectMeta};
-use kube::core::{Selector, SelectorExt};
+use gluelinks_links_model::render::{Discovery, PodLink};
+use gluelinks_links_model::WorkloadCounts;
+use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
-
-pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
-
-pub fn application_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application"),
-        "applications",
-    )
-}
-
-pub fn external_secret_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("external-secrets.io", "v1", "ExternalSecret"),
-        "externalsecrets",
-    )
-}
 
 #[derive(Clone, Debug)]
 pub struct DiscoverySettings {
@@ -109,13 +100,17 @@ pub struct Elapsed {
     pub bound: Duration,
 }
 
-/// What the cluster returned for one app. `Err` holds a message for the user.
+/// What the cluster returned for one app, cut down to what discovery reads. `Err` holds a message for the
+/// user.
 #[derive(Clone, Debug)]
 pub struct Observed {
     pub application: Result<Option<Value>, String>,
-    pub deployments: Result<Vec<Deployment>, String>,
-    pub pods: Result<Vec<Pod>, String>,
-    pub external_secrets: Result<Vec<Value>, String>,
+    pub workloads: Result<ByNamespace<Workload>, String>,
+    pub pods: Result<ByNamespace<PodRef>, String>,
+    /// `Ok(None)`: the cluster serves no ExternalSecret API.
+    pub external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, String>,
+    /// The ExternalSecret API the cluster serves, when this observation learned it (to remember).
+    pub external_secrets_api: Option<ExternalSecretsApi>,
 }
 
 impl Observed {
@@ -123,23 +118,13 @@ impl Observed {
     pub fn failed(message: &str) -> Self {
         Self {
             application: Err(message.to_string()),
-            deployments: Err(message.to_string()),
+            workloads: Err(message.to_string()),
             pods: Err(message.to_string()),
             external_secrets: Err(message.to_string()),
+            external_secrets_api: None,
         }
     }
-}
 
-/// What interpretation reads: an [`Observed`] of one app, or a slice of a whole-cluster listing (warm).
-#[derive(Clone, Copy, Debug)]
-pub struct View<'a> {
-    pub application: Result<Option<&'a Value>, &'a str>,
-    pub deployments: Result<&'a [Deployment], &'a str>,
-    pub pods: Result<&'a [Pod], &'a str>,
-    pub external_secrets: Result<&'a [Value], &'a str>,
-}
-
-impl Observed {
     pub fn view(&self) -> View<'_> {
         View {
             application: self
@@ -147,11 +132,25 @@ impl Observed {
                 .as_ref()
                 .map(Option::as_ref)
                 .map_err(String::as_str),
-            deployments: self.deployments.as_deref().map_err(String::as_str),
-            pods: self.pods.as_deref().map_err(String::as_str),
-            external_secrets: self.external_secrets.as_deref().map_err(String::as_str),
+            workloads: self.workloads.as_ref().map_err(String::as_str),
+            pods: self.pods.as_ref().map_err(String::as_str),
+            external_secrets: self
+                .external_secrets
+                .as_ref()
+                .map(Option::as_ref)
+                .map_err(String::as_str),
         }
     }
+}
+
+/// What interpretation reads: an [`Observed`] of one app, or a whole-cluster listing (warm).
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub application: Result<Option<&'a Value>, &'a str>,
+    pub workloads: Result<&'a ByNamespace<Workload>, &'a str>,
+    pub pods: Result<&'a ByNamespace<PodRef>, &'a str>,
+    /// `Ok(None)`: the cluster serves no ExternalSecret API.
+    pub external_secrets: Result<Option<&'a ByNamespace<ExternalSecretRef>>, &'a str>,
 }
 
 pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
@@ -162,59 +161,30 @@ pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
 /// `argocd.argoproj.io/tracking-id` annotation (`annotation`, the default since Argo CD 3.0, and
 /// `annotation+label`) or the instance label (`label`, the default before). An Application outside the
 /// control-plane namespace is named `<namespace>_<app>` in both, so both names count.
-pub struct Tracking<'a> {
+pub struct Tracking {
     ids: [String; 2],
-    label: &'a str,
 }
 
-impl<'a> Tracking<'a> {
+impl Tracking {
     /// The marks of `app`, whose Application lives in `app_namespace`.
-    pub fn new(settings: &'a DiscoverySettings, app: &str, app_namespace: &str) -> Self {
+    pub fn new(app: &str, app_namespace: &str) -> Self {
         Self {
             ids: [app.to_string(), format!("{app_namespace}_{app}")],
-            label: &settings.tracking_label,
         }
     }
 
-    /// Whether an object of `group_kind` in `namespace` whose tracking-id annotation and instance label
-    /// (under the configured key) are these is the app's.
-    fn tracks(
-        &self,
-        group_kind: &str,
-        namespace: &str,
-        tracking_id: Option<&str>,
-        instance: Option<&str>,
-    ) -> bool {
-        let by_annotation = tracking_id.is_some_and(|id| {
+    /// Whether an object of `group_kind` in `namespace` marked `marks` is the app's.
+    pub fn tracks(&self, group_kind: &str, namespace: &str, marks: &Marks) -> bool {
+        let by_annotation = marks.tracking_id.as_deref().is_some_and(|id| {
             self.ids
                 .iter()
                 .any(|app| id.starts_with(&tracking_prefix(app, group_kind, namespace)))
         });
-        by_annotation || instance.is_some_and(|value| self.ids.iter().any(|id| id == value))
-    }
-
-    /// [`Self::tracks`] for a typed object's metadata.
-    pub fn tracks_object(&self, group_kind: &str, namespace: &str, meta: &ObjectMeta) -> bool {
-        fn get<'m>(map: &'m Option<BTreeMap<String, String>>, key: &str) -> Option<&'m str> {
-            map.as_ref().and_then(|m| m.get(key)).map(String::as_str)
-        }
-        self.tracks(
-            group_kind,
-            namespace,
-            get(&meta.annotations, TRACKING_ID),
-            get(&meta.labels, self.label),
-        )
-    }
-
-    /// [`Self::tracks`] for a dynamic object (its JSON), read in place.
-    pub fn tracks_value(&self, group_kind: &str, namespace: &str, object: &Value) -> bool {
-        let meta = &object["metadata"];
-        self.tracks(
-            group_kind,
-            namespace,
-            meta["annotations"][TRACKING_ID].as_str(),
-            meta["labels"][self.label].as_str(),
-        )
+        by_annotation
+            || marks
+                .instance
+                .as_deref()
+                .is_some_and(|value| self.ids.iter().any(|id| id == value))
     }
 }
 
@@ -227,51 +197,167 @@ pub fn target_namespace(application: Option<&Value>, header_namespace: &str) -> 
         .to_string()
 }
 
-/// The Deployment an app tracks in `namespace`, first by name.
-pub fn tracked_deployment<'a>(
-    deployments: &'a [Deployment],
-    tracking: &Tracking<'_>,
-    namespace: &str,
-) -> Option<&'a Deployment> {
-    deployments
+/// The entries of the app's `status.resources`, when Argo CD has listed any (it has synced at least once).
+fn managed(application: Option<&Value>) -> Option<Vec<ResourceRef<'_>>> {
+    let refs: Vec<ResourceRef<'_>> = application?["status"]["resources"]
+        .as_array()?
         .iter()
-        .filter(|d| d.metadata.namespace.as_deref() == Some(namespace))
-        .filter(|d| tracking.tracks_object("apps/Deployment", namespace, &d.metadata))
-        .min_by(|a, b| a.metadata.name.cmp(&b.metadata.name))
+        .filter_map(ResourceRef::of)
+        .collect();
+    (!refs.is_empty()).then_some(refs)
 }
 
-/// The Deployment's pod selector; `None` when it selects nothing usable (empty, as a Deployment's never
-/// is, or with an operator Kubernetes does not have).
-fn pod_selector(deployment: &Deployment) -> Option<Selector> {
-    Selector::try_from(deployment.spec.selector.clone())
-        .ok()
-        .filter(|s| !s.selects_all())
+/// Where the app's workloads and ExternalSecrets are: the namespaces `status.resources` names for them (at
+/// most [`MAX_NAMESPACES`]), else the target namespace.
+pub fn app_namespaces(application: Option<&Value>, target: &str) -> Vec<String> {
+    let Some(refs) = managed(application) else {
+        return vec![target.to_string()];
+    };
+    let mut namespaces: Vec<String> = Vec::new();
+    for r in refs.iter().filter(|r| r.is_discovered()) {
+        if !namespaces.iter().any(|n| n == r.namespace) && namespaces.len() < MAX_NAMESPACES {
+            namespaces.push(r.namespace.to_string());
+        }
+    }
+    namespaces
 }
 
-/// Vault paths of the ExternalSecrets' keys (`secret/<path>` → `<path>`), de-duplicated in order.
-fn vault_paths(external_secrets: &[&Value]) -> Vec<String> {
-    let mut paths: Vec<String> = Vec::new();
-    for es in external_secrets {
-        let spec = &es["spec"];
-        let from = spec["dataFrom"]
-            .as_array()
+/// The most namespaces one app's workloads are read from.
+pub const MAX_NAMESPACES: usize = 8;
+
+/// How an app's resources are recognised: by `status.resources` when Argo CD has listed them, else by
+/// the tracking marks in the target namespace.
+struct Ownership<'a> {
+    managed: Option<Vec<ResourceRef<'a>>>,
+    tracking: Tracking,
+    target: &'a str,
+}
+
+impl<'a> Ownership<'a> {
+    fn new(application: Option<&'a Value>, app: &str, app_namespace: &str, target: &'a str) -> Self {
+        Self {
+            managed: managed(application),
+            tracking: Tracking::new(app, app_namespace),
+            target,
+        }
+    }
+
+    /// The app's workloads among `all`, by kind, namespace and name.
+    fn workloads<'w>(&self, all: &'w ByNamespace<Workload>) -> Vec<&'w Workload> {
+        let mut found: Vec<&Workload> = match &self.managed {
+            Some(refs) => refs
+                .iter()
+                .filter_map(|r| {
+                    all.get(r.namespace)?
+                        .iter()
+                        .find(|w| r.is_workload(w.kind) && w.name == r.name)
+                })
+                .collect(),
+            None => all
+                .get(self.target)
+                .into_iter()
+                .flatten()
+                .filter(|w| {
+                    self.tracking
+                        .tracks(&w.kind.group_kind(), self.target, &w.marks)
+                })
+                .collect(),
+        };
+        let rank = |w: &Workload| WORKLOAD_KINDS.iter().position(|k| k == w.kind);
+        found.sort_by(|a, b| {
+            (rank(a), &a.namespace, &a.name).cmp(&(rank(b), &b.namespace, &b.name))
+        });
+        found.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        found
+    }
+
+    /// The app's ExternalSecrets among `all`, in namespace and name order.
+    fn external_secrets<'e>(
+        &self,
+        all: &'e ByNamespace<ExternalSecretRef>,
+    ) -> Vec<&'e ExternalSecretRef> {
+        let mut found: Vec<&ExternalSecretRef> = match &self.managed {
+            Some(refs) => refs
+                .iter()
+                .filter(|r| r.is_external_secret())
+                .filter_map(|r| all.get(r.namespace)?.iter().find(|e| e.name == r.name))
+                .collect(),
+            None => all
+                .get(self.target)
+                .into_iter()
+                .flatten()
+                .filter(|e| {
+                    self.tracking
+                        .tracks(EXTERNAL_SECRET_GROUP_KIND, self.target, &e.marks)
+                })
+                .collect(),
+        };
+        found.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        found.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        found
+    }
+
+    /// What was looked for, and where, to say when nothing was found.
+    fn looked_for(&self, what: &str, app: &str, settings: &DiscoverySettings) -> String {
+        match &self.managed {
+            Some(_) => format!(
+                "No {what} among the resources Argo CD lists for app '{app}' (its status.resources)"
+            ),
+            None => format!(
+                "No {what} tracked by app '{app}' in namespace '{}' (looked for the {TRACKING_ID} annotation and the {} label; Argo CD lists no resources for the app yet)",
+                self.target, settings.tracking_label
+            ),
+        }
+    }
+}
+
+/// The pods of `workloads`, each once, labelled with its workload when there are several.
+fn pod_links(workloads: &[&Workload], pods: &ByNamespace<PodRef>) -> Vec<PodLink> {
+    let several = workloads.len() > 1;
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut links = Vec::new();
+    for w in workloads {
+        let mut names: Vec<&str> = pods
+            .get(&w.namespace)
             .into_iter()
             .flatten()
-            .map(|d| &d["extract"]["key"]);
-        let data = spec["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|d| &d["remoteRef"]["key"]);
-        for key in from.chain(data).filter_map(Value::as_str) {
-            let path = key.trim_start_matches('/');
-            let path = path.strip_prefix("secret/").unwrap_or(path).to_string();
-            if !path.is_empty() && !paths.contains(&path) {
-                paths.push(path);
+            .filter(|p| w.selects(p))
+            .map(|p| p.name.as_str())
+            .collect();
+        names.sort_unstable();
+        for name in names {
+            if seen.insert((w.namespace.as_str(), name)) {
+                links.push(PodLink {
+                    pod: name.to_string(),
+                    workload: several.then(|| w.describe()),
+                });
             }
         }
     }
+    links
+}
+
+/// Vault paths of the ExternalSecrets' keys (`secret/<path>` → `<path>`), de-duplicated in order.
+fn vault_paths(external_secrets: &[&ExternalSecretRef]) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for key in external_secrets.iter().flat_map(|es| &es.keys) {
+        let path = key.trim_start_matches('/');
+        let path = path.strip_prefix("secret/").unwrap_or(path).to_string();
+        if !path.is_empty() && !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
     paths
+}
+
+fn counts(workloads: &[&Workload]) -> WorkloadCounts {
+    let count = |kind: &str| workloads.iter().filter(|w| w.kind.kind == kind).count();
+    WorkloadCounts {
+        deployments: count("Deployment"),
+        stateful_sets: count("StatefulSet"),
+        daemon_sets: count("DaemonSet"),
+        rollouts: count("Rollout"),
+    }
 }
 
 /// Turns what the cluster returned into a [`Discovery`].
@@ -283,46 +369,52 @@ pub fn interpret(
 ) -> Discovery {
     let application = view.application.ok().flatten();
     let target = target_namespace(application, header_namespace);
-    let tracking = Tracking::new(
-        settings,
-        app,
-        application
-            .and_then(|a| a["metadata"]["namespace"].as_str())
-            .unwrap_or(header_namespace),
-    );
-    let deployment = view
-        .deployments
-        .map(|ds| tracked_deployment(ds, &tracking, &target));
-    let pods = match (deployment, view.pods) {
+    let app_namespace = application
+        .and_then(|a| a["metadata"]["namespace"].as_str())
+        .unwrap_or(header_namespace);
+    let ownership = Ownership::new(application, app, app_namespace, &target);
+    let workloads = view.workloads.map(|all| ownership.workloads(all));
+    let pods = match (&workloads, view.pods) {
         (Err(e), _) => Err(e.to_string()),
-        (Ok(None), _) => Ok(Vec::new()),
-        (Ok(Some(_)), Err(e)) => Err(e.to_string()),
-        (Ok(Some(d)), Ok(pods)) => {
-            let selector = pod_selector(d);
-            let no_labels = BTreeMap::new();
-            let mut names: Vec<String> = pods
-                .iter()
-                .filter(|p| p.metadata.namespace.as_deref() == Some(target.as_str()))
-                .filter(|p| {
-                    selector.as_ref().is_some_and(|s| {
-                        s.matches(p.metadata.labels.as_ref().unwrap_or(&no_labels))
-                    })
-                })
-                .filter_map(|p| p.metadata.name.clone())
-                .collect();
-            names.sort();
-            Ok(names)
-        }
+        (Ok(ws), _) if ws.is_empty() => Ok(Vec::new()),
+        (Ok(_), Err(e)) => Err(e.to_string()),
+        (Ok(ws), Ok(pods)) => Ok(pod_links(ws, pods)),
     };
-    let external_secrets: Result<Vec<&Value>, String> =
-        view.external_secrets.map_err(str::to_string).map(|all| {
-            all.iter()
-                .filter(|es| es["metadata"]["namespace"].as_str() == Some(target.as_str()))
-                .filter(|es| {
-                    tracking.tracks_value("external-secrets.io/ExternalSecret", &target, es)
-                })
-                .collect()
-        });
+    let pods_missing = match (&workloads, &pods) {
+        (Ok(ws), Ok(_)) if ws.is_empty() => Some(ownership.looked_for(
+            &crate::objects::workload_kind_names(),
+            app,
+            settings,
+        )),
+        (Ok(ws), Ok(pods)) if pods.is_empty() => Some(format!(
+            "No pods currently running (selected by {})",
+            ws.iter()
+                .map(|w| format!("{} in namespace '{}'", w.describe(), w.namespace))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    };
+    let external_secrets = view
+        .external_secrets
+        .map_err(str::to_string)
+        .map(|served| served.map(|all| ownership.external_secrets(all)));
+    let vault_paths = external_secrets
+        .as_ref()
+        .map(|es| es.as_deref().map(vault_paths).unwrap_or_default())
+        .map_err(Clone::clone);
+    let vault_missing = match &external_secrets {
+        Ok(None) => Some(
+            "External Secrets Operator is not installed in this cluster (no external-secrets.io API is served)"
+                .to_string(),
+        ),
+        Ok(Some(es)) if es.is_empty() => Some(ownership.looked_for("ExternalSecret", app, settings)),
+        Ok(Some(es)) if vault_paths.as_ref().is_ok_and(Vec::is_empty) => Some(format!(
+            "The ExternalSecrets of app '{app}' ({}) name no remote key",
+            es.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+        _ => None,
+    };
     let iaac = match view.application {
         Ok(Some(a)) => iaac::config_folder(a).map_err(|e| e.to_string()),
         Ok(None) => Err(format!(
@@ -332,31 +424,23 @@ pub fn interpret(
         Err(e) => Err(e.to_string()),
     };
     let degraded = view.application.is_err()
-        || view.deployments.is_err()
+        || workloads.is_err()
         || pods.is_err()
-        || view.external_secrets.is_err();
-    let pods_missing = matches!(deployment, Ok(None)).then(|| {
-        format!(
-            "No Deployment tracked by app '{app}' in namespace '{target}' (looked for the {TRACKING_ID} annotation and the {} label)",
-            settings.tracking_label
-        )
-    });
+        || external_secrets.is_err();
     Discovery {
         app: app.to_string(),
-        namespace: target,
+        namespace: target.clone(),
         service: settings.service_names.service(app),
-        argocd_app: matches!(view.application, Ok(Some(_))),
-        deployment: matches!(deployment, Ok(Some(_))),
+        argocd_app: application.is_some(),
+        workloads: workloads.as_deref().map(counts).unwrap_or_default(),
         pods,
         pods_missing,
         external_secrets: external_secrets
             .as_ref()
-            .map(Vec::len)
+            .map(|es| es.as_ref().map_or(0, Vec::len))
             .map_err(Clone::clone),
-        vault_paths: external_secrets
-            .as_ref()
-            .map(|es| vault_paths(es))
-            .map_err(Clone::clone),
+        vault_paths,
+        vault_missing,
         iaac,
         degraded,
     }
@@ -378,10 +462,6 @@ fn lookup_namespaces(settings: &DiscoverySettings, header_namespace: &str) -> Ve
     namespaces
 }
 
-fn is_not_found(err: &kube::Error) -> bool {
-    matches!(err, kube::Error::Api(s) if s.code == 404)
-}
-
 async fn find_application(
     client: &kube::Client,
     namespace: &str,
@@ -390,7 +470,7 @@ async fn find_application(
     let api: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), namespace, &application_resource());
     match api.get_opt(app).await {
-        Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or_default())),
+        Ok(found) => Ok(found.map(keep_application)),
         Err(e) => Err(describe(
             &e,
             &format!("reading Application {app} in {namespace}"),
@@ -398,162 +478,218 @@ async fn find_application(
     }
 }
 
-type Workloads = (
-    Result<Vec<Deployment>, String>,
-    Result<Vec<Pod>, String>,
-    Result<Vec<Value>, String>,
-);
-
-/// The app's Deployments, then the pods of its tracked one, alongside its ExternalSecrets, in `namespace`.
-async fn workloads(client: &kube::Client, tracking: &Tracking<'_>, namespace: &str) -> Workloads {
-    let deployments_then_pods = async {
-        let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-        let deployments = api
-            .list(&ListParams::default())
-            .await
-            .map(|l| l.items)
-            .map_err(|e| describe(&e, &format!("listing deployments in {namespace}")));
-        let selector = deployments
-            .as_ref()
-            .ok()
-            .and_then(|ds| tracked_deployment(ds, tracking, namespace))
-            .and_then(pod_selector);
-        let pods = match selector {
-            None => Ok(Vec::new()),
-            Some(selector) => Api::<Pod>::namespaced(client.clone(), namespace)
-                .list(&ListParams::default().labels_from(&selector))
-                .await
-                .map(|l| l.items)
-                .map_err(|e| describe(&e, &format!("listing pods in {namespace}"))),
-        };
-        (deployments, pods)
-    };
-    let external_secrets = async {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(client.clone(), namespace, &external_secret_resource());
-        match api.list(&ListParams::default()).await {
-            Ok(list) => Ok(list
-                .items
-                .into_iter()
-                .map(|o| serde_json::to_value(o).unwrap_or_default())
-                .collect()),
-            // No ExternalSecret CRD in this cluster: there are none.
-            Err(e) if is_not_found(&e) => Ok(Vec::new()),
-            Err(e) => Err(describe(
-                &e,
-                &format!("listing externalsecrets in {namespace}"),
-            )),
-        }
-    };
-    let ((deployments, pods), external_secrets) =
-        tokio::join!(deployments_then_pods, external_secrets);
-    (deployments, pods, external_secrets)
+/// The first error of `results`, else all their items.
+fn all_or_first_error<T>(results: Vec<Result<Vec<T>, String>>) -> Result<Vec<T>, String> {
+    let mut items = Vec::new();
+    for result in results {
+        items.extend(result?);
+    }
+    Ok(items)
 }
 
-/// Makes the calls for one app: Applications are read from `argo`, workloads from `workloads` (the same
-/// client unless Argo CD deploys to another stored cluster), all by `deadline`.
+/// Every Deployment, StatefulSet, DaemonSet and Rollout in `namespace` (one call per kind, at once).
+async fn read_workloads(
+    client: &kube::Client,
+    settings: &DiscoverySettings,
+    namespace: &str,
+) -> Result<Vec<Workload>, String> {
+    let label = settings.tracking_label.as_str();
+    let reads = WORKLOAD_KINDS.iter().map(|kind| async move {
+        objects::list(
+            client,
+            &kind.resource(),
+            Some(namespace),
+            ListParams::default(),
+            |o| Workload::keep(kind, label, o),
+        )
+        .await
+        .map_err(|e| describe(&e, &format!("listing {} in {namespace}", kind.plural)))
+    });
+    all_or_first_error(futures::future::join_all(reads).await)
+}
+
+/// The pods of `workloads`, by each one's own selector (one call per workload, at once).
+async fn read_pods(
+    client: &kube::Client,
+    namespace: &str,
+    workloads: &[&Workload],
+) -> Result<Vec<PodRef>, String> {
+    let reads = workloads
+        .iter()
+        .filter_map(|w| w.selector.as_ref())
+        .map(|selector| async move {
+            objects::list(
+                client,
+                &pod_resource(),
+                Some(namespace),
+                ListParams::default().labels_from(selector),
+                PodRef::keep,
+            )
+            .await
+            .map_err(|e| describe(&e, &format!("listing pods in {namespace}")))
+        });
+    all_or_first_error(futures::future::join_all(reads).await)
+}
+
+/// The ExternalSecrets in `namespace`, in the version the cluster serves (`None`: it serves none).
+async fn read_external_secrets(
+    client: &kube::Client,
+    settings: &DiscoverySettings,
+    api: ExternalSecretsApi,
+    namespace: &str,
+) -> Result<Option<Vec<ExternalSecretRef>>, String> {
+    let Some(resource) = api.resource() else {
+        return Ok(None);
+    };
+    let label = settings.tracking_label.as_str();
+    objects::list(
+        client,
+        &resource,
+        Some(namespace),
+        ListParams::default(),
+        |o| ExternalSecretRef::keep(label, o),
+    )
+    .await
+    .map(Some)
+    .map_err(|e| describe(&e, &format!("listing externalsecrets in {namespace}")))
+}
+
+/// Which ExternalSecret API `client`'s cluster serves.
+async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, String> {
+    ExternalSecretsApi::discover(client)
+        .await
+        .map_err(|e| describe(&e, "asking which External Secrets API is served"))
+}
+
+/// One namespace's part of an app: its workloads, their pods, and its ExternalSecrets.
+struct NamespaceRead {
+    workloads: Result<Vec<Workload>, String>,
+    pods: Result<Vec<PodRef>, String>,
+    external_secrets: Result<Option<Vec<ExternalSecretRef>>, String>,
+}
+
+/// Makes the calls for one app: Applications are read from `argo`, workloads from `workloads_client` (the
+/// same client unless Argo CD deploys to another stored cluster), all by `deadline`. `known_api` is the
+/// ExternalSecret API the workloads' cluster was last seen serving, if any.
+///
+/// Round one reads the Application and, guessing that its resources are in the header's namespace,
+/// that namespace's workloads and ExternalSecrets (or, when the API is not known yet, which one is
+/// served). Round two reads the pods of the app's workloads (and the ExternalSecrets when the API was just
+/// learned). Only an app whose resources are elsewhere takes a third round: that namespace's workloads,
+/// then their pods.
 pub async fn observe(
     settings: &DiscoverySettings,
     argo: &kube::Client,
     workloads_client: &kube::Client,
     app: &str,
     header_namespace: &str,
+    known_api: Option<ExternalSecretsApi>,
     deadline: Deadline,
 ) -> Observed {
+    let client = workloads_client;
     let run = async {
         let namespaces = lookup_namespaces(settings, header_namespace);
-        // The header's namespace is usually the destination: start its workload calls right away.
         let lookups =
             futures::future::join_all(namespaces.iter().map(|ns| find_application(argo, ns, app)));
-        // Argo CD names the Application's own namespace in its header: track by it until it is found.
-        let guessed = Tracking::new(settings, app, header_namespace);
-        let (found, speculative) = tokio::join!(
+        let external_secrets_first = async {
+            match known_api {
+                Some(api) => (
+                    Ok(api),
+                    Some(read_external_secrets(client, settings, api, header_namespace).await),
+                ),
+                None => (external_secrets_api(client).await, None),
+            }
+        };
+        let (found, speculative, (api, speculative_es)) = tokio::join!(
             lookups,
-            workloads(workloads_client, &guessed, header_namespace)
+            read_workloads(client, settings, header_namespace),
+            external_secrets_first
         );
         let application = match found.iter().find(|r| matches!(r, Ok(Some(_)))) {
             Some(hit) => hit.clone(),
             None => found.into_iter().find(Result::is_err).unwrap_or(Ok(None)),
         };
-        let target = target_namespace(
-            application.as_ref().ok().and_then(Option::as_ref),
-            header_namespace,
-        );
-        let app_namespace = application
-            .as_ref()
-            .ok()
-            .and_then(Option::as_ref)
+        let found_app = application.as_ref().ok().and_then(Option::as_ref);
+        let target = target_namespace(found_app, header_namespace);
+        let app_namespace = found_app
             .and_then(|a| a["metadata"]["namespace"].as_str())
             .unwrap_or(header_namespace);
-        let (deployments, pods, external_secrets) = if target == header_namespace {
-            speculative
-        } else {
-            let tracking = Tracking::new(settings, app, app_namespace);
-            workloads(workloads_client, &tracking, &target).await
+        let ownership = Ownership::new(found_app, app, app_namespace, &target);
+        let mut speculative = Some(speculative);
+        let mut speculative_es = speculative_es;
+        let reads = app_namespaces(found_app, &target).into_iter().map(|ns| {
+            let listed = if ns == header_namespace {
+                (speculative.take(), speculative_es.take())
+            } else {
+                (None, None)
+            };
+            let api = api.clone();
+            let ownership = &ownership;
+            async move {
+                let (listed, listed_es) = listed;
+                let workloads_then_pods = async {
+                    let workloads = match listed {
+                        Some(workloads) => workloads,
+                        None => read_workloads(client, settings, &ns).await,
+                    };
+                    let pods = match &workloads {
+                        Ok(all) => {
+                            let all = by_namespace(all.clone(), |w| &w.namespace);
+                            read_pods(client, &ns, &ownership.workloads(&all)).await
+                        }
+                        Err(e) => Err(e.clone()),
+                    };
+                    (workloads, pods)
+                };
+                let external_secrets = async {
+                    match (listed_es, api) {
+                        (Some(read), _) => read,
+                        (None, Ok(api)) => read_external_secrets(client, settings, api, &ns).await,
+                        (None, Err(e)) => Err(e),
+                    }
+                };
+                let ((workloads, pods), external_secrets) =
+                    tokio::join!(workloads_then_pods, external_secrets);
+                NamespaceRead {
+                    workloads,
+                    pods,
+                    external_secrets,
+                }
+            }
+        });
+        let reads = futures::future::join_all(reads).await;
+        let mut workloads = Ok(Vec::new());
+        let mut pods = Ok(Vec::new());
+        let mut external_secrets = match api {
+            Ok(ExternalSecretsApi::NotServed) => Ok(None),
+            Ok(_) => Ok(Some(Vec::new())),
+            Err(ref e) => Err(e.clone()),
         };
+        for read in reads {
+            workloads = all_or_first_error(vec![workloads, read.workloads]);
+            pods = all_or_first_error(vec![pods, read.pods]);
+            external_secrets = match (external_secrets, read.external_secrets) {
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(a), Ok(b)) => Ok(match (a, b) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b);
+                        Some(a)
+                    }
+                    (a, b) => a.or(b),
+                }),
+            };
+        }
         Observed {
             application,
-            deployments,
-            pods,
-            external_secrets,
+            workloads: workloads.map(|w| by_namespace(w, |w| &w.namespace)),
+            pods: pods.map(|p| by_namespace(p, |p| &p.namespace)),
+            external_secrets: external_secrets
+                .map(|es| es.map(|es| by_namespace(es, |e| &e.namespace))),
+            external_secrets_api: api.ok().filter(|_| known_api.is_none()),
         }
     };
     deadline
         .bound("The cluster", run)
         .await
         .unwrap_or_else(|elapsed| Observed::failed(&elapsed.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn deployment(selector: Value) -> Deployment {
-        serde_json::from_value(json!({
-            "metadata": {"name": "api", "namespace": "payments"},
-            "spec": {"selector": selector, "template": {}}
-        }))
-        .unwrap()
-    }
-
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn pod_selectors_follow_kubernetes_semantics() {
-        let selector = pod_selector(&deployment(json!({
-            "matchLabels": {"app": "billing"},
-            "matchExpressions": [
-                {"key": "tier", "operator": "In", "values": ["api", "web"]},
-                {"key": "track", "operator": "NotIn", "values": ["canary"]},
-                {"key": "team", "operator": "Exists"},
-                {"key": "debug", "operator": "DoesNotExist"}
-            ]
-        })))
-        .unwrap();
-        let base = [("app", "billing"), ("tier", "api"), ("team", "a")];
-        assert!(selector.matches(&labels(&base)));
-        for (change, why) in [
-            (("app", "other"), "matchLabels"),
-            (("tier", "db"), "In"),
-            (("track", "canary"), "NotIn"),
-            (("debug", "1"), "DoesNotExist"),
-        ] {
-            let mut pod = labels(&base);
-            pod.insert(change.0.into(), change.1.into());
-            assert!(!selector.matches(&pod), "{why}");
-        }
-        let mut no_team = labels(&base);
-        no_team.remove("team");
-        assert!(!selector.matches(&no_team), "Exists");
-        // An empty selector, or one Kubernetes could not have, selects no pod.
-        assert!(pod_selector(&deployment(json!({}))).is_none());
-        let odd = json!({"matchExpressions": [{"key": "a", "operator": "Near"}]});
-        assert!(pod_selector(&deployment(odd)).is_none());
-    }
 }

@@ -1,10 +1,11 @@
-//! Links for Argo CD applications read from the clusters: discovery ([`discover`]), OpenTelemetry service
+//! Links for Argo CD applications read from the clusters: discovery ([`discover`], reading only what it needs: [`objects`]), OpenTelemetry service
 //! names ([`service_name`]), the cache ([`cache`]), the scheduled warmer ([`warm`]) and the links service
 //! ([`service`]: cluster choice, cache, generation, stale fallback, readiness). What a response looks like
 //! is `gluelinks-links-model`'s; reaching a cluster is `gluelinks-clusters`'; statuses are the function's.
 
 pub mod cache;
 pub mod discover;
+pub mod objects;
 pub mod service;
 pub mod service_name;
 pub mod warm;

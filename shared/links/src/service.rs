@@ -5,6 +5,7 @@
 
 use crate::cache::{self, Cache};
 use crate::discover::{self, Deadline, DiscoverySettings, Elapsed, Observed};
+use crate::objects::ExternalSecretsApi;
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
@@ -18,6 +19,8 @@ use std::time::{Duration, Instant};
 const STORED_CLUSTERS_TTL: Duration = Duration::from_secs(60);
 /// The bound on everything the readiness check calls: the kubeconfig store and the cluster.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the ExternalSecret API a cluster serves is remembered (an operator upgrade changes it).
+const EXTERNAL_SECRETS_API_TTL: Duration = Duration::from_secs(600);
 /// Who a kubeconfig read that outlasts the deadline is reported as.
 const STORE: &str = "The kubeconfig store";
 
@@ -84,6 +87,8 @@ pub struct LinksService {
     default_cluster: Option<String>,
     mock_fixture: Option<String>,
     stored: Mutex<Option<(Instant, Vec<String>)>>,
+    /// The ExternalSecret API each cluster serves, as discovery last found it.
+    external_secrets_apis: moka::sync::Cache<String, ExternalSecretsApi>,
 }
 
 impl LinksService {
@@ -121,6 +126,10 @@ impl LinksService {
             default_cluster,
             mock_fixture,
             stored: Mutex::new(None),
+            external_secrets_apis: moka::sync::Cache::builder()
+                .max_capacity(1024)
+                .time_to_live(EXTERNAL_SECRETS_API_TTL)
+                .build(),
         })
     }
 
@@ -245,15 +254,21 @@ impl LinksService {
         });
         let observed = match deadline.bound(STORE, clients).await {
             Ok(Ok((argo, workloads))) => {
-                Box::pin(discover::observe(
+                let known_api = self.external_secrets_apis.get(target);
+                let observed = Box::pin(discover::observe(
                     &self.discovery,
                     &argo,
                     &workloads,
                     app,
                     namespace,
+                    known_api,
                     deadline,
                 ))
-                .await
+                .await;
+                if let Some(api) = observed.external_secrets_api {
+                    self.external_secrets_apis.insert(target.to_string(), api);
+                }
+                observed
             }
             Ok(Err(e)) => Observed::failed(&e.to_string()),
             Err(elapsed) => Observed::failed(&elapsed.to_string()),

@@ -19,13 +19,14 @@ use base64::Engine;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use kinds::Kind;
 use objects::{ApiError, Objects};
 use rbac::{Identity, Rbac};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -106,7 +107,8 @@ pub(crate) struct State {
     latency: Mutex<Duration>,
     faults: Mutex<Vec<FaultRule>>,
     requests: Mutex<Vec<Recorded>>,
-    external_secrets: AtomicBool,
+    /// The external-secrets.io versions served (none: the CRD is not installed).
+    external_secrets: Mutex<Vec<&'static str>>,
     rbac: Mutex<Option<Rbac>>,
     tokens: Mutex<HashMap<String, Identity>>,
     client_certs: Mutex<Vec<(Vec<u8>, Identity)>>,
@@ -146,6 +148,10 @@ impl State {
     }
     fn lock_requests(&self) -> MutexGuard<'_, Vec<Recorded>> {
         lock(&self.requests)
+    }
+    /// Whether `kind` is served now: external-secrets.io only in the versions installed.
+    pub(crate) fn serves(&self, kind: &Kind) -> bool {
+        kind.group != kinds::EXTERNAL_SECRETS_GROUP || lock(&self.external_secrets).contains(&kind.version)
     }
     fn lock_rbac(&self) -> MutexGuard<'_, Option<Rbac>> {
         lock(&self.rbac)
@@ -202,7 +208,7 @@ impl Emulator {
 
     pub async fn start_with(options: Options) -> Self {
         let state = Arc::new(State::default());
-        state.external_secrets.store(true, Ordering::SeqCst);
+        *lock(&state.external_secrets) = vec!["v1"];
         let token = format!(
             "emulator-token-{}-{}",
             std::process::id(),
@@ -413,9 +419,13 @@ impl Emulator {
 
     /// Installs or removes the external-secrets.io CRD (absent: its paths answer 404).
     pub fn set_external_secrets_installed(&self, installed: bool) {
-        self.state
-            .external_secrets
-            .store(installed, Ordering::SeqCst);
+        self.serve_external_secrets(if installed { &["v1"] } else { &[] });
+    }
+
+    /// Serves external-secrets.io in these versions only (`["v1beta1"]`: an operator older than 0.17).
+    /// The same stored ExternalSecrets are served in each, as a CRD's conversion does.
+    pub fn serve_external_secrets(&self, versions: &[&'static str]) {
+        *lock(&self.state.external_secrets) = versions.to_vec();
     }
 
     /// Enforces the RBAC objects in `manifests` (multi-document YAML) from now on.

@@ -99,6 +99,14 @@ fn key(kind: &'static Kind, namespace: &str, name: &str) -> Key {
     (kind.plural, namespace.to_string(), name.to_string())
 }
 
+/// A stored object as `kind`'s version serves it (ExternalSecrets are stored once, served as `v1` or
+/// `v1beta1`).
+fn served_as(kind: &Kind, object: &Value) -> Value {
+    let mut object = object.clone();
+    object["apiVersion"] = Value::String(kind.api_version());
+    object
+}
+
 /// RFC 7386 JSON merge patch.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     match (target, patch) {
@@ -203,7 +211,7 @@ impl Objects {
     pub fn get(&self, kind: &'static Kind, namespace: &str, name: &str) -> Result<Value, ApiError> {
         self.items
             .get(&key(kind, namespace, name))
-            .cloned()
+            .map(|o| served_as(kind, o))
             .ok_or_else(|| ApiError::not_found(kind, name))
     }
 
@@ -221,7 +229,7 @@ impl Objects {
             })
             .map(|(_, v)| v)
             .filter(|v| labels.matches(&v["metadata"]["labels"]) && fields.matches(v))
-            .cloned()
+            .map(|v| served_as(kind, v))
             .collect()
     }
 

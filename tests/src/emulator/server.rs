@@ -1,6 +1,6 @@
 //! The emulator's HTTP side: authentication, discovery, faults, RBAC, then the object store.
 
-use super::kinds::{self, Kind, EXTERNAL_SECRETS_GROUP, KINDS};
+use super::kinds::{self, Kind, KINDS};
 use super::objects::{qualified, ApiError};
 use super::rbac::Identity;
 use super::selectors::{FieldSelector, LabelSelector};
@@ -10,7 +10,6 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// The API server's own request body limit.
@@ -155,10 +154,11 @@ fn parse_target(state: &State, path: &str) -> Result<Target, ApiError> {
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
         _ => return Err(not_found_resource()),
     };
-    if group == EXTERNAL_SECRETS_GROUP && !state.external_secrets.load(Ordering::SeqCst) {
-        return Err(not_found_resource());
-    }
-    let lookup = |plural: &str| kinds::find(group, version, plural).ok_or_else(not_found_resource);
+    let lookup = |plural: &str| {
+        kinds::find(group, version, plural)
+            .filter(|k| state.serves(k))
+            .ok_or_else(not_found_resource)
+    };
     let target = match rest {
         ["namespaces", ns, plural] => Target {
             kind: lookup(plural)?,
@@ -196,9 +196,7 @@ fn parse_target(state: &State, path: &str) -> Result<Target, ApiError> {
 }
 
 fn discovery(state: &State, path: &str, port: u16) -> Option<Value> {
-    let installed = |k: &&Kind| {
-        k.group != EXTERNAL_SECRETS_GROUP || state.external_secrets.load(Ordering::SeqCst)
-    };
+    let installed = |k: &&Kind| state.serves(k);
     let resources = |group: &str, version: &str| {
         let list: Vec<Value> = KINDS
             .iter()
@@ -216,6 +214,18 @@ fn discovery(state: &State, path: &str, port: u16) -> Option<Value> {
             json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list })
         })
     };
+    // An APIGroup: the versions of `group` served now, the first preferred.
+    let group = |name: &str| {
+        let mut versions: Vec<Value> = Vec::new();
+        for k in KINDS.iter().filter(installed).filter(|k| k.group == name) {
+            let gv = json!({ "groupVersion": k.api_version(), "version": k.version });
+            if !versions.contains(&gv) {
+                versions.push(gv);
+            }
+        }
+        let preferred = versions.first()?.clone();
+        Some(json!({ "name": name, "versions": versions, "preferredVersion": preferred }))
+    };
     match path.trim_end_matches('/') {
         "/version" => Some(json!({
             "major": "1", "minor": "37", "gitVersion": "v1.37.0-gluelinks-emulator", "gitCommit": "",
@@ -227,20 +237,13 @@ fn discovery(state: &State, path: &str, port: u16) -> Option<Value> {
             "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": format!("127.0.0.1:{port}") }],
         })),
         "/apis" => {
-            let mut groups: Vec<Value> = Vec::new();
-            for k in KINDS
-                .iter()
-                .filter(installed)
-                .filter(|k| !k.group.is_empty())
-            {
-                if groups.iter().any(|g| g["name"] == k.group) {
-                    continue;
+            let mut names: Vec<&str> = Vec::new();
+            for k in KINDS.iter().filter(|k| !k.group.is_empty()) {
+                if !names.contains(&k.group) {
+                    names.push(k.group);
                 }
-                let gv = json!({ "groupVersion": k.api_version(), "version": k.version });
-                groups.push(
-                    json!({ "name": k.group, "versions": [gv.clone()], "preferredVersion": gv }),
-                );
             }
+            let groups: Vec<Value> = names.into_iter().filter_map(group).collect();
             Some(json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups }))
         }
         "/api/v1" => resources("", "v1"),
@@ -250,6 +253,11 @@ fn discovery(state: &State, path: &str, port: u16) -> Option<Value> {
             .collect::<Vec<_>>()
             .as_slice()
         {
+            ["apis", name] => group(name).map(|mut g| {
+                g["kind"] = json!("APIGroup");
+                g["apiVersion"] = json!("v1");
+                g
+            }),
             ["apis", group, version] => resources(group, version),
             _ => None,
         },
@@ -316,6 +324,42 @@ fn verb(method: &str, target: &Target, watch: bool) -> Option<&'static str> {
         ("DELETE", true) => "delete",
         _ => return None,
     })
+}
+
+/// One page of a list, as `limit` and `continue` ask: the items and the list's `metadata` (`continue` and
+/// `remainingItemCount` when more remain). The token is opaque to clients; here it is the next offset.
+fn page(
+    items: Vec<Value>,
+    limit: Option<&str>,
+    token: Option<&str>,
+) -> Result<(Vec<Value>, Value), ApiError> {
+    let start = match token.filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("offset-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| {
+                ApiError::new(410, "Expired", "The provided continue parameter is too old")
+            })?,
+    };
+    let limit = match limit.filter(|l| !l.is_empty()) {
+        None => usize::MAX,
+        Some(l) => match l.parse::<i64>() {
+            Ok(n) if n > 0 => n as usize,
+            Ok(_) => usize::MAX,
+            Err(_) => return Err(ApiError::bad_request(format!("invalid limit {l:?}"))),
+        },
+    };
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
+    let next = start + page.len();
+    let metadata = if next < total {
+        json!({ "continue": format!("offset-{next}"), "remainingItemCount": total - next })
+    } else {
+        json!({})
+    };
+    Ok((page, metadata))
 }
 
 pub async fn handle(
@@ -482,15 +526,19 @@ pub async fn handle(
                 (Ok(labels), Ok(fields)) => {
                     let objects = state.lock_objects();
                     let items = objects.list(kind, target.namespace.as_deref(), &labels, &fields);
-                    Ok((
-                        200,
-                        json!({
-                            "kind": format!("{}List", kind.kind),
-                            "apiVersion": kind.api_version(),
-                            "metadata": { "resourceVersion": objects.revision() },
-                            "items": items,
-                        }),
-                    ))
+                    page(items, param("limit"), param("continue")).map(|(items, metadata)| {
+                        let mut metadata = metadata;
+                        metadata["resourceVersion"] = json!(objects.revision());
+                        (
+                            200,
+                            json!({
+                                "kind": format!("{}List", kind.kind),
+                                "apiVersion": kind.api_version(),
+                                "metadata": metadata,
+                                "items": items,
+                            }),
+                        )
+                    })
                 }
                 (Err(e), _) | (_, Err(e)) => Err(e),
             }
