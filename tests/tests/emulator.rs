@@ -158,6 +158,34 @@ async fn kubectl_round_trip(kubectl: &Path) {
     )
     .await;
     assert!(!ok && out.contains("NotFound"), "{out}");
+
+    // Lists page by page: kubectl reads in chunks with `limit` and `continue` and gets every pod.
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &["get", "pods", "-A", "--chunk-size=2", "-o", "name"],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let all = emulator.objects("", "v1", "pods").len();
+    assert!(all > 4, "enough pods for several pages");
+    assert_eq!(out.lines().count(), all, "{out}");
+
+    // The workload kinds and Argo Rollouts are served; External Secrets in the versions installed.
+    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["get", "rollouts,statefulsets,daemonsets", "-A", "-o", "name"]).await;
+    assert!(ok, "{out}");
+    for name in ["rollout.argoproj.io/checkout", "statefulset.apps/ledger-db", "daemonset.apps/node-agent"] {
+        assert!(out.lines().any(|l| l == name), "{name}: {out}");
+    }
+    emulator.serve_external_secrets(&["v1beta1"]);
+    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["api-versions"]).await;
+    assert!(ok, "{out}");
+    assert!(out.lines().any(|l| l == "external-secrets.io/v1beta1"), "{out}");
+    assert!(!out.lines().any(|l| l == "external-secrets.io/v1"), "{out}");
+    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["get", "externalsecrets.v1beta1.external-secrets.io", "-n", "shop", "-o", "jsonpath={.items[*].apiVersion}"]).await;
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), "external-secrets.io/v1beta1");
+    emulator.serve_external_secrets(&["v1"]);
 }
 
 fn pool(dir: &Path) -> ClusterClients {
@@ -511,6 +539,9 @@ fn resource(plural: &str) -> kube::api::ApiResource {
         "secrets" => ("", "v1", "Secret"),
         "pods" => ("", "v1", "Pod"),
         "deployments" => ("apps", "v1", "Deployment"),
+        "statefulsets" => ("apps", "v1", "StatefulSet"),
+        "daemonsets" => ("apps", "v1", "DaemonSet"),
+        "rollouts" => ("argoproj.io", "v1alpha1", "Rollout"),
         "applications" => ("argoproj.io", "v1alpha1", "Application"),
         "externalsecrets" => ("external-secrets.io", "v1", "ExternalSecret"),
         other => panic!("no kind for {other}"),
@@ -609,6 +640,14 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("reader", List("applications", None), 200),
         ("reader", List("deployments", Some("nonprod")), 200),
         ("reader", List("deployments", None), 200),
+        ("reader", List("statefulsets", Some("ledger")), 200),
+        ("reader", List("statefulsets", None), 200),
+        ("reader", List("daemonsets", Some("monitoring")), 200),
+        ("reader", List("daemonsets", None), 200),
+        ("reader", List("rollouts", Some("shop")), 200),
+        ("reader", List("rollouts", None), 200),
+        ("reader", Get("rollouts", "shop", "checkout"), 403),
+        ("reader", List("externalsecrets", Some("shop")), 200),
         ("reader", List("pods", Some("nonprod")), 200),
         ("reader", List("externalsecrets", None), 200),
         (

@@ -158,7 +158,8 @@ async fn every_category_ok_with_exact_urls() {
     assert_eq!(body["serviceName"], "taco-backend-prod");
     assert_eq!(
         body["metadata"]["resources"],
-        json!({"argocdApp": true, "deployment": true, "podsFound": 2, "externalSecretsFound": 1})
+        json!({"argocdApp": true, "deployment": true, "deployments": 1, "statefulSets": 0, "daemonSets": 0,
+               "rollouts": 0, "podsFound": 2, "externalSecretsFound": 1})
     );
     assert_eq!(urls(&body, "apm"), ["https://grafana.acme.dev/d/opentelemetry-apm/apm-overview?orgId=1&refresh=30s&from=now-1h&to=now&var-app=taco-backend-prod&var-route=All"]);
     assert_eq!(urls(&body, "namespace"), ["https://grafana.acme.dev/d/ee58kcteeir5sf/kubernetes-overview?orgId=1&var-namespace=nonprod"]);
@@ -244,12 +245,16 @@ async fn missing_pods_crd_and_app_degrade_only_their_categories() {
     assert_eq!(category(&body, "pod")["status"], "empty");
     assert_eq!(
         category(&body, "pod")["message"],
-        "No pods currently running"
+        "No pods currently running (selected by Deployment taco-backend-prod in namespace 'nonprod')"
     );
     assert_eq!(
         category(&body, "vault")["status"],
         "empty",
         "a missing CRD means none, not an error"
+    );
+    assert_eq!(
+        category(&body, "vault")["message"],
+        "External Secrets Operator is not installed in this cluster (no external-secrets.io API is served)"
     );
     assert_eq!(category(&body, "iaac")["status"], "ok");
 
@@ -468,7 +473,7 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
     assert_eq!(pods["status"], "empty");
     assert_eq!(
         pods["message"],
-        "No Deployment tracked by app 'ghost' in namespace 'orders-ns' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label)"
+        "No Deployment, StatefulSet, DaemonSet or Rollout tracked by app 'ghost' in namespace 'orders-ns' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label; Argo CD lists no resources for the app yet)"
     );
 }
 

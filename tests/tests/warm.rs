@@ -55,15 +55,19 @@ async fn after_a_run_every_app_is_a_cache_hit_equal_to_a_live_miss() {
     let report = warm.handle(scheduled()).await.unwrap();
     assert_eq!(
         (report.clusters, report.apps, report.written),
-        (1, 27, 27),
+        (1, 30, 30),
         "{report:?}"
     );
     assert!(report.failures.is_empty());
-    assert_eq!(
-        emulator.requests().len(),
-        4,
-        "four list calls, whatever the number of apps"
-    );
+    // Applications, the four workload kinds, pods, which External Secrets API is served, and
+    // ExternalSecrets: eight calls, whatever the number of apps (more pages only past 500 objects).
+    let calls: Vec<String> = emulator
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.path, r.query))
+        .collect();
+    assert_eq!(calls.len(), 8, "{calls:#?}");
+    assert!(calls.iter().filter(|c| c.ends_with("limit=500")).count() == 7, "{calls:#?}");
 
     let links = links::Links::from_env(&env).await.unwrap();
     let apps = emulator.objects("argoproj.io", "v1alpha1", "applications");
@@ -130,8 +134,8 @@ async fn a_failing_cluster_leaves_the_others_warmed_and_an_empty_one_writes_noth
             .unwrap()
             .clone()
     };
-    assert_eq!((part("good").apps, part("good").written), (2, 2));
-    assert_eq!((part("bad").written, part("bad").skipped), (0, 2));
+    assert_eq!((part("good").apps, part("good").written), (5, 5));
+    assert_eq!((part("bad").written, part("bad").skipped), (0, 5));
     assert_eq!(
         (
             part("empty").apps,
@@ -223,7 +227,7 @@ async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_c
     let argo_part = report.per_cluster.iter().find(|p| p.cluster == "argo");
     assert_eq!(
         argo_part.map(|p| (p.written, p.skipped)),
-        Some((1, 1)),
+        Some((4, 1)),
         "{report:?}"
     );
     assert!(

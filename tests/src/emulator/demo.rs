@@ -38,6 +38,10 @@ pub fn seed(emulator: &Emulator) {
         "payments",
         "kube-system",
         "default",
+        "team-shop",
+        "shop",
+        "ledger",
+        "monitoring",
     ] {
         emulator
             .apply(json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": ns } }));
@@ -88,6 +92,8 @@ pub fn seed(emulator: &Emulator) {
     }));
     workload(emulator, "billing-api", "payments", &["5d9c7f8b4-qq7nz"]);
 
+    shapes(emulator);
+
     // Argo CD credentials: a credential template, a Helm repository as GlueLinks writes it, a repository
     // Argo CD wrote itself (no GlueLinks labels), and a pull secret made with `kubectl apply`, whose
     // last-applied-configuration annotation holds its values.
@@ -123,6 +129,110 @@ pub fn seed(emulator: &Emulator) {
         "kubectl.kubernetes.io/last-applied-configuration": pull_secret.to_string(),
     });
     emulator.apply(applied);
+}
+
+/// A workload of `kind` (`apps/v1` `StatefulSet`, `argoproj.io/v1alpha1` `Rollout`, …) selecting
+/// `app: <name>`, marked with `metadata` (labels, annotations), and its pods `<name>-<suffix>`.
+fn workload_of(
+    emulator: &Emulator,
+    (api_version, kind): (&str, &str),
+    name: &str,
+    namespace: &str,
+    metadata: Value,
+    pods: &[&str],
+) {
+    let mut object = json!({
+        "apiVersion": api_version, "kind": kind,
+        "metadata": { "name": name, "namespace": namespace },
+        "spec": { "selector": { "matchLabels": { "app": name } },
+                  "template": { "metadata": { "labels": { "app": name } },
+                                "spec": { "containers": [{ "name": "app", "image": format!("ghcr.io/acme/{name}:2.0.1") }] } } },
+    });
+    for field in ["labels", "annotations"] {
+        if !metadata[field].is_null() {
+            object["metadata"][field] = metadata[field].clone();
+        }
+    }
+    emulator.apply(object);
+    for suffix in pods {
+        emulator.apply(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": { "name": format!("{name}-{suffix}"), "namespace": namespace, "labels": { "app": name } },
+            "spec": { "containers": [{ "name": "app", "image": format!("ghcr.io/acme/{name}:2.0.1") }] },
+            "status": { "phase": "Running" },
+        }));
+    }
+}
+
+const DEPLOYMENT: (&str, &str) = ("apps/v1", "Deployment");
+const STATEFUL_SET: (&str, &str) = ("apps/v1", "StatefulSet");
+const DAEMON_SET: (&str, &str) = ("apps/v1", "DaemonSet");
+const ROLLOUT: (&str, &str) = ("argoproj.io/v1alpha1", "Rollout");
+
+/// Apps as other Argo CD installs have them, one of each shape:
+/// - `argocd/ledger`: label tracking (Argo CD before 3.0), three workloads (api, worker, database), never
+///   synced (no `status.resources`), an ExternalSecret read through `data[].remoteRef`;
+/// - `team-shop/checkout`: an app outside the control-plane namespace (tracked as `team-shop_checkout`,
+///   by annotation and label) deploying an Argo Rollout;
+/// - `argocd/node-agent`: a DaemonSet and an ExternalSecret known only from the Application's
+///   `status.resources` (their instance label is under a key GlueLinks is not told about).
+pub fn shapes(emulator: &Emulator) {
+    let app = |name: &str, namespace: &str, destination: &str, resources: Value| {
+        json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": name, "namespace": namespace },
+            "spec": {
+                "project": "default",
+                "destination": { "server": "https://kubernetes.default.svc", "namespace": destination },
+                "source": { "repoURL": "https://github.com/acme/platform.git", "path": format!("apps/{name}"), "targetRevision": "main" },
+            },
+            "status": { "resources": resources },
+        })
+    };
+    let instance = |value: &str| json!({ "labels": { "app.kubernetes.io/instance": value } });
+
+    emulator.apply(app("ledger", "argocd", "ledger", json!([])));
+    workload_of(emulator, DEPLOYMENT, "ledger-api", "ledger", instance("ledger"), &["6f7d8c9b5-abcde"]);
+    workload_of(emulator, DEPLOYMENT, "ledger-worker", "ledger", instance("ledger"), &["5b8c7d6f4-fghij"]);
+    workload_of(emulator, STATEFUL_SET, "ledger-db", "ledger", instance("ledger"), &["0", "1"]);
+    emulator.apply(json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "ledger-db", "namespace": "ledger", "labels": { "app.kubernetes.io/instance": "ledger" } },
+        "spec": { "data": [
+            { "secretKey": "USER", "remoteRef": { "key": "secret/ledger/db", "property": "user" } },
+            { "secretKey": "PASSWORD", "remoteRef": { "key": "secret/ledger/db", "property": "password" } },
+        ] },
+    }));
+
+    emulator.apply(app("checkout", "team-shop", "shop", json!([])));
+    let both = json!({
+        "labels": { "app.kubernetes.io/instance": "team-shop_checkout" },
+        "annotations": { "argocd.argoproj.io/tracking-id": "team-shop_checkout:argoproj.io/Rollout:shop/checkout" },
+    });
+    workload_of(emulator, ROLLOUT, "checkout", "shop", both, &["7d4b9c8f6-k2m4p", "7d4b9c8f6-n8q3r"]);
+    emulator.apply(json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "checkout", "namespace": "shop",
+                      "annotations": tracking("team-shop_checkout", "external-secrets.io/ExternalSecret", "shop", "checkout") },
+        "spec": { "dataFrom": [{ "extract": { "key": "secret/shop/checkout" } }] },
+    }));
+
+    let custom = json!({ "labels": { "acme.io/argo-app": "node-agent" } });
+    emulator.apply(app("node-agent", "argocd", "monitoring", json!([
+        { "group": "apps", "version": "v1", "kind": "DaemonSet", "namespace": "monitoring", "name": "node-agent",
+          "status": "Synced", "health": { "status": "Healthy" } },
+        { "group": "external-secrets.io", "version": "v1", "kind": "ExternalSecret", "namespace": "monitoring",
+          "name": "node-agent-token", "status": "Synced" },
+        { "version": "v1", "kind": "ServiceAccount", "namespace": "monitoring", "name": "node-agent", "status": "Synced" },
+    ])));
+    workload_of(emulator, DAEMON_SET, "node-agent", "monitoring", custom.clone(), &["x2k9p", "z7m4q"]);
+    let mut token = json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "node-agent-token", "namespace": "monitoring" },
+        "spec": { "dataFrom": [{ "extract": { "key": "secret/monitoring/node-agent" } }] },
+    });
+    token["metadata"]["labels"] = custom["labels"].clone();
+    emulator.apply(token);
 }
 
 /// The RBAC the demo cluster enforces: the shipped manifests as the README says to apply them, with the
