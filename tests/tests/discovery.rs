@@ -1,0 +1,265 @@
+//! Discovery on the Argo CD installs operators run, not only seed 000's: every tracking method, apps in any
+//! namespace, every workload kind (several per app), `status.resources`, and External Secrets served as
+//! `v1`, as `v1beta1` only, or not at all. Each app's pod and Vault links are asserted exactly on the
+//! links route, and again after a warm run, where the warmed payload must equal a live miss.
+
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
+use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::openapi::Checked;
+use gluelinks_tests::{event_text, temp_dir, Valkey};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::Value;
+use std::time::Duration;
+
+const READ: &str = "sample-read-token-0123456789";
+const VAULT: &str = "https://vault.acme.dev/ui/vault/secrets/secret/show/";
+
+fn env(dir: &std::path::Path, valkey: &Valkey) -> Env {
+    Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("CLUSTERS_DIR", dir.to_str().unwrap()),
+        ("VALKEY_URL", valkey.url.as_str()),
+        ("VAULT_BASE_URL", "https://vault.acme.dev"),
+    ])
+}
+
+fn click(header: &str) -> lambda_http::Request {
+    let mut e: Value = serde_json::from_str(&event_text("links-header-only.json")).unwrap();
+    e["headers"]["argocd-application-name"] = header.into();
+    e["headers"]["x-gluelinks-cluster"] = "demo".into();
+    lambda_http::request::from_str(&e.to_string()).unwrap()
+}
+
+fn category<'a>(body: &'a Value, id: &str) -> &'a Value {
+    body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+fn column(body: &Value, id: &str, field: &str) -> Vec<String> {
+    category(body, id)["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l[field].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn without_times(mut v: Value) -> Value {
+    v["lastUpdated"] = Value::Null;
+    v["metadata"]["generatedAt"] = Value::Null;
+    v
+}
+
+/// One app of the demo cluster and what it must show.
+struct Case {
+    header: &'static str,
+    /// Pod link labels, in order.
+    pods: &'static [&'static str],
+    /// Vault paths, in order.
+    vault: &'static [&'static str],
+    /// `deployments`, `statefulSets`, `daemonSets`, `rollouts`.
+    kinds: [u64; 4],
+}
+
+const CASES: [Case; 4] = [
+    // Annotation tracking (Argo CD 3's default), one Deployment.
+    Case {
+        header: "glueops-core:taco-backend-prod",
+        pods: &[
+            "taco-backend-prod-677bfb55b7-942nr",
+            "taco-backend-prod-677bfb55b7-x7k2p",
+        ],
+        vault: &["nonprod/taco-backend", "nonprod/taco-backend/database"],
+        kinds: [1, 0, 0, 0],
+    },
+    // Label tracking, three workloads, never synced (empty status.resources).
+    Case {
+        header: "argocd:ledger",
+        pods: &[
+            "ledger-api-6f7d8c9b5-abcde (Deployment ledger-api)",
+            "ledger-worker-5b8c7d6f4-fghij (Deployment ledger-worker)",
+            "ledger-db-0 (StatefulSet ledger-db)",
+            "ledger-db-1 (StatefulSet ledger-db)",
+        ],
+        vault: &["ledger/db"],
+        kinds: [2, 1, 0, 0],
+    },
+    // Annotation+label tracking of an app outside the control-plane namespace, deploying a Rollout.
+    Case {
+        header: "team-shop:checkout",
+        pods: &["checkout-7d4b9c8f6-k2m4p", "checkout-7d4b9c8f6-n8q3r"],
+        vault: &["shop/checkout"],
+        kinds: [0, 0, 0, 1],
+    },
+    // A DaemonSet and an ExternalSecret only status.resources names (no mark GlueLinks knows).
+    Case {
+        header: "argocd:node-agent",
+        pods: &["node-agent-x2k9p", "node-agent-z7m4q"],
+        vault: &["monitoring/node-agent"],
+        kinds: [0, 0, 1, 0],
+    },
+];
+
+fn check(case: &Case, body: &Value, external_secrets: Option<&str>) {
+    let h = case.header;
+    assert_eq!(column(body, "pod", "label"), case.pods, "{h}");
+    let pod_urls = column(body, "pod", "url");
+    for (url, label) in pod_urls.iter().zip(case.pods) {
+        let pod = label.split(' ').next().unwrap();
+        assert!(url.ends_with(&format!("&var-pod={pod}")), "{h}: {url}");
+    }
+    let resources = &body["metadata"]["resources"];
+    let kinds = ["deployments", "statefulSets", "daemonSets", "rollouts"];
+    for (kind, count) in kinds.iter().zip(case.kinds) {
+        assert_eq!(resources[*kind], count, "{h} {kind}");
+    }
+    assert_eq!(resources["deployment"], case.kinds[0] > 0, "{h}");
+    assert_eq!(resources["podsFound"], case.pods.len(), "{h}");
+    match external_secrets {
+        Some(_) => {
+            let expected: Vec<String> = case.vault.iter().map(|p| format!("{VAULT}{p}")).collect();
+            assert_eq!(column(body, "vault", "url"), expected, "{h}");
+        }
+        None => {
+            let vault = category(body, "vault");
+            assert_eq!(vault["status"], "empty", "{h}");
+            assert_eq!(
+                vault["message"],
+                "External Secrets Operator is not installed in this cluster (no external-secrets.io API is served)"
+            );
+            assert_eq!(resources["externalSecretsFound"], 0, "{h}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    for external_secrets in [Some("v1"), Some("v1beta1"), None] {
+        let emulator = Emulator::start().await;
+        demo::seed(&emulator);
+        emulator.serve_external_secrets(external_secrets.as_slice());
+        let dir = temp_dir("discovery-shapes");
+        emulator.write_kubeconfig(&dir, "demo");
+        // Live clicks cache into one Valkey; the warmer writes to another, read by the clicks after it.
+        let (live_valkey, warm_valkey) = (Valkey::start(), Valkey::start());
+        let links = links::Links::from_env(&env(&dir, &live_valkey))
+            .await
+            .unwrap();
+
+        let mut live = Vec::new();
+        for case in &CASES {
+            let r = links.handle_checked(click(case.header)).await;
+            assert_eq!(r.status(), 200);
+            let body = body_json(&r);
+            check(case, &body, external_secrets);
+            live.push(body);
+        }
+        if let Some(version) = external_secrets {
+            assert!(
+                emulator
+                    .requests()
+                    .iter()
+                    .any(|r| r.path.starts_with(&format!("/apis/external-secrets.io/{version}/"))),
+                "ExternalSecrets read as {version}"
+            );
+        }
+
+        // After a warm run every click is a cache hit, and what it serves is what a live miss computes.
+        let env = env(&dir, &warm_valkey);
+        let links = links::Links::from_env(&env).await.unwrap();
+        let report = warm::Warm::from_env(&env)
+            .await
+            .unwrap()
+            .handle(LambdaEvent::new(
+                serde_json::from_str(&event_text("warm-scheduled.json")).unwrap(),
+                Context::default(),
+            ))
+            .await
+            .unwrap();
+        assert!(report.failures.is_empty(), "{report:?}");
+        emulator.reset_requests();
+        for (case, live) in CASES.iter().zip(&live) {
+            let r = links.handle_checked(click(case.header)).await;
+            let warmed = body_json(&r);
+            check(case, &warmed, external_secrets);
+            assert_eq!(
+                without_times(warmed),
+                without_times(live.clone()),
+                "{external_secrets:?} {}",
+                case.header
+            );
+        }
+        assert!(emulator.requests().is_empty(), "every click a cache hit");
+    }
+}
+
+/// The common case takes two rounds of calls (the Application beside the header namespace's workloads
+/// and ExternalSecrets, then pods), even while the cluster's External Secrets API is not known yet; an
+/// app whose resources are in another namespace than the header's takes three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rounds_in_the_common_case_three_at_most() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = temp_dir("discovery-rounds");
+    emulator.write_kubeconfig(&dir, "demo");
+    let valkey = Valkey::start();
+    let links = links::Links::from_env(&env(&dir, &valkey)).await.unwrap();
+    let latency = Duration::from_millis(40);
+    emulator.set_latency(latency);
+    let rounds = |namespace: &'static str, app: &'static str| {
+        let (emulator, links) = (&emulator, &links);
+        async move {
+            emulator.reset_requests();
+            let (_, degraded) = links.service().generate("demo", "demo", namespace, app).await;
+            assert!(!degraded);
+            emulator.rounds(latency / 2)
+        }
+    };
+    // First contact: which External Secrets API is served is asked beside the Application.
+    assert_eq!(rounds("nonprod", "taco-backend-prod").await, 2);
+    assert!(emulator.requests().iter().any(|r| r.path == "/apis"));
+    assert_eq!(rounds("nonprod", "taco-backend-prod").await, 2);
+    assert!(
+        !emulator.requests().iter().any(|r| r.path == "/apis"),
+        "the served API is remembered"
+    );
+    assert_eq!(rounds("argocd", "node-agent").await, 3);
+    assert_eq!(rounds("argocd", "ledger").await, 3);
+}
+
+/// A cluster larger than one page is read page by page, and every app is warmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warmer_reads_large_clusters_page_by_page() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let emulator = Emulator::start().await;
+    demo::many_apps(&emulator, 260);
+    let dir = temp_dir("discovery-pages");
+    emulator.write_kubeconfig(&dir, "demo");
+    let valkey = Valkey::start();
+    let env = env(&dir, &valkey);
+    let report = warm::Warm::from_env(&env).await.unwrap().run().await;
+    assert_eq!((report.apps, report.written), (260, 260), "{report:?}");
+    let pages: Vec<String> = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(pages.len(), 2, "520 pods in pages of 500: {pages:?}");
+    assert!(pages[1].contains("continue="), "{pages:?}");
+    let links = links::Links::from_env(&env).await.unwrap();
+    emulator.reset_requests();
+    let r = links.handle_checked(click("argocd:app-0259")).await;
+    assert!(emulator.requests().is_empty(), "a cache hit");
+    assert_eq!(
+        column(&body_json(&r), "pod", "label"),
+        ["app-0259-7c9f6d5b8-a1b2c", "app-0259-7c9f6d5b8-d3e4f"]
+    );
+}
