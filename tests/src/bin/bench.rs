@@ -10,58 +10,135 @@ const LIGHT_FUNCTIONS: [&str; 2] = ["health", "fixtures"];
 const ITERATIONS: usize = 5_000;
 
 fn main() {
-    zip_sizes();
+    // `bench warm-child <clusters dir> <valkey url>`: one warm run in a process of its own, so that its
+    // peak memory is the warmer's alone.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, dir, valkey] = args.as_slice() {
+        if mode == "warm-child" {
+            return warm_child(dir, valkey);
+        }
+    }
+    // `bench [section]`: every section, or the one named (`zips`, `handlers`, `clients`, `links`,
+    // `secrets`, `warm`).
+    let only = args.get(1).map(String::as_str);
+    let runs = |section: &str| only.is_none_or(|o| o == section);
+    if runs("zips") {
+        zip_sizes();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(handler_times());
-    runtime.block_on(kubernetes_clients());
-    runtime.block_on(links_latency());
-    runtime.block_on(secrets_against_kubectl());
-    runtime.block_on(warming());
+    if runs("handlers") {
+        runtime.block_on(handler_times());
+    }
+    if runs("clients") {
+        runtime.block_on(kubernetes_clients());
+    }
+    if runs("links") {
+        runtime.block_on(links_latency());
+    }
+    if runs("secrets") {
+        runtime.block_on(secrets_against_kubectl());
+    }
+    if runs("warm") {
+        runtime.block_on(warming());
+    }
 }
 
-/// A warm run over 1,000 apps on one cluster, and over 10 clusters of 100, with 20 ms per Kubernetes call.
+/// The fleet the warmer is judged on: clusters, apps per cluster, pods per app.
+const FLEET: (usize, usize, usize) = (20, 250, 10);
+const FLEET_WALL_GOAL: Duration = Duration::from_secs(60);
+const FLEET_RSS_GOAL_MB: f64 = 256.0;
+
+fn warm_child(dir: &str, valkey: &str) {
+    gluelinks_clusters::startup();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let env = Env::from_pairs([("CLUSTERS_DIR", dir), ("VALKEY_URL", valkey)]);
+    let report = runtime.block_on(async {
+        let warm = warm::Warm::from_env(&env).await.expect("warm settings");
+        warm.run().await
+    });
+    let peak_kb: u64 = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    println!(
+        "{}",
+        serde_json::json!({"report": report, "peak_rss_kb": peak_kb})
+    );
+}
+
+/// Warm runs at 20 ms per Kubernetes call: the calls each cluster costs, and a fleet of 20 clusters x
+/// 250 apps x 10 pods, warmed by a process of its own whose wall time and peak memory are measured.
 async fn warming() {
     use gluelinks_tests::emulator::{demo, Emulator};
     use gluelinks_tests::Valkey;
 
     println!("== warm (20 ms per Kubernetes call; local Valkey) ==");
     let valkey = Valkey::start();
-    for (clusters, apps_each) in [(1usize, 1000usize), (10, 100)] {
-        let dir = gluelinks_tests::temp_dir(&format!("bench-warm-{clusters}"));
-        let mut emulators = Vec::new();
-        for i in 0..clusters {
-            let emulator = Emulator::start().await;
-            demo::many_apps(&emulator, apps_each);
-            emulator.write_kubeconfig(&dir, &format!("cluster-{i:02}"));
-            emulator.set_latency(Duration::from_millis(20));
-            emulators.push(emulator);
-        }
-        let env = Env::from_pairs([
-            ("CLUSTERS_DIR", dir.to_str().expect("a UTF-8 path")),
-            ("VALKEY_URL", valkey.url.as_str()),
-        ]);
-        let warm = warm::Warm::from_env(&env).await.expect("warm settings");
-        let started = Instant::now();
-        let report = warm.run().await;
-        let wall = started.elapsed();
-        assert!(report.failures.is_empty(), "{:?}", report.failures);
-        let calls: Vec<usize> = emulators.iter().map(|e| e.requests().len()).collect();
-        let most = calls.iter().copied().max().unwrap_or(0);
-        let verdict = if most <= 6 && wall <= Duration::from_secs(2) {
-            "met"
-        } else {
-            "MISSED"
-        };
-        println!(
-            "{clusters:>2} cluster(s) x {apps_each:>4} apps: {:>4} written in {:>6.0} ms, at most {most} Kubernetes calls per cluster  goal <= 6 calls, <= 2 s: {verdict}",
-            report.written,
-            wall.as_secs_f64() * 1e3
-        );
+    let (clusters, apps_each, pods_each) = FLEET;
+    let suffixes: Vec<String> = (0..pods_each).map(|i| format!("7c9f6d5b8-p{i:04}")).collect();
+    let suffixes: Vec<&str> = suffixes.iter().map(String::as_str).collect();
+    let dir = gluelinks_tests::temp_dir("bench-warm-fleet");
+    let mut emulators = Vec::new();
+    for i in 0..clusters {
+        let emulator = Emulator::start().await;
+        demo::many_apps_with(&emulator, apps_each, &suffixes);
+        emulator.write_kubeconfig(&dir, &format!("cluster-{i:02}"));
+        emulator.set_latency(Duration::from_millis(20));
+        emulators.push(emulator);
     }
+    let started = Instant::now();
+    let child = tokio::process::Command::new(std::env::current_exe().expect("the bench binary"))
+        .args(["warm-child", dir.to_str().expect("a UTF-8 path"), &valkey.url])
+        .output()
+        .await
+        .expect("the warm child runs");
+    let wall = started.elapsed();
+    // The report is the child's last line (the warmer logs its run before it).
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let out: serde_json::Value = serde_json::from_str(last).unwrap_or_else(|_| {
+        panic!(
+            "the warm child's report ({}): {} {}",
+            child.status,
+            String::from_utf8_lossy(&child.stdout),
+            String::from_utf8_lossy(&child.stderr)
+        )
+    });
+    let report = &out["report"];
+    assert!(
+        report["failures"].as_object().is_some_and(|f| f.is_empty()),
+        "{report}"
+    );
+    let calls: Vec<usize> = emulators.iter().map(|e| e.requests().len()).collect();
+    let most = calls.iter().copied().max().unwrap_or(0);
+    let pods = apps_each * pods_each;
+    let pages = pods.div_ceil(gluelinks_links::objects::PAGE_SIZE as usize);
+    println!(
+        "calls per cluster: {most} ({apps_each} apps, {pods} pods): Applications, 4 workload kinds, the External Secrets API and ExternalSecrets 1 each, pods {pages} page(s) of {}; independent of the number of apps but for pages",
+        gluelinks_links::objects::PAGE_SIZE
+    );
+    let peak_mb = out["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0;
+    let verdict = if wall <= FLEET_WALL_GOAL && peak_mb <= FLEET_RSS_GOAL_MB {
+        "met"
+    } else {
+        "MISSED"
+    };
+    println!(
+        "fleet {clusters} clusters x {apps_each} apps x {pods_each} pods: {} written in {:.1} s, warmer peak RSS {peak_mb:.0} MB  goal <= {} s, <= {FLEET_RSS_GOAL_MB:.0} MB: {verdict}",
+        report["written"],
+        wall.as_secs_f64(),
+        FLEET_WALL_GOAL.as_secs()
+    );
 }
 
 /// `GET /secrets`' three lists against the way seed 003 made them: three `kubectl get secrets -A -l … -o json`
@@ -201,9 +278,14 @@ async fn links_latency() {
     singles.sort();
     let single = singles[singles.len() / 2];
 
-    for (label, namespace, app) in [
-        ("header ns = destination", "nonprod", "taco-backend-prod"),
-        ("header ns = the app's own", "argocd", "billing-api"),
+    // Each scenario with the rounds it is allowed: two when the header names the namespace the app's
+    // resources are in, three when they are elsewhere.
+    for (label, namespace, app, goal) in [
+        ("header ns = destination", "nonprod", "taco-backend-prod", 2),
+        ("Argo CD's header (app's ns)", "argocd", "billing-api", 3),
+        ("3 workloads, label tracking", "argocd", "ledger", 3),
+        ("status.resources, DaemonSet", "argocd", "node-agent", 3),
+        ("any-namespace app, Rollout", "team-shop", "checkout", 3),
     ] {
         let mut walls = Vec::new();
         let (mut calls, mut rounds) = (0, 0);
@@ -222,13 +304,13 @@ async fn links_latency() {
         walls.sort();
         let wall = walls[walls.len() / 2];
         let sequential = single * calls as u32;
-        let verdict = if rounds <= 3 && sequential.as_secs_f64() >= 2.0 * wall.as_secs_f64() {
+        let verdict = if rounds <= goal && sequential.as_secs_f64() >= 2.0 * wall.as_secs_f64() {
             "met"
         } else {
             "MISSED"
         };
         println!(
-            "cache miss, {label:<26} {:>6.1} ms  ({calls} calls in {rounds} rounds; one after another: {:>6.1} ms = {:.1}x)  goal <= 3 rounds, >= 2x: {verdict}",
+            "cache miss, {label:<28} {:>6.1} ms  ({calls:>2} calls in {rounds} rounds; one after another: {:>6.1} ms = {:.1}x)  goal <= {goal} rounds, >= 2x: {verdict}",
             wall.as_secs_f64() * 1e3,
             sequential.as_secs_f64() * 1e3,
             sequential.as_secs_f64() / wall.as_secs_f64()

@@ -255,6 +255,11 @@ fn base64_of(text: &str) -> String {
 /// `count` more apps (`app-0000`, …) in the Argo CD namespace, each deploying to its own team namespace
 /// with a Deployment, two pods and an ExternalSecret: a cluster sized for warming benchmarks.
 pub fn many_apps(emulator: &Emulator, count: usize) {
+    many_apps_with(emulator, count, &["7c9f6d5b8-a1b2c", "7c9f6d5b8-d3e4f"]);
+}
+
+/// [`many_apps`], each app with a pod per suffix in `pods`.
+pub fn many_apps_with(emulator: &Emulator, count: usize, pods: &[&str]) {
     emulator.apply(
         json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "argocd" } }),
     );
@@ -269,12 +274,7 @@ pub fn many_apps(emulator: &Emulator, count: usize) {
                 "source": { "repoURL": "https://github.com/acme/platform.git", "path": format!("apps/{app}"), "targetRevision": "main" },
             },
         }));
-        workload(
-            emulator,
-            &app,
-            &namespace,
-            &["7c9f6d5b8-a1b2c", "7c9f6d5b8-d3e4f"],
-        );
+        workload(emulator, &app, &namespace, pods);
         emulator.apply(json!({
             "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
             "metadata": { "name": app, "namespace": namespace,
