@@ -82,7 +82,7 @@ async fn each_function_works_with_only_its_own_identity() {
         Context::default(),
     );
     let report = warm.handle(scheduled).await.unwrap();
-    assert!(report.failures.is_empty() && report.apps == 2, "{report:?}");
+    assert!(report.failures.is_empty() && report.apps == 5, "{report:?}");
 
     let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
     let response = list

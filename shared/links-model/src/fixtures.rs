@@ -38,6 +38,7 @@ fn pods(app: &str, count: usize) -> Vec<PodLink> {
         .take(count)
         .map(|s| PodLink {
             pod: format!("{app}-677bfb55b7-{s}"),
+            namespace: NAMESPACE.to_string(),
             workload: None,
         })
         .collect()

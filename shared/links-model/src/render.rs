@@ -36,6 +36,8 @@ pub struct Discovery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodLink {
     pub pod: String,
+    /// Its namespace: usually the target, but `status.resources` may name workloads elsewhere.
+    pub namespace: String,
     pub workload: Option<String>,
 }
 
@@ -61,9 +63,10 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         ("service", service),
         ("namespace", ns),
     ];
+    // A category's own values come first, so they win over the app's (a pod's own namespace).
     let url = |id: &str, extra: &[(&str, &str)]| {
-        let mut values = common.to_vec();
-        values.extend_from_slice(extra);
+        let mut values = extra.to_vec();
+        values.extend_from_slice(&common);
         settings.url(id, &values)
     };
     categories.push(category(
@@ -85,7 +88,12 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         "pod",
         d.pods.as_ref().map(|pods| {
             pods.iter()
-                .map(|p| link(&p.label(), url("pod", &[("pod", &p.pod)])))
+                .map(|p| {
+                    link(
+                        &p.label(),
+                        url("pod", &[("pod", &p.pod), ("namespace", &p.namespace)]),
+                    )
+                })
                 .collect()
         }),
     );
@@ -327,6 +335,7 @@ mod tests {
             },
             pods: Ok(vec![PodLink {
                 pod: "taco-backend-prod-677bfb55b7-942nr".into(),
+                namespace: "nonprod".into(),
                 workload: None,
             }]),
             pods_missing: None,
@@ -411,6 +420,7 @@ mod tests {
         d.pods = Ok((0..5)
             .map(|i| PodLink {
                 pod: format!("pod-{i}"),
+                namespace: "nonprod".into(),
                 workload: (i > 2).then(|| "StatefulSet db".to_string()),
             })
             .collect());
@@ -456,12 +466,19 @@ mod tests {
         };
         d.pods = Ok(vec![PodLink {
             pod: "db-0".into(),
+            namespace: "databases".into(),
             workload: Some("StatefulSet db".into()),
         }]);
         let r = render(&settings, &d, "t");
         let pods = r.categories.iter().find(|c| c.id == "pod").unwrap();
         assert_eq!(pods.links[0].label, "db-0 (StatefulSet db)");
-        assert!(pods.links[0].url.ends_with("&var-pod=db-0"));
+        assert!(
+            pods.links[0]
+                .url
+                .ends_with("&var-namespace=databases&var-pod=db-0"),
+            "a pod's own namespace: {}",
+            pods.links[0].url
+        );
         let resources = serde_json::to_value(&r.metadata.resources).unwrap();
         assert_eq!(
             resources,

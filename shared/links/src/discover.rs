@@ -329,6 +329,7 @@ fn pod_links(workloads: &[&Workload], pods: &ByNamespace<PodRef>) -> Vec<PodLink
             if seen.insert((w.namespace.as_str(), name)) {
                 links.push(PodLink {
                     pod: name.to_string(),
+                    namespace: w.namespace.clone(),
                     workload: several.then(|| w.describe()),
                 });
             }
