@@ -172,17 +172,47 @@ async fn kubectl_round_trip(kubectl: &Path) {
     assert_eq!(out.lines().count(), all, "{out}");
 
     // The workload kinds and Argo Rollouts are served; External Secrets in the versions installed.
-    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["get", "rollouts,statefulsets,daemonsets", "-A", "-o", "name"]).await;
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &[
+            "get",
+            "rollouts,statefulsets,daemonsets",
+            "-A",
+            "-o",
+            "name",
+        ],
+    )
+    .await;
     assert!(ok, "{out}");
-    for name in ["rollout.argoproj.io/checkout", "statefulset.apps/ledger-db", "daemonset.apps/node-agent"] {
+    for name in [
+        "rollout.argoproj.io/checkout",
+        "statefulset.apps/ledger-db",
+        "daemonset.apps/node-agent",
+    ] {
         assert!(out.lines().any(|l| l == name), "{name}: {out}");
     }
     emulator.serve_external_secrets(&["v1beta1"]);
     let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["api-versions"]).await;
     assert!(ok, "{out}");
-    assert!(out.lines().any(|l| l == "external-secrets.io/v1beta1"), "{out}");
+    assert!(
+        out.lines().any(|l| l == "external-secrets.io/v1beta1"),
+        "{out}"
+    );
     assert!(!out.lines().any(|l| l == "external-secrets.io/v1"), "{out}");
-    let (ok, out) = run_kubectl(kubectl, &kubeconfig, &["get", "externalsecrets.v1beta1.external-secrets.io", "-n", "shop", "-o", "jsonpath={.items[*].apiVersion}"]).await;
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &[
+            "get",
+            "externalsecrets.v1beta1.external-secrets.io",
+            "-n",
+            "shop",
+            "-o",
+            "jsonpath={.items[*].apiVersion}",
+        ],
+    )
+    .await;
     assert!(ok, "{out}");
     assert_eq!(out.trim(), "external-secrets.io/v1beta1");
     emulator.serve_external_secrets(&["v1"]);

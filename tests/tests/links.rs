@@ -245,7 +245,7 @@ async fn missing_pods_crd_and_app_degrade_only_their_categories() {
     assert_eq!(category(&body, "pod")["status"], "empty");
     assert_eq!(
         category(&body, "pod")["message"],
-        "No pods currently running (selected by Deployment taco-backend-prod in namespace 'nonprod')"
+        "No pods currently running (looked for the pods selected by Deployment taco-backend-prod in namespace 'nonprod')"
     );
     assert_eq!(
         category(&body, "vault")["status"],
@@ -473,7 +473,7 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
     assert_eq!(pods["status"], "empty");
     assert_eq!(
         pods["message"],
-        "No Deployment, StatefulSet, DaemonSet or Rollout tracked by app 'ghost' in namespace 'orders-ns' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label; Argo CD lists no resources for the app yet)"
+        "No Deployment, StatefulSet, DaemonSet or Rollout tracked by app 'ghost' in namespace 'orders-ns' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label naming 'ghost'; Argo CD lists no resources for the app yet)"
     );
 }
 

@@ -67,7 +67,10 @@ async fn after_a_run_every_app_is_a_cache_hit_equal_to_a_live_miss() {
         .map(|r| format!("{} {}", r.path, r.query))
         .collect();
     assert_eq!(calls.len(), 8, "{calls:#?}");
-    assert!(calls.iter().filter(|c| c.ends_with("limit=500")).count() == 7, "{calls:#?}");
+    assert!(
+        calls.iter().filter(|c| c.ends_with("limit=500")).count() == 7,
+        "{calls:#?}"
+    );
 
     let links = links::Links::from_env(&env).await.unwrap();
     let apps = emulator.objects("argoproj.io", "v1alpha1", "applications");

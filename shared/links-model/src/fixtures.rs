@@ -87,7 +87,7 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
             d.external_secrets = Ok(0);
             d.vault_paths = Ok(vec![]);
             d.vault_missing = Some(format!(
-                "No ExternalSecret of app '{app}' in namespace '{NAMESPACE}' names a Vault key"
+                "No ExternalSecret tracked by app '{app}' in namespace '{NAMESPACE}' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label naming '{app}'; Argo CD lists no resources for the app yet)"
             ));
             d.iaac = Err(format!("Application '{app}' not found in Argo CD"));
             d.degraded = true;
@@ -182,7 +182,7 @@ mod tests {
         let vault = errors.categories.iter().find(|c| c.id == "vault").unwrap();
         assert_eq!(
             vault.message.as_deref(),
-            Some("No ExternalSecret of app 'x' in namespace 'nonprod' names a Vault key")
+            Some("No ExternalSecret tracked by app 'x' in namespace 'nonprod' (looked for the argocd.argoproj.io/tracking-id annotation and the app.kubernetes.io/instance label naming 'x'; Argo CD lists no resources for the app yet)")
         );
         assert!(fixture("../etc/passwd", "x", &settings).is_none());
         assert_eq!(

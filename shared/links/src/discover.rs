@@ -1,16 +1,16 @@
 //! Finding what an Argo CD application consists of, in two steps: [`observe`] makes the Kubernetes calls
-//! (concurrently, in two rounds when the app's resources are in the namespace Argo CD named, three at
-//! most), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
+//! (concurrently, in two rounds), and [`interpret`] turns what they returned into a [`Discovery`]. The warm function lists whole
 //! clusters instead of observing one app, and feeds the same [`interpret`].
 //!
 //! An app's workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts) and ExternalSecrets are
 //! those its Application's `status.resources` lists, whatever the tracking method; before its first sync,
-//! those Argo CD's tracking marks as the app's (see [`Tracking`]).
+//! those Argo CD's tracking marks as the app's (see `Tracking`).
 
 use super::objects::{
-    self, application_resource, by_namespace, keep_application, pod_resource, ByNamespace,
-    ExternalSecretRef, ExternalSecretsApi, Marks, PodRef, ResourceRef, Workload,
-    EXTERNAL_SECRET_GROUP_KIND, TRACKING_ID, WORKLOAD_KINDS,
+    application_resource, external_secrets_api, keep_application, read_external_secrets, read_pods,
+    read_workloads, workload_kind_names, ByNamespace, ExternalSecretRef, ExternalSecretsApi,
+    Listing, Marks, PodRef, ResourceRef, Workload, EXTERNAL_SECRET_GROUP_KIND, TRACKING_ID,
+    WORKLOAD_KINDS,
 };
 use super::service_name::ServiceNames;
 use gluelinks_clusters::pool::describe;
@@ -18,7 +18,7 @@ use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::iaac;
 use gluelinks_links_model::render::{Discovery, PodLink};
 use gluelinks_links_model::WorkloadCounts;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::future::Future;
@@ -105,12 +105,13 @@ pub struct Elapsed {
 #[derive(Clone, Debug)]
 pub struct Observed {
     pub application: Result<Option<Value>, String>,
-    pub workloads: Result<ByNamespace<Workload>, String>,
-    pub pods: Result<ByNamespace<PodRef>, String>,
-    /// `Ok(None)`: the cluster serves no ExternalSecret API.
-    pub external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, String>,
-    /// The ExternalSecret API the cluster serves, when this observation learned it (to remember).
+    /// The namespaces the app's resources are in, read whole.
+    pub listing: Listing,
+    /// What this observation learned of the ExternalSecret API the cluster serves: `Some` to remember
+    /// it, `None` to keep (or, with `api_gone`, to forget) what is remembered.
     pub external_secrets_api: Option<ExternalSecretsApi>,
+    /// The remembered API answered 404: ask discovery again next time.
+    pub api_gone: bool,
 }
 
 impl Observed {
@@ -118,32 +119,25 @@ impl Observed {
     pub fn failed(message: &str) -> Self {
         Self {
             application: Err(message.to_string()),
-            workloads: Err(message.to_string()),
-            pods: Err(message.to_string()),
-            external_secrets: Err(message.to_string()),
+            listing: Listing::failed(message),
             external_secrets_api: None,
+            api_gone: false,
         }
     }
 
     pub fn view(&self) -> View<'_> {
-        View {
-            application: self
-                .application
+        View::of(
+            self.application
                 .as_ref()
                 .map(Option::as_ref)
                 .map_err(String::as_str),
-            workloads: self.workloads.as_ref().map_err(String::as_str),
-            pods: self.pods.as_ref().map_err(String::as_str),
-            external_secrets: self
-                .external_secrets
-                .as_ref()
-                .map(Option::as_ref)
-                .map_err(String::as_str),
-        }
+            &self.listing,
+        )
     }
 }
 
-/// What interpretation reads: an [`Observed`] of one app, or a whole-cluster listing (warm).
+/// What interpretation reads: an Application and a [`Listing`] that holds its resources (one app's
+/// namespaces, or the whole cluster when warming).
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
     pub application: Result<Option<&'a Value>, &'a str>,
@@ -153,38 +147,53 @@ pub struct View<'a> {
     pub external_secrets: Result<Option<&'a ByNamespace<ExternalSecretRef>>, &'a str>,
 }
 
-pub fn tracking_prefix(app: &str, group_kind: &str, namespace: &str) -> String {
-    format!("{app}:{group_kind}:{namespace}/")
+impl<'a> View<'a> {
+    pub fn of(application: Result<Option<&'a Value>, &'a str>, listing: &'a Listing) -> Self {
+        Self {
+            application,
+            workloads: listing.workloads.as_ref().map_err(String::as_str),
+            pods: listing.pods.as_ref().map_err(String::as_str),
+            external_secrets: listing
+                .external_secrets
+                .as_ref()
+                .map(Option::as_ref)
+                .map_err(String::as_str),
+        }
+    }
 }
 
 /// How Argo CD marks what an Application manages, whichever tracking method the install uses: the
 /// `argocd.argoproj.io/tracking-id` annotation (`annotation`, the default since Argo CD 3.0, and
-/// `annotation+label`) or the instance label (`label`, the default before). An Application outside the
-/// control-plane namespace is named `<namespace>_<app>` in both, so both names count.
-pub struct Tracking {
-    ids: [String; 2],
+/// `annotation+label`: `<instance>:<group>/<Kind>:<namespace>/<name>`) or the instance label (`label`, the
+/// default before). The instance is `<app>` for an Application in a control-plane namespace
+/// (`ARGOCD_NAMESPACES`) and `<namespace>_<app>` for one anywhere else, so `team-a/payments` never claims
+/// what `argocd/payments` deployed.
+struct Tracking {
+    instance: String,
 }
 
 impl Tracking {
-    /// The marks of `app`, whose Application lives in `app_namespace`.
-    pub fn new(app: &str, app_namespace: &str) -> Self {
+    fn new(settings: &DiscoverySettings, app: &str, app_namespace: &str) -> Self {
+        let control_plane = settings
+            .argocd_namespaces
+            .iter()
+            .any(|n| n == app_namespace);
         Self {
-            ids: [app.to_string(), format!("{app_namespace}_{app}")],
+            instance: if control_plane {
+                app.to_string()
+            } else {
+                format!("{app_namespace}_{app}")
+            },
         }
     }
 
-    /// Whether an object of `group_kind` in `namespace` marked `marks` is the app's.
-    pub fn tracks(&self, group_kind: &str, namespace: &str, marks: &Marks) -> bool {
-        let by_annotation = marks.tracking_id.as_deref().is_some_and(|id| {
-            self.ids
-                .iter()
-                .any(|app| id.starts_with(&tracking_prefix(app, group_kind, namespace)))
-        });
-        by_annotation
-            || marks
-                .instance
-                .as_deref()
-                .is_some_and(|value| self.ids.iter().any(|id| id == value))
+    /// Whether the object `<group_kind> <namespace>/<name>` marked `marks` is the app's: its tracking id
+    /// names the app and the object itself (a copy of another object's annotation does not count), or its
+    /// instance label names the app.
+    fn tracks(&self, group_kind: &str, namespace: &str, name: &str, marks: &Marks) -> bool {
+        let id = format!("{}:{group_kind}:{namespace}/{name}", self.instance);
+        marks.tracking_id.as_deref() == Some(id.as_str())
+            || marks.instance.as_deref() == Some(self.instance.as_str())
     }
 }
 
@@ -197,48 +206,78 @@ pub fn target_namespace(application: Option<&Value>, header_namespace: &str) -> 
         .to_string()
 }
 
-/// The entries of the app's `status.resources`, when Argo CD has listed any (it has synced at least once).
-fn managed(application: Option<&Value>) -> Option<Vec<ResourceRef<'_>>> {
-    let refs: Vec<ResourceRef<'_>> = application?["status"]["resources"]
-        .as_array()?
-        .iter()
-        .filter_map(ResourceRef::of)
-        .collect();
-    (!refs.is_empty()).then_some(refs)
-}
+/// The most namespaces one app's resources are read from (the first its `status.resources` names).
+const MAX_NAMESPACES: usize = 8;
 
-/// Where the app's workloads and ExternalSecrets are: the namespaces `status.resources` names for them (at
-/// most [`MAX_NAMESPACES`]), else the target namespace.
-pub fn app_namespaces(application: Option<&Value>, target: &str) -> Vec<String> {
-    let Some(refs) = managed(application) else {
-        return vec![target.to_string()];
-    };
-    let mut namespaces: Vec<String> = Vec::new();
-    for r in refs.iter().filter(|r| r.is_discovered()) {
-        if !namespaces.iter().any(|n| n == r.namespace) && namespaces.len() < MAX_NAMESPACES {
-            namespaces.push(r.namespace.to_string());
+/// The app's workloads and ExternalSecrets in its `status.resources`, in at most [`MAX_NAMESPACES`]
+/// namespaces; `None` when Argo CD has listed no resources for it (it has never synced).
+fn managed(application: Option<&Value>) -> Option<Vec<ResourceRef<'_>>> {
+    let status = &application?["status"];
+    let refs: Vec<ResourceRef<'_>> = status["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(ResourceRef::of)
+        .filter(ResourceRef::is_discovered)
+        .collect();
+    if refs.is_empty() && status["resourcesListed"] != true {
+        return None;
+    }
+    let mut namespaces: Vec<&str> = Vec::new();
+    for r in &refs {
+        if !namespaces.contains(&r.namespace) && namespaces.len() < MAX_NAMESPACES {
+            namespaces.push(r.namespace);
         }
     }
-    namespaces
+    Some(
+        refs.into_iter()
+            .filter(|r| namespaces.contains(&r.namespace))
+            .collect(),
+    )
 }
-
-/// The most namespaces one app's workloads are read from.
-pub const MAX_NAMESPACES: usize = 8;
 
 /// How an app's resources are recognised: by `status.resources` when Argo CD has listed them, else by
 /// the tracking marks in the target namespace.
-struct Ownership<'a> {
+pub struct Ownership<'a> {
+    app: &'a str,
+    target: String,
     managed: Option<Vec<ResourceRef<'a>>>,
     tracking: Tracking,
-    target: &'a str,
 }
 
 impl<'a> Ownership<'a> {
-    fn new(application: Option<&'a Value>, app: &str, app_namespace: &str, target: &'a str) -> Self {
+    /// For `app`, found (or not) by a request that named `header_namespace`.
+    pub fn new(
+        settings: &DiscoverySettings,
+        app: &'a str,
+        application: Option<&'a Value>,
+        header_namespace: &str,
+    ) -> Self {
+        let app_namespace = application
+            .and_then(|a| a["metadata"]["namespace"].as_str())
+            .unwrap_or(header_namespace);
         Self {
+            app,
+            target: target_namespace(application, header_namespace),
             managed: managed(application),
-            tracking: Tracking::new(app, app_namespace),
-            target,
+            tracking: Tracking::new(settings, app, app_namespace),
+        }
+    }
+
+    /// Where the app's workloads and ExternalSecrets are: the namespaces `status.resources` names, else
+    /// the target namespace.
+    pub fn namespaces(&self) -> Vec<String> {
+        match &self.managed {
+            None => vec![self.target.clone()],
+            Some(refs) => {
+                let mut namespaces: Vec<String> = Vec::new();
+                for r in refs {
+                    if !namespaces.iter().any(|n| n == r.namespace) {
+                        namespaces.push(r.namespace.to_string());
+                    }
+                }
+                namespaces
+            }
         }
     }
 
@@ -254,12 +293,12 @@ impl<'a> Ownership<'a> {
                 })
                 .collect(),
             None => all
-                .get(self.target)
+                .get(&self.target)
                 .into_iter()
                 .flatten()
                 .filter(|w| {
                     self.tracking
-                        .tracks(&w.kind.group_kind(), self.target, &w.marks)
+                        .tracks(&w.kind.group_kind(), &self.target, &w.name, &w.marks)
                 })
                 .collect(),
         };
@@ -283,12 +322,16 @@ impl<'a> Ownership<'a> {
                 .filter_map(|r| all.get(r.namespace)?.iter().find(|e| e.name == r.name))
                 .collect(),
             None => all
-                .get(self.target)
+                .get(&self.target)
                 .into_iter()
                 .flatten()
                 .filter(|e| {
-                    self.tracking
-                        .tracks(EXTERNAL_SECRET_GROUP_KIND, self.target, &e.marks)
+                    self.tracking.tracks(
+                        EXTERNAL_SECRET_GROUP_KIND,
+                        &self.target,
+                        &e.name,
+                        &e.marks,
+                    )
                 })
                 .collect(),
         };
@@ -298,14 +341,15 @@ impl<'a> Ownership<'a> {
     }
 
     /// What was looked for, and where, to say when nothing was found.
-    fn looked_for(&self, what: &str, app: &str, settings: &DiscoverySettings) -> String {
+    fn looked_for(&self, what: &str, settings: &DiscoverySettings) -> String {
         match &self.managed {
             Some(_) => format!(
-                "No {what} among the resources Argo CD lists for app '{app}' (its status.resources)"
+                "No {what} among the resources Argo CD lists for app '{}' (its status.resources)",
+                self.app
             ),
             None => format!(
-                "No {what} tracked by app '{app}' in namespace '{}' (looked for the {TRACKING_ID} annotation and the {} label; Argo CD lists no resources for the app yet)",
-                self.target, settings.tracking_label
+                "No {what} tracked by app '{}' in namespace '{}' (looked for the {TRACKING_ID} annotation and the {} label naming '{}'; Argo CD lists no resources for the app yet)",
+                self.app, self.target, settings.tracking_label, self.tracking.instance
             ),
         }
     }
@@ -336,6 +380,20 @@ fn pod_links(workloads: &[&Workload], pods: &ByNamespace<PodRef>) -> Vec<PodLink
         }
     }
     links
+}
+
+/// "Deployment api in namespace 'payments', StatefulSet db … and 3 more".
+fn listed(workloads: &[&Workload]) -> String {
+    const SHOWN: usize = 3;
+    let mut text: Vec<String> = workloads
+        .iter()
+        .take(SHOWN)
+        .map(|w| format!("{} in namespace '{}'", w.describe(), w.namespace))
+        .collect();
+    if workloads.len() > SHOWN {
+        text.push(format!("and {} more", workloads.len() - SHOWN));
+    }
+    text.join(", ")
 }
 
 /// Vault paths of the ExternalSecrets' keys (`secret/<path>` → `<path>`), de-duplicated in order.
@@ -369,11 +427,7 @@ pub fn interpret(
     view: View<'_>,
 ) -> Discovery {
     let application = view.application.ok().flatten();
-    let target = target_namespace(application, header_namespace);
-    let app_namespace = application
-        .and_then(|a| a["metadata"]["namespace"].as_str())
-        .unwrap_or(header_namespace);
-    let ownership = Ownership::new(application, app, app_namespace, &target);
+    let ownership = Ownership::new(settings, app, application, header_namespace);
     let workloads = view.workloads.map(|all| ownership.workloads(all));
     let pods = match (&workloads, view.pods) {
         (Err(e), _) => Err(e.to_string()),
@@ -382,17 +436,12 @@ pub fn interpret(
         (Ok(ws), Ok(pods)) => Ok(pod_links(ws, pods)),
     };
     let pods_missing = match (&workloads, &pods) {
-        (Ok(ws), Ok(_)) if ws.is_empty() => Some(ownership.looked_for(
-            &crate::objects::workload_kind_names(),
-            app,
-            settings,
-        )),
+        (Ok(ws), Ok(_)) if ws.is_empty() => {
+            Some(ownership.looked_for(&workload_kind_names(), settings))
+        }
         (Ok(ws), Ok(pods)) if pods.is_empty() => Some(format!(
-            "No pods currently running (selected by {})",
-            ws.iter()
-                .map(|w| format!("{} in namespace '{}'", w.describe(), w.namespace))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "No pods currently running (looked for the pods selected by {})",
+            listed(ws)
         )),
         _ => None,
     };
@@ -409,10 +458,10 @@ pub fn interpret(
             "External Secrets Operator is not installed in this cluster (no external-secrets.io API is served)"
                 .to_string(),
         ),
-        Ok(Some(es)) if es.is_empty() => Some(ownership.looked_for("ExternalSecret", app, settings)),
+        Ok(Some(es)) if es.is_empty() => Some(ownership.looked_for("ExternalSecret", settings)),
         Ok(Some(es)) if vault_paths.as_ref().is_ok_and(Vec::is_empty) => Some(format!(
             "The ExternalSecrets of app '{app}' ({}) name no remote key",
-            es.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+            es.iter().take(3).map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
         )),
         _ => None,
     };
@@ -430,7 +479,7 @@ pub fn interpret(
         || external_secrets.is_err();
     Discovery {
         app: app.to_string(),
-        namespace: target.clone(),
+        namespace: ownership.target.clone(),
         service: settings.service_names.service(app),
         argocd_app: application.is_some(),
         workloads: workloads.as_deref().map(counts).unwrap_or_default(),
@@ -479,213 +528,122 @@ async fn find_application(
     }
 }
 
-/// The first error of `results`, else all their items.
-fn all_or_first_error<T>(results: Vec<Result<Vec<T>, String>>) -> Result<Vec<T>, String> {
-    let mut items = Vec::new();
-    for result in results {
-        items.extend(result?);
-    }
-    Ok(items)
+/// The lookups' answer, in lookup order: the first that found the app or failed decides (a namespace that
+/// could not be read is never skipped for a later one, whose app may be another).
+fn first_decisive(found: Vec<Result<Option<Value>, String>>) -> Result<Option<Value>, String> {
+    found
+        .into_iter()
+        .find(|r| !matches!(r, Ok(None)))
+        .unwrap_or(Ok(None))
 }
 
-/// Every Deployment, StatefulSet, DaemonSet and Rollout in `namespace` (one call per kind, at once).
-async fn read_workloads(
-    client: &kube::Client,
-    settings: &DiscoverySettings,
-    namespace: &str,
-) -> Result<Vec<Workload>, String> {
-    let label = settings.tracking_label.as_str();
-    let reads = WORKLOAD_KINDS.iter().map(|kind| async move {
-        objects::list(
-            client,
-            &kind.resource(),
-            Some(namespace),
-            ListParams::default(),
-            |o| Workload::keep(kind, label, o),
-        )
-        .await
-        .map_err(|e| describe(&e, &format!("listing {} in {namespace}", kind.plural)))
-    });
-    all_or_first_error(futures::future::join_all(reads).await)
-}
-
-/// The pods of `workloads`, by each one's own selector (one call per workload, at once).
-async fn read_pods(
-    client: &kube::Client,
-    namespace: &str,
-    workloads: &[&Workload],
-) -> Result<Vec<PodRef>, String> {
-    let reads = workloads
-        .iter()
-        .filter_map(|w| w.selector.as_ref())
-        .map(|selector| async move {
-            objects::list(
-                client,
-                &pod_resource(),
-                Some(namespace),
-                ListParams::default().labels_from(selector),
-                PodRef::keep,
-            )
-            .await
-            .map_err(|e| describe(&e, &format!("listing pods in {namespace}")))
-        });
-    all_or_first_error(futures::future::join_all(reads).await)
-}
-
-/// The ExternalSecrets in `namespace`, in the version the cluster serves (`None`: it serves none).
-async fn read_external_secrets(
-    client: &kube::Client,
-    settings: &DiscoverySettings,
-    api: ExternalSecretsApi,
-    namespace: &str,
-) -> Result<Option<Vec<ExternalSecretRef>>, String> {
-    let Some(resource) = api.resource() else {
-        return Ok(None);
-    };
-    let label = settings.tracking_label.as_str();
-    objects::list(
-        client,
-        &resource,
-        Some(namespace),
-        ListParams::default(),
-        |o| ExternalSecretRef::keep(label, o),
-    )
-    .await
-    .map(Some)
-    .map_err(|e| describe(&e, &format!("listing externalsecrets in {namespace}")))
-}
-
-/// Which ExternalSecret API `client`'s cluster serves.
-async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, String> {
-    ExternalSecretsApi::discover(client)
-        .await
-        .map_err(|e| describe(&e, "asking which External Secrets API is served"))
-}
-
-/// One namespace's part of an app: its workloads, their pods, and its ExternalSecrets.
-struct NamespaceRead {
-    workloads: Result<Vec<Workload>, String>,
-    pods: Result<Vec<PodRef>, String>,
-    external_secrets: Result<Option<Vec<ExternalSecretRef>>, String>,
-}
-
-/// Makes the calls for one app: Applications are read from `argo`, workloads from `workloads_client` (the
+/// Makes the calls for one app: Applications are read from `argo`, everything else from `workloads` (the
 /// same client unless Argo CD deploys to another stored cluster), all by `deadline`. `known_api` is the
 /// ExternalSecret API the workloads' cluster was last seen serving, if any.
 ///
-/// Round one reads the Application and, guessing that its resources are in the header's namespace,
-/// that namespace's workloads and ExternalSecrets (or, when the API is not known yet, which one is
-/// served). Round two reads the pods of the app's workloads (and the ExternalSecrets when the API was just
-/// learned). Only an app whose resources are elsewhere takes a third round: that namespace's workloads,
-/// then their pods.
+/// Round one reads the Application (and asks which ExternalSecret API is served, when that is not known).
+/// When the header names a namespace outside `ARGOCD_NAMESPACES` (seed 000's callers name the
+/// destination there), that namespace is read whole in round one too. Round two reads whole every other
+/// namespace the app's resources are in: its workloads of every kind, its pods and its ExternalSecrets,
+/// at once. So a miss takes two rounds, one when the guess was right and the API known.
 pub async fn observe(
     settings: &DiscoverySettings,
     argo: &kube::Client,
-    workloads_client: &kube::Client,
+    workloads: &kube::Client,
     app: &str,
     header_namespace: &str,
     known_api: Option<ExternalSecretsApi>,
     deadline: Deadline,
 ) -> Observed {
-    let client = workloads_client;
+    let label = settings.tracking_label.as_str();
     let run = async {
-        let namespaces = lookup_namespaces(settings, header_namespace);
-        let lookups =
-            futures::future::join_all(namespaces.iter().map(|ns| find_application(argo, ns, app)));
-        let external_secrets_first = async {
+        let lookups = futures::future::join_all(
+            lookup_namespaces(settings, header_namespace)
+                .into_iter()
+                .map(|ns| async move { find_application(argo, &ns, app).await }),
+        );
+        let guess = !settings
+            .argocd_namespaces
+            .iter()
+            .any(|n| n == header_namespace);
+        let speculative = async {
+            if !guess {
+                return None;
+            }
+            let external_secrets = async {
+                match known_api {
+                    Some(api) => Some(
+                        read_external_secrets(workloads, label, api, Some(header_namespace)).await,
+                    ),
+                    None => None,
+                }
+            };
+            Some(tokio::join!(
+                read_workloads(workloads, label, Some(header_namespace)),
+                read_pods(workloads, Some(header_namespace)),
+                external_secrets,
+            ))
+        };
+        let api = async {
             match known_api {
-                Some(api) => (
-                    Ok(api),
-                    Some(read_external_secrets(client, settings, api, header_namespace).await),
-                ),
-                None => (external_secrets_api(client).await, None),
+                Some(api) => Ok(api),
+                None => external_secrets_api(workloads).await,
             }
         };
-        let (found, speculative, (api, speculative_es)) = tokio::join!(
-            lookups,
-            read_workloads(client, settings, header_namespace),
-            external_secrets_first
+        let (found, speculative, api) = tokio::join!(lookups, speculative, api);
+        let application = first_decisive(found);
+        let ownership = Ownership::new(
+            settings,
+            app,
+            application.as_ref().ok().and_then(Option::as_ref),
+            header_namespace,
         );
-        let application = match found.iter().find(|r| matches!(r, Ok(Some(_)))) {
-            Some(hit) => hit.clone(),
-            None => found.into_iter().find(Result::is_err).unwrap_or(Ok(None)),
-        };
-        let found_app = application.as_ref().ok().and_then(Option::as_ref);
-        let target = target_namespace(found_app, header_namespace);
-        let app_namespace = found_app
-            .and_then(|a| a["metadata"]["namespace"].as_str())
-            .unwrap_or(header_namespace);
-        let ownership = Ownership::new(found_app, app, app_namespace, &target);
-        let mut speculative = Some(speculative);
-        let mut speculative_es = speculative_es;
-        let reads = app_namespaces(found_app, &target).into_iter().map(|ns| {
-            let listed = if ns == header_namespace {
-                (speculative.take(), speculative_es.take())
+        let mut speculative = speculative;
+        let reads = ownership.namespaces().into_iter().map(|ns| {
+            let ahead = if ns == header_namespace {
+                speculative.take()
             } else {
-                (None, None)
+                None
             };
             let api = api.clone();
-            let ownership = &ownership;
             async move {
-                let (listed, listed_es) = listed;
-                let workloads_then_pods = async {
-                    let workloads = match listed {
-                        Some(workloads) => workloads,
-                        None => read_workloads(client, settings, &ns).await,
-                    };
-                    let pods = match &workloads {
-                        Ok(all) => {
-                            let all = by_namespace(all.clone(), |w| &w.namespace);
-                            read_pods(client, &ns, &ownership.workloads(&all)).await
+                let es_in = |api: Result<ExternalSecretsApi, String>| {
+                    let ns = ns.clone();
+                    async move {
+                        match api {
+                            Ok(api) => {
+                                read_external_secrets(workloads, label, api, Some(&ns)).await
+                            }
+                            Err(e) => Err(e),
                         }
-                        Err(e) => Err(e.clone()),
-                    };
-                    (workloads, pods)
-                };
-                let external_secrets = async {
-                    match (listed_es, api) {
-                        (Some(read), _) => read,
-                        (None, Ok(api)) => read_external_secrets(client, settings, api, &ns).await,
-                        (None, Err(e)) => Err(e),
                     }
                 };
-                let ((workloads, pods), external_secrets) =
-                    tokio::join!(workloads_then_pods, external_secrets);
-                NamespaceRead {
-                    workloads,
-                    pods,
-                    external_secrets,
+                match ahead {
+                    Some((w, p, Some(es))) => Listing::of(w, p, es),
+                    Some((w, p, None)) => Listing::of(w, p, es_in(api).await),
+                    None => {
+                        let (w, p, es) = tokio::join!(
+                            read_workloads(workloads, label, Some(&ns)),
+                            read_pods(workloads, Some(&ns)),
+                            es_in(api),
+                        );
+                        Listing::of(w, p, es)
+                    }
                 }
             }
         });
-        let reads = futures::future::join_all(reads).await;
-        let mut workloads = Ok(Vec::new());
-        let mut pods = Ok(Vec::new());
-        let mut external_secrets = match api {
-            Ok(ExternalSecretsApi::NotServed) => Ok(None),
-            Ok(_) => Ok(Some(Vec::new())),
-            Err(ref e) => Err(e.clone()),
-        };
-        for read in reads {
-            workloads = all_or_first_error(vec![workloads, read.workloads]);
-            pods = all_or_first_error(vec![pods, read.pods]);
-            external_secrets = match (external_secrets, read.external_secrets) {
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(a), Ok(b)) => Ok(match (a, b) {
-                    (Some(mut a), Some(b)) => {
-                        a.extend(b);
-                        Some(a)
-                    }
-                    (a, b) => a.or(b),
-                }),
-            };
-        }
+        let listing = futures::future::join_all(reads)
+            .await
+            .into_iter()
+            .fold(Listing::empty(&api), Listing::merge);
+        let served = matches!(
+            api,
+            Ok(ExternalSecretsApi::V1 | ExternalSecretsApi::V1beta1)
+        );
         Observed {
             application,
-            workloads: workloads.map(|w| by_namespace(w, |w| &w.namespace)),
-            pods: pods.map(|p| by_namespace(p, |p| &p.namespace)),
-            external_secrets: external_secrets
-                .map(|es| es.map(|es| by_namespace(es, |e| &e.namespace))),
+            api_gone: known_api.is_some() && served && matches!(listing.external_secrets, Ok(None)),
+            listing,
             external_secrets_api: api.ok().filter(|_| known_api.is_none()),
         }
     };
@@ -693,4 +651,96 @@ pub async fn observe(
         .bound("The cluster", run)
         .await
         .unwrap_or_else(|elapsed| Observed::failed(&elapsed.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings() -> DiscoverySettings {
+        DiscoverySettings::from_env(&Env::default()).unwrap()
+    }
+
+    fn marks(id: Option<&str>, instance: Option<&str>) -> Marks {
+        Marks {
+            tracking_id: id.map(str::to_string),
+            instance: instance.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn each_app_claims_only_what_argo_cd_marked_for_it() {
+        let s = settings();
+        let control_plane = Tracking::new(&s, "payments", "argocd");
+        let team = Tracking::new(&s, "payments", "team-a");
+        let gk = "apps/Deployment";
+        let ours = marks(Some("payments:apps/Deployment:prod/api"), None);
+        assert!(control_plane.tracks(gk, "prod", "api", &ours));
+        assert!(
+            !team.tracks(gk, "prod", "api", &ours),
+            "team-a/payments does not claim argocd/payments' objects"
+        );
+        let theirs = marks(Some("team-a_payments:apps/Deployment:prod/api"), None);
+        assert!(team.tracks(gk, "prod", "api", &theirs));
+        assert!(!control_plane.tracks(gk, "prod", "api", &theirs));
+        // A tracking id copied onto another object, or naming another kind or namespace, is not the app's.
+        assert!(!control_plane.tracks(gk, "prod", "api-copy", &ours));
+        assert!(!control_plane.tracks("apps/StatefulSet", "prod", "api", &ours));
+        assert!(!control_plane.tracks(gk, "staging", "api", &ours));
+        // Label tracking names the instance the same way.
+        assert!(team.tracks(gk, "prod", "x", &marks(None, Some("team-a_payments"))));
+        assert!(!team.tracks(gk, "prod", "x", &marks(None, Some("payments"))));
+    }
+
+    #[test]
+    fn a_namespace_that_could_not_be_read_is_not_skipped_for_a_later_one() {
+        let found = |n: &str| Ok(Some(json!({ "metadata": { "namespace": n } })));
+        assert_eq!(
+            first_decisive(vec![Ok(None), found("argocd")]),
+            found("argocd")
+        );
+        assert_eq!(
+            first_decisive(vec![Err("forbidden".into()), found("argocd")]),
+            Err("forbidden".into())
+        );
+        assert_eq!(first_decisive(vec![Ok(None), Ok(None)]), Ok(None));
+    }
+
+    #[test]
+    fn status_resources_reach_at_most_eight_namespaces_on_every_path() {
+        let resources: Vec<Value> = (0..12)
+            .map(|i| json!({"group": "apps", "kind": "Deployment", "namespace": format!("ns-{i}"), "name": "api"}))
+            .collect();
+        let app = json!({
+            "metadata": {"name": "wide", "namespace": "argocd"},
+            "spec": {"destination": {"namespace": "ns-0"}},
+            "status": {"resources": resources, "resourcesListed": true}
+        });
+        let s = settings();
+        let ownership = Ownership::new(&s, "wide", Some(&app), "argocd");
+        assert_eq!(ownership.namespaces().len(), MAX_NAMESPACES);
+        // The warmer's whole-cluster listing holds all twelve; the app still has only eight.
+        let all: ByNamespace<Workload> = (0..12)
+            .map(|i| {
+                let object = serde_json::from_value(json!({
+                    "apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "api", "namespace": format!("ns-{i}")},
+                    "spec": {"selector": {"matchLabels": {"app": "api"}}}
+                }))
+                .unwrap();
+                let w = Workload::from_object(&WORKLOAD_KINDS[0], "l", object);
+                (w.namespace.clone(), vec![w])
+            })
+            .collect();
+        assert_eq!(ownership.workloads(&all).len(), MAX_NAMESPACES);
+        // Synced, with nothing GlueLinks reads: no workloads, and no guessing by tracking marks.
+        let bare = json!({
+            "metadata": {"name": "cm", "namespace": "argocd"},
+            "spec": {"destination": {"namespace": "ns-0"}},
+            "status": {"resources": [], "resourcesListed": true}
+        });
+        let ownership = Ownership::new(&s, "cm", Some(&bare), "argocd");
+        assert!(ownership.namespaces().is_empty());
+    }
 }

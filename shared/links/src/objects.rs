@@ -1,15 +1,21 @@
 //! What discovery reads from a cluster, and only that: the workload kinds whose pods an app's links show,
 //! which External Secrets version the cluster serves, and lists read page by page (`limit`/`continue`)
 //! with each object cut down at once to the few fields discovery needs, so a whole cluster's listing
-//! costs little memory.
+//! costs little memory. The links function reads one namespace at a time, the warmer whole clusters,
+//! with the same readers.
 
+use gluelinks_clusters::pool::describe;
+use gluelinks_core::names::{is_label, is_subdomain};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectMeta};
 use kube::core::{Selector, SelectorExt};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// Objects asked for per list call; more are read with `continue`.
 pub const PAGE_SIZE: u32 = 500;
+/// The most pages one listing reads (100,000 objects): a server that keeps sending `continue` tokens
+/// cannot keep a function reading forever.
+pub const MAX_PAGES: usize = 200;
 
 pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
 
@@ -115,7 +121,10 @@ impl ExternalSecretsApi {
 
     /// Asks the cluster (one discovery call).
     pub async fn discover(client: &kube::Client) -> Result<Self, kube::Error> {
-        client.list_api_groups().await.map(|groups| Self::of(&groups))
+        client
+            .list_api_groups()
+            .await
+            .map(|groups| Self::of(&groups))
     }
 
     pub fn resource(self) -> Option<ApiResource> {
@@ -164,12 +173,18 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn keep(kind: &'static WorkloadKind, label_key: &str, object: DynamicObject) -> Self {
+    pub fn from_object(
+        kind: &'static WorkloadKind,
+        label_key: &str,
+        object: DynamicObject,
+    ) -> Self {
         let selector = serde_json::from_value(object.data["spec"]["selector"].clone())
             .ok()
-            .and_then(|s: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
-                Selector::try_from(s).ok()
-            })
+            .and_then(
+                |s: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
+                    Selector::try_from(s).ok()
+                },
+            )
             .filter(|s| !s.selects_all());
         Self {
             kind,
@@ -203,7 +218,7 @@ pub struct PodRef {
 }
 
 impl PodRef {
-    pub fn keep(object: DynamicObject) -> Self {
+    pub fn from_object(object: DynamicObject) -> Self {
         Self {
             namespace: object.metadata.namespace.unwrap_or_default(),
             name: object.metadata.name.unwrap_or_default(),
@@ -223,7 +238,7 @@ pub struct ExternalSecretRef {
 }
 
 impl ExternalSecretRef {
-    pub fn keep(label_key: &str, object: DynamicObject) -> Self {
+    pub fn from_object(label_key: &str, object: DynamicObject) -> Self {
         let spec = &object.data["spec"];
         let from = spec["dataFrom"]
             .as_array()
@@ -249,54 +264,53 @@ impl ExternalSecretRef {
     }
 }
 
-/// An Application, cut down to what discovery and the config-repository link read: its name and
-/// namespace, `spec.destination`, `spec.source`/`sources` (without inline Helm values) and who is who in
-/// `status.resources` (group, kind, namespace, name).
+/// The fields of an Application source the config-repository link reads.
+const SOURCE_FIELDS: [&str; 5] = ["repoURL", "path", "targetRevision", "ref", "chart"];
+
+/// An Application cut down to what discovery and the config-repository link read: its name and
+/// namespace, `spec.destination`, of each source `repoURL`, `path`, `targetRevision`, `ref`, `chart` and
+/// `helm.valueFiles`, and of `status.resources` the workloads and ExternalSecrets (group, kind,
+/// namespace, name), with `status.resourcesListed` saying whether Argo CD listed any resources at all.
 pub fn keep_application(object: DynamicObject) -> Value {
-    let mut meta = Map::new();
-    meta.insert("name".into(), object.metadata.name.unwrap_or_default().into());
-    meta.insert(
-        "namespace".into(),
-        object.metadata.namespace.unwrap_or_default().into(),
-    );
     let data = object.data;
-    let mut spec = Map::new();
-    for field in ["destination", "source", "sources"] {
-        let mut value = data["spec"][field].clone();
-        let sources = match &mut value {
-            Value::Array(many) => many.iter_mut().collect(),
-            Value::Object(_) => vec![&mut value],
-            _ => continue,
-        };
-        for source in sources {
-            if let Some(helm) = source.get_mut("helm").and_then(Value::as_object_mut) {
-                helm.retain(|k, _| k == "valueFiles");
-            }
+    let source = |s: &Value| {
+        let mut kept: Map<String, Value> = SOURCE_FIELDS
+            .iter()
+            .filter(|f| !s[**f].is_null())
+            .map(|f| (f.to_string(), s[*f].clone()))
+            .collect();
+        if let Some(files) = s["helm"]["valueFiles"].as_array() {
+            kept.insert("helm".into(), json!({ "valueFiles": files }));
         }
-        spec.insert(field.into(), value);
+        Value::Object(kept)
+    };
+    let mut spec = Map::new();
+    spec.insert("destination".into(), data["spec"]["destination"].clone());
+    if data["spec"]["source"].is_object() {
+        spec.insert("source".into(), source(&data["spec"]["source"]));
     }
-    let resources: Vec<Value> = data["status"]["resources"]
-        .as_array()
+    if let Some(sources) = data["spec"]["sources"].as_array() {
+        spec.insert("sources".into(), sources.iter().map(source).collect());
+    }
+    let listed = data["status"]["resources"].as_array();
+    let resources: Vec<Value> = listed
         .into_iter()
         .flatten()
-        .map(|r| {
-            let keep = ["group", "kind", "namespace", "name"];
-            Value::Object(
-                keep.iter()
-                    .filter(|k| !r[**k].is_null())
-                    .map(|k| (k.to_string(), r[*k].clone()))
-                    .collect(),
-            )
-        })
+        .filter_map(ResourceRef::of)
+        .filter(ResourceRef::is_discovered)
+        .map(|r| json!({ "group": r.group, "kind": r.kind, "namespace": r.namespace, "name": r.name }))
         .collect();
-    let mut app = Map::new();
-    app.insert("metadata".into(), Value::Object(meta));
-    app.insert("spec".into(), Value::Object(spec));
-    app.insert(
-        "status".into(),
-        serde_json::json!({ "resources": resources }),
-    );
-    Value::Object(app)
+    json!({
+        "metadata": {
+            "name": object.metadata.name.unwrap_or_default(),
+            "namespace": object.metadata.namespace.unwrap_or_default(),
+        },
+        "spec": spec,
+        "status": {
+            "resources": resources,
+            "resourcesListed": listed.is_some_and(|l| !l.is_empty()),
+        },
+    })
 }
 
 /// One entry of an Application's `status.resources`.
@@ -309,13 +323,16 @@ pub struct ResourceRef<'a> {
 }
 
 impl<'a> ResourceRef<'a> {
+    /// The entry, when it names a namespaced object Kubernetes could have (anyone who may edit an
+    /// Application may write its status: the names are checked before they reach a URL or a message).
     pub fn of(entry: &'a Value) -> Option<Self> {
-        Some(Self {
+        let r = Self {
             group: entry["group"].as_str().unwrap_or(""),
             kind: entry["kind"].as_str()?,
-            namespace: entry["namespace"].as_str().unwrap_or(""),
+            namespace: entry["namespace"].as_str()?,
             name: entry["name"].as_str()?,
-        })
+        };
+        (is_label(r.namespace) && is_subdomain(r.name)).then_some(r)
     }
 
     pub fn is_workload(&self, kind: &WorkloadKind) -> bool {
@@ -346,8 +363,8 @@ pub fn by_namespace<T>(items: Vec<T>, namespace: impl Fn(&T) -> &str) -> ByNames
 }
 
 /// Every `resource` in `namespace` (every namespace when `None`) that `params` selects, read page by page,
-/// each object cut down by `keep` as its page arrives. A kind the cluster does not serve (its CRD is not
-/// installed: 404) has no objects.
+/// each object cut down by `keep` as its page arrives. A kind the cluster does not serve (404) is an
+/// error here; callers decide what that means.
 pub async fn list<T>(
     client: &kube::Client,
     resource: &ApiResource,
@@ -361,17 +378,210 @@ pub async fn list<T>(
     };
     let mut params = params.limit(PAGE_SIZE);
     let mut kept = Vec::new();
-    loop {
-        let page = match api.list(&params).await {
-            Ok(page) => page,
-            Err(kube::Error::Api(s)) if s.code == 404 && kept.is_empty() => return Ok(kept),
-            Err(e) => return Err(e),
-        };
+    for _ in 0..MAX_PAGES {
+        let page = api.list(&params).await?;
         kept.extend(page.items.into_iter().map(&keep));
         match page.metadata.continue_ {
-            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            Some(token) if !token.is_empty() && params.continue_token.as_ref() != Some(&token) => {
+                params = params.continue_token(&token)
+            }
             _ => return Ok(kept),
         }
+    }
+    Ok(kept)
+}
+
+fn is_not_served(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(s) if s.code == 404)
+}
+
+/// " in <namespace>", or nothing for a whole cluster: where a message says a listing failed.
+fn scope_text(namespace: Option<&str>) -> String {
+    namespace.map(|ns| format!(" in {ns}")).unwrap_or_default()
+}
+
+/// Every Deployment, StatefulSet, DaemonSet and Rollout in `namespace` (the whole cluster when `None`),
+/// one list per kind, at once. A kind whose CRD is not installed has none; a kind the reader may not list
+/// is an error that names the RBAC to apply.
+pub async fn read_workloads(
+    client: &kube::Client,
+    label_key: &str,
+    namespace: Option<&str>,
+) -> Result<Vec<Workload>, String> {
+    let reads = WORKLOAD_KINDS.iter().map(|kind| async move {
+        match list(client, &kind.resource(), namespace, ListParams::default(), |o| {
+            Workload::from_object(kind, label_key, o)
+        })
+        .await
+        {
+            Ok(found) => Ok(found),
+            Err(e) if is_not_served(&e) => Ok(Vec::new()),
+            Err(kube::Error::Api(s)) if s.code == 403 => Err(format!(
+                "Kubernetes API error listing {}{}: forbidden (HTTP 403): the reader identity needs list on {} (apply shared/rbac/links-reader.yaml of this release)",
+                kind.plural,
+                scope_text(namespace),
+                kind.plural
+            )),
+            Err(e) => Err(describe(
+                &e,
+                &format!("listing {}{}", kind.plural, scope_text(namespace)),
+            )),
+        }
+    });
+    let mut all = Vec::new();
+    for read in futures::future::join_all(reads).await {
+        all.extend(read?);
+    }
+    Ok(all)
+}
+
+/// Every pod in `namespace` (the whole cluster when `None`): its name and labels.
+pub async fn read_pods(
+    client: &kube::Client,
+    namespace: Option<&str>,
+) -> Result<Vec<PodRef>, String> {
+    list(
+        client,
+        &pod_resource(),
+        namespace,
+        ListParams::default(),
+        PodRef::from_object,
+    )
+    .await
+    .map_err(|e| describe(&e, &format!("listing pods{}", scope_text(namespace))))
+}
+
+/// The ExternalSecrets in `namespace` (the whole cluster when `None`) as `api` serves them; `None` when it
+/// serves none (a version that has gone since `api` was learned answers 404: none either).
+pub async fn read_external_secrets(
+    client: &kube::Client,
+    label_key: &str,
+    api: ExternalSecretsApi,
+    namespace: Option<&str>,
+) -> Result<Option<Vec<ExternalSecretRef>>, String> {
+    let Some(resource) = api.resource() else {
+        return Ok(None);
+    };
+    match list(client, &resource, namespace, ListParams::default(), |o| {
+        ExternalSecretRef::from_object(label_key, o)
+    })
+    .await
+    {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if is_not_served(&e) => Ok(None),
+        Err(e) => Err(describe(
+            &e,
+            &format!("listing externalsecrets{}", scope_text(namespace)),
+        )),
+    }
+}
+
+/// Which ExternalSecret API `client`'s cluster serves (one discovery call).
+pub async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, String> {
+    ExternalSecretsApi::discover(client)
+        .await
+        .map_err(|e| describe(&e, "asking which External Secrets API is served"))
+}
+
+/// Workloads of every kind, pods and ExternalSecrets, cut down and grouped by namespace: a namespace's
+/// (links) or a cluster's (warm). Each `Err` is a message for the user.
+#[derive(Clone, Debug)]
+pub struct Listing {
+    pub workloads: Result<ByNamespace<Workload>, String>,
+    pub pods: Result<ByNamespace<PodRef>, String>,
+    /// `Ok(None)`: the cluster serves no ExternalSecret API.
+    pub external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, String>,
+}
+
+impl Listing {
+    /// Nothing read, because of `message`.
+    pub fn failed(message: &str) -> Self {
+        Self {
+            workloads: Err(message.to_string()),
+            pods: Err(message.to_string()),
+            external_secrets: Err(message.to_string()),
+        }
+    }
+
+    /// Nothing found; ExternalSecrets as `api` says (an error, none served, or none yet).
+    pub fn empty(api: &Result<ExternalSecretsApi, String>) -> Self {
+        Self {
+            workloads: Ok(ByNamespace::new()),
+            pods: Ok(ByNamespace::new()),
+            external_secrets: match api {
+                Ok(ExternalSecretsApi::NotServed) => Ok(None),
+                Ok(_) => Ok(Some(ByNamespace::new())),
+                Err(e) => Err(e.clone()),
+            },
+        }
+    }
+
+    /// What the three reads returned, grouped by namespace.
+    pub fn of(
+        workloads: Result<Vec<Workload>, String>,
+        pods: Result<Vec<PodRef>, String>,
+        external_secrets: Result<Option<Vec<ExternalSecretRef>>, String>,
+    ) -> Self {
+        Self {
+            workloads: workloads.map(|w| by_namespace(w, |w| &w.namespace)),
+            pods: pods.map(|p| by_namespace(p, |p| &p.namespace)),
+            external_secrets: external_secrets
+                .map(|es| es.map(|es| by_namespace(es, |e| &e.namespace))),
+        }
+    }
+
+    /// `namespace` read whole (`None`: the whole cluster), ExternalSecrets in `api`, all at once.
+    pub async fn read(
+        client: &kube::Client,
+        label_key: &str,
+        namespace: Option<&str>,
+        api: ExternalSecretsApi,
+    ) -> Self {
+        let (workloads, pods, external_secrets) = tokio::join!(
+            read_workloads(client, label_key, namespace),
+            read_pods(client, namespace),
+            read_external_secrets(client, label_key, api, namespace),
+        );
+        Self::of(workloads, pods, external_secrets)
+    }
+
+    /// Both listings together; the first error of each part stands, and ExternalSecrets not served in
+    /// either means not served.
+    pub fn merge(self, other: Self) -> Self {
+        fn join<T>(
+            a: Result<ByNamespace<T>, String>,
+            b: Result<ByNamespace<T>, String>,
+        ) -> Result<ByNamespace<T>, String> {
+            let (mut a, b) = (a?, b?);
+            for (ns, items) in b {
+                a.entry(ns).or_default().extend(items);
+            }
+            Ok(a)
+        }
+        let external_secrets = match (self.external_secrets, other.external_secrets) {
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            // Not served, as one read found: the API is gone.
+            (Ok(None), _) | (_, Ok(None)) => Ok(None),
+            (Ok(Some(a)), Ok(Some(b))) => join(Ok(a), Ok(b)).map(Some),
+        };
+        Self {
+            workloads: join(self.workloads, other.workloads),
+            pods: join(self.pods, other.pods),
+            external_secrets,
+        }
+    }
+
+    /// The first listing error, for reports.
+    pub fn error(&self) -> Option<&str> {
+        [
+            self.workloads.as_ref().err(),
+            self.pods.as_ref().err(),
+            self.external_secrets.as_ref().err(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(String::as_str)
     }
 }
 
@@ -392,7 +602,7 @@ mod tests {
     }
 
     fn workload(selector: Value) -> Workload {
-        Workload::keep(
+        Workload::from_object(
             &WORKLOAD_KINDS[0],
             "app.kubernetes.io/instance",
             object(json!({
@@ -454,12 +664,16 @@ mod tests {
             "spec": {
                 "project": "default",
                 "destination": {"namespace": "payments"},
-                "sources": [{"repoURL": "https://h", "chart": "c",
-                             "helm": {"valueFiles": ["$values/apps/a/values.yaml"], "values": "y".repeat(10_000)}}]
+                "sources": [{"repoURL": "https://h", "chart": "c", "targetRevision": "1.0",
+                             "helm": {"valueFiles": ["$values/apps/a/values.yaml"], "values": "y".repeat(10_000)}},
+                            {"repoURL": "https://g", "ref": "values",
+                             "plugin": {"env": [{"name": "TOKEN", "value": "not-for-discovery"}]}}]
             },
             "status": {"resources": [
                 {"group": "apps", "version": "v1", "kind": "StatefulSet", "namespace": "payments", "name": "db", "health": {"status": "Healthy"}},
-                {"version": "v1", "kind": "ConfigMap", "namespace": "payments", "name": "c"}
+                {"version": "v1", "kind": "ConfigMap", "namespace": "payments", "name": "c"},
+                {"group": "apps", "kind": "Deployment", "namespace": "../../secrets", "name": "x"},
+                {"group": "apps", "kind": "Deployment", "namespace": "", "name": "y"}
             ], "history": [{"id": 1}]}
         })));
         assert_eq!(
@@ -468,14 +682,23 @@ mod tests {
                 "metadata": {"name": "a", "namespace": "argocd"},
                 "spec": {
                     "destination": {"namespace": "payments"},
-                    "sources": [{"repoURL": "https://h", "chart": "c",
-                                 "helm": {"valueFiles": ["$values/apps/a/values.yaml"]}}]
+                    "sources": [{"repoURL": "https://h", "chart": "c", "targetRevision": "1.0",
+                                 "helm": {"valueFiles": ["$values/apps/a/values.yaml"]}},
+                                {"repoURL": "https://g", "ref": "values"}]
                 },
-                "status": {"resources": [
-                    {"group": "apps", "kind": "StatefulSet", "namespace": "payments", "name": "db"},
-                    {"kind": "ConfigMap", "namespace": "payments", "name": "c"}
-                ]}
+                "status": {"resources": [{"group": "apps", "kind": "StatefulSet", "namespace": "payments", "name": "db"}],
+                           "resourcesListed": true}
             })
+        );
+        let never_synced = keep_application(object(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "b", "namespace": "argocd"},
+            "spec": {"destination": {"namespace": "x"}, "source": {"repoURL": "https://h", "path": "p"}}
+        })));
+        assert_eq!(never_synced["status"]["resourcesListed"], false);
+        assert_eq!(
+            never_synced["spec"]["source"],
+            json!({"repoURL": "https://h", "path": "p"})
         );
     }
 
@@ -493,7 +716,10 @@ mod tests {
         assert_eq!(ExternalSecretsApi::of(&groups(&["v1", "v1beta1"])), V1);
         assert_eq!(ExternalSecretsApi::of(&groups(&["v1beta1"])), V1beta1);
         assert_eq!(ExternalSecretsApi::of(&groups(&["v1alpha1"])), NotServed);
-        assert_eq!(V1beta1.resource().unwrap().api_version, "external-secrets.io/v1beta1");
+        assert_eq!(
+            V1beta1.resource().unwrap().api_version,
+            "external-secrets.io/v1beta1"
+        );
         assert!(NotServed.resource().is_none());
         assert_eq!(
             workload_kind_names(),

@@ -267,6 +267,8 @@ impl LinksService {
                 .await;
                 if let Some(api) = observed.external_secrets_api {
                     self.external_secrets_apis.insert(target.to_string(), api);
+                } else if observed.api_gone {
+                    self.external_secrets_apis.invalidate(target);
                 }
                 observed
             }

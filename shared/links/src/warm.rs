@@ -14,10 +14,10 @@
 //! failing cluster is reported and the others finish.
 
 use super::cache::{self, Cache};
-use super::discover::{interpret, target_namespace, DiscoverySettings, View};
+use super::discover::{interpret, target_namespace, Deadline, DiscoverySettings, View};
 use super::objects::{
-    self, application_resource, by_namespace, keep_application, pod_resource, ByNamespace,
-    ExternalSecretRef, ExternalSecretsApi, PodRef, Workload, WORKLOAD_KINDS,
+    self, application_resource, external_secrets_api, keep_application, read_external_secrets,
+    read_pods, read_workloads, Listing,
 };
 use futures::StreamExt;
 use gluelinks_clusters::pool::{describe, ClusterClients};
@@ -39,14 +39,24 @@ pub struct WarmSettings {
     pub concurrency: usize,
     /// How long warmed entries stay fresh: until after the next scheduled run.
     pub fresh_for: Duration,
+    /// The most one cluster's listing may take (each phase), so a slow or endless cluster cannot hold
+    /// up the run.
+    pub cluster_budget: Duration,
 }
 
 impl WarmSettings {
-    /// `WARM_CONCURRENCY` (4) and `WARM_RATE_MINUTES` (5, the schedule's rate; entries stay fresh one
-    /// minute longer, so no click falls between two runs).
+    /// `WARM_CONCURRENCY` (4), `WARM_RATE_MINUTES` (5, the schedule's rate; entries stay fresh one
+    /// minute longer, so no click falls between two runs) and `WARM_CLUSTER_TIMEOUT_SECONDS` (60).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let concurrency: usize = env.parse("WARM_CONCURRENCY", 4)?;
         let minutes: u64 = env.parse("WARM_RATE_MINUTES", 5)?;
+        let cluster_seconds: u64 = env.parse("WARM_CLUSTER_TIMEOUT_SECONDS", 60)?;
+        if cluster_seconds == 0 {
+            return Err(ConfigError::new(
+                "WARM_CLUSTER_TIMEOUT_SECONDS",
+                "must be at least 1",
+            ));
+        }
         if concurrency == 0 || minutes == 0 {
             return Err(ConfigError::new(
                 "WARM_CONCURRENCY",
@@ -56,6 +66,7 @@ impl WarmSettings {
         Ok(Self {
             concurrency,
             fresh_for: Duration::from_secs(minutes * 60 + 60),
+            cluster_budget: Duration::from_secs(cluster_seconds),
         })
     }
 }
@@ -84,110 +95,51 @@ pub struct WarmReport {
     pub per_cluster: Vec<ClusterReport>,
 }
 
-/// One cluster's workloads, pods and ExternalSecrets, listed whole, cut down and grouped by namespace.
-struct Listing {
-    workloads: Result<ByNamespace<Workload>, String>,
-    pods: Result<ByNamespace<PodRef>, String>,
-    /// `Ok(None)`: the cluster serves no ExternalSecret API.
-    external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, String>,
+/// A whole cluster: its workloads of every kind, its pods, and its ExternalSecrets in the version it
+/// serves (asked beside the other lists), by `deadline`.
+async fn read_cluster(
+    client: &kube::Client,
+    settings: &DiscoverySettings,
+    deadline: Deadline,
+    cluster: &str,
+) -> Listing {
+    let label = settings.tracking_label.as_str();
+    let external_secrets = async {
+        let api = external_secrets_api(client).await?;
+        read_external_secrets(client, label, api, None).await
+    };
+    let read = async {
+        let (workloads, pods, external_secrets) = tokio::join!(
+            read_workloads(client, label, None),
+            read_pods(client, None),
+            external_secrets,
+        );
+        Listing::of(workloads, pods, external_secrets)
+    };
+    deadline
+        .bound(&format!("Cluster '{cluster}'"), read)
+        .await
+        .unwrap_or_else(|elapsed| Listing::failed(&elapsed.to_string()))
 }
 
-impl Listing {
-    fn failed(message: &str) -> Self {
-        Self {
-            workloads: Err(message.to_string()),
-            pods: Err(message.to_string()),
-            external_secrets: Err(message.to_string()),
-        }
-    }
-
-    /// What an app's interpretation reads: everything, indexed by namespace.
-    fn view<'a>(&'a self, application: &'a Value) -> View<'a> {
-        View {
-            application: Ok(Some(application)),
-            workloads: self.workloads.as_ref().map_err(String::as_str),
-            pods: self.pods.as_ref().map_err(String::as_str),
-            external_secrets: self
-                .external_secrets
-                .as_ref()
-                .map(Option::as_ref)
-                .map_err(String::as_str),
-        }
-    }
-
-    /// The first listing error, for the report.
-    fn error(&self) -> Option<&str> {
-        [
-            self.workloads.as_ref().err(),
-            self.pods.as_ref().err(),
-            self.external_secrets.as_ref().err(),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(String::as_str)
-    }
-
-    /// Every workload of every kind, every pod, and the ExternalSecrets in the version served, all at once.
-    async fn read(client: &kube::Client, settings: &DiscoverySettings) -> Self {
-        let label = settings.tracking_label.as_str();
-        let all = ListParams::default;
-        let workloads = futures::future::join_all(WORKLOAD_KINDS.iter().map(|kind| async move {
-            objects::list(client, &kind.resource(), None, all(), |o| {
-                Workload::keep(kind, label, o)
-            })
-            .await
-            .map_err(|e| describe(&e, &format!("listing {}", kind.plural)))
-        }));
-        let pod = pod_resource();
-        let pods = objects::list(client, &pod, None, all(), PodRef::keep);
-        let external_secrets = async {
-            let api = ExternalSecretsApi::discover(client)
-                .await
-                .map_err(|e| describe(&e, "asking which External Secrets API is served"))?;
-            let Some(resource) = api.resource() else {
-                return Ok(None);
-            };
-            objects::list(client, &resource, None, all(), |o| {
-                ExternalSecretRef::keep(label, o)
-            })
-            .await
-            .map(Some)
-            .map_err(|e| describe(&e, "listing externalsecrets"))
-        };
-        let (workloads, pods, external_secrets) = tokio::join!(workloads, pods, external_secrets);
-        let mut all_workloads = Ok(Vec::new());
-        for kind in workloads {
-            all_workloads = match (all_workloads, kind) {
-                (Ok(mut a), Ok(b)) => {
-                    a.extend(b);
-                    Ok(a)
-                }
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-        }
-        Self {
-            workloads: all_workloads.map(|w| by_namespace(w, |w| &w.namespace)),
-            pods: pods
-                .map(|p| by_namespace(p, |p| &p.namespace))
-                .map_err(|e| describe(&e, "listing pods")),
-            external_secrets: external_secrets
-                .map(|es| es.map(|es| by_namespace(es, |e| &e.namespace))),
-        }
-    }
-}
-
-/// Every Application of a cluster, cut down to what discovery reads.
-async fn read_applications(client: &kube::Client) -> Result<Vec<Value>, String> {
-    objects::list(
+/// Every Application of a cluster, cut down to what discovery reads, by `deadline`.
+async fn read_applications(
+    client: &kube::Client,
+    deadline: Deadline,
+    cluster: &str,
+) -> Result<Vec<Value>, String> {
+    let applications = application_resource();
+    let read = objects::list(
         client,
-        &application_resource(),
+        &applications,
         None,
         ListParams::default(),
         keep_application,
-    )
-    .await
-    .map_err(|e| describe(&e, "listing Applications"))
+    );
+    match deadline.bound(&format!("Cluster '{cluster}'"), read).await {
+        Ok(listed) => listed.map_err(|e| describe(&e, "listing Applications")),
+        Err(elapsed) => Err(elapsed.to_string()),
+    }
 }
 
 /// An app to warm: the cluster whose Argo CD has it, and the Application.
@@ -241,8 +193,9 @@ impl Warmer {
             futures::stream::iter(clusters.iter().cloned())
                 .map(|cluster| async move {
                     let started = Instant::now();
+                    let deadline = Deadline::after(self.settings.cluster_budget);
                     let apps = match self.clients.client(&cluster).await {
-                        Ok(client) => read_applications(&client).await,
+                        Ok(client) => read_applications(&client, deadline, &cluster).await,
                         Err(e) => Err(e.to_string()),
                     };
                     (cluster, apps, started.elapsed())
@@ -279,8 +232,9 @@ impl Warmer {
         let outcomes: Vec<(HashMap<&str, Outcome>, Duration)> = futures::stream::iter(running_in)
             .map(|(cluster, apps)| async move {
                 let started = Instant::now();
+                let deadline = Deadline::after(self.settings.cluster_budget);
                 let listing = match self.clients.client(cluster).await {
-                    Ok(client) => Listing::read(&client, &self.discovery).await,
+                    Ok(client) => read_cluster(&client, &self.discovery, deadline, cluster).await,
                     Err(e) => Listing::failed(&e.to_string()),
                 };
                 let outcome = self.warm_apps(cluster, &listing, &apps).await;
@@ -350,7 +304,8 @@ impl Warmer {
             ) else {
                 continue;
             };
-            let discovery = interpret(&self.discovery, name, namespace, listing.view(app));
+            let view = View::of(Ok(Some(app)), listing);
+            let discovery = interpret(&self.discovery, name, namespace, view);
             if discovery.degraded {
                 // Not warmed, rather than warmed with less than a click would show.
                 outcome.skipped += 1;

@@ -192,9 +192,30 @@ pub fn shapes(emulator: &Emulator) {
     let instance = |value: &str| json!({ "labels": { "app.kubernetes.io/instance": value } });
 
     emulator.apply(app("ledger", "argocd", "ledger", json!([])));
-    workload_of(emulator, DEPLOYMENT, "ledger-api", "ledger", instance("ledger"), &["6f7d8c9b5-abcde"]);
-    workload_of(emulator, DEPLOYMENT, "ledger-worker", "ledger", instance("ledger"), &["5b8c7d6f4-fghij"]);
-    workload_of(emulator, STATEFUL_SET, "ledger-db", "ledger", instance("ledger"), &["0", "1"]);
+    workload_of(
+        emulator,
+        DEPLOYMENT,
+        "ledger-api",
+        "ledger",
+        instance("ledger"),
+        &["6f7d8c9b5-abcde"],
+    );
+    workload_of(
+        emulator,
+        DEPLOYMENT,
+        "ledger-worker",
+        "ledger",
+        instance("ledger"),
+        &["5b8c7d6f4-fghij"],
+    );
+    workload_of(
+        emulator,
+        STATEFUL_SET,
+        "ledger-db",
+        "ledger",
+        instance("ledger"),
+        &["0", "1"],
+    );
     emulator.apply(json!({
         "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": { "name": "ledger-db", "namespace": "ledger", "labels": { "app.kubernetes.io/instance": "ledger" } },
@@ -209,7 +230,14 @@ pub fn shapes(emulator: &Emulator) {
         "labels": { "app.kubernetes.io/instance": "team-shop_checkout" },
         "annotations": { "argocd.argoproj.io/tracking-id": "team-shop_checkout:argoproj.io/Rollout:shop/checkout" },
     });
-    workload_of(emulator, ROLLOUT, "checkout", "shop", both, &["7d4b9c8f6-k2m4p", "7d4b9c8f6-n8q3r"]);
+    workload_of(
+        emulator,
+        ROLLOUT,
+        "checkout",
+        "shop",
+        both,
+        &["7d4b9c8f6-k2m4p", "7d4b9c8f6-n8q3r"],
+    );
     emulator.apply(json!({
         "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": { "name": "checkout", "namespace": "shop",
@@ -225,7 +253,14 @@ pub fn shapes(emulator: &Emulator) {
           "name": "node-agent-token", "status": "Synced" },
         { "version": "v1", "kind": "ServiceAccount", "namespace": "monitoring", "name": "node-agent", "status": "Synced" },
     ])));
-    workload_of(emulator, DAEMON_SET, "node-agent", "monitoring", custom.clone(), &["x2k9p", "z7m4q"]);
+    workload_of(
+        emulator,
+        DAEMON_SET,
+        "node-agent",
+        "monitoring",
+        custom.clone(),
+        &["x2k9p", "z7m4q"],
+    );
     let mut token = json!({
         "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": { "name": "node-agent-token", "namespace": "monitoring" },

@@ -151,7 +151,8 @@ impl State {
     }
     /// Whether `kind` is served now: external-secrets.io only in the versions installed.
     pub(crate) fn serves(&self, kind: &Kind) -> bool {
-        kind.group != kinds::EXTERNAL_SECRETS_GROUP || lock(&self.external_secrets).contains(&kind.version)
+        kind.group != kinds::EXTERNAL_SECRETS_GROUP
+            || lock(&self.external_secrets).contains(&kind.version)
     }
     fn lock_rbac(&self) -> MutexGuard<'_, Option<Rbac>> {
         lock(&self.rbac)
