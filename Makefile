@@ -20,7 +20,7 @@ INVOKE_PORT ?= 9310
 SAMPLE_READ_TOKEN := sample-read-token-0123456789
 SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
 
-.PHONY: run test unit lint-template invoke build bench deploy tools
+.PHONY: run test unit lint-template invoke deployed arm64-runner build bench deploy tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -58,7 +58,7 @@ run: $(VENV)/.run-tools
 	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
 
 ## test: everything: unit and integration tests, the template and API description lint, and every sample event invoked.
-test: unit lint-template invoke
+test: unit lint-template invoke deployed
 
 unit: $(VENV)/.run-tools $(VENV)/.test-tools
 	cargo test --workspace
@@ -71,6 +71,22 @@ lint-template: $(VENV)/.test-tools
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
 	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) AUTH_WRITE_TOKEN=$(SAMPLE_WRITE_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+
+## deployed: the arm64 zips `make build` ships, each run as Lambda runs it (under qemu-user, against a
+## Runtime API stand-in and the demo cluster) and answering its sample events.
+deployed: build arm64-runner
+	cargo test -p gluelinks-tests --test deployed -- --include-ignored --nocapture
+
+# Debian's qemu-user and arm64 libc run the arm64 bootstraps on another machine; installed when missing
+# (as root), else named.
+arm64-runner:
+	@if [ "$$(uname -m)" != aarch64 ] && ! { command -v qemu-aarch64 >/dev/null && [ -d /usr/aarch64-linux-gnu ]; }; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user libc6-arm64-cross >/dev/null; \
+	  else \
+	    echo "running the arm64 zips needs qemu-user and libc6-arm64-cross: sudo apt-get install qemu-user libc6-arm64-cross"; exit 1; \
+	  fi; \
+	fi
 
 ## build: the arm64 `bootstrap` zip of every function, under target/lambda/<function>/.
 build: $(VENV)/.run-tools $(VENV)/.build-tools

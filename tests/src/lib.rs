@@ -1,5 +1,6 @@
 //! What the cross-function tests share: the committed sample events as Lambda requests, the template's
-//! routes, local servers (moto, Valkey), a log capture, and the cluster emulator.
+//! routes, local servers (moto, Valkey), a log capture, the cluster emulator, and the Lambda Runtime API
+//! stand-in that runs the shipped zips.
 
 use std::path::PathBuf;
 
@@ -79,6 +80,8 @@ pub fn template_routes() -> Vec<TemplateRoute> {
 
 pub mod emulator;
 pub mod openapi;
+pub mod runtime_api;
+pub mod shipped;
 
 /// Every RBAC manifest the project ships (`shared/rbac/*.yaml`), as one multi-document text, for the
 /// emulator to enforce.

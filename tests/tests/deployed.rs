@@ -1,0 +1,80 @@
+//! The zips an operator uploads, run as Lambda runs them: every function's arm64 `bootstrap` from
+//! `make build`, under `qemu-aarch64`, against the Runtime API stand-in and the demo cluster, answers each
+//! of its sample events in `events/` correctly, and logs no token.
+//!
+//! Ignored by a plain `cargo test` (it needs the zips): `make deployed`, part of `make test`, builds them
+//! and runs it.
+
+use gluelinks_tests::runtime_api::Answer;
+use gluelinks_tests::shipped::{
+    events_of, functions, run_shipped, DemoStack, READ_TOKEN, WRITE_TOKEN,
+};
+use serde_json::Value;
+use std::time::Duration;
+
+/// What an answer says is wrong, if anything: an HTTP status other than 200, a cluster failure inside a
+/// 200 (a links category in error, an unreachable secrets list), or a warm run with failures.
+fn problem(function: &str, answer: &Answer) -> Option<String> {
+    let reply = match answer {
+        Answer::Error(e) => return Some(format!("the handler failed: {e}")),
+        Answer::Response(reply) => reply,
+    };
+    if function == "warm" {
+        let ok = reply["clusters"].as_u64().is_some_and(|n| n > 0)
+            && reply["failures"].as_object().is_some_and(|f| f.is_empty());
+        return (!ok).then(|| format!("warm report: {reply}"));
+    }
+    if reply["statusCode"] != 200 {
+        return Some(format!("status {}: {}", reply["statusCode"], reply["body"]));
+    }
+    let body: Value = reply["body"]
+        .as_str()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    if matches!(body["status"].as_str(), Some("cluster_unreachable" | "timeout")) {
+        return Some(format!("{body}"));
+    }
+    let failed: Vec<String> = body["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["status"] == "error")
+        .map(|c| format!("{}: {}", c["id"], c["message"]))
+        .collect();
+    (!failed.is_empty()).then(|| failed.join("; "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "runs the zips from `make build`: `make deployed` (part of `make test`)"]
+async fn every_shipped_bootstrap_answers_its_sample_events() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let stack = DemoStack::start("deployed").await;
+    let env = stack.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut checked = 0;
+    for function in functions() {
+        let events = events_of(&function);
+        assert!(!events.is_empty(), "{function} has no sample event");
+        let run = run_shipped(&function, &env, &events, Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("{function}: {e}"));
+        for (name, answer) in &run.answers {
+            let answer = answer
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{function} {name}: {e}\n{}", run.logs));
+            assert_eq!(problem(&function, answer), None, "{function} {name}");
+            checked += 1;
+        }
+        for token in [READ_TOKEN, WRITE_TOKEN] {
+            assert!(!run.logs.contains(token), "{function} logged a token");
+        }
+        println!(
+            "{function:<13} init {:>7.1} ms  first request {:>7.1} ms  peak RSS {:>6.1} MB (under qemu)  {} event(s)",
+            run.init.as_secs_f64() * 1e3,
+            run.first_request.as_secs_f64() * 1e3,
+            run.peak_rss_kib as f64 / 1024.0,
+            run.answers.len()
+        );
+    }
+    assert_eq!(checked, std::fs::read_dir(gluelinks_tests::repo_root().join("events")).unwrap().count());
+}
