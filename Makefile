@@ -95,8 +95,10 @@ build: $(VENV)/.run-tools $(VENV)/.build-tools
 	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(LIGHT),-p $(f))
 	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(filter-out $(LIGHT),$(FUNCTIONS)),-p $(f))
 
-## bench: sizes of the release zips and in-process handler timings.
-bench: build
+## bench: zip sizes, handler and Kubernetes timings, links rounds, secrets vs kubectl, warm runs, and each
+## function's cold start (init, first request, peak RSS) natively and as shipped (arm64 under qemu).
+bench: build arm64-runner
+	cargo build --quiet --release $(foreach f,$(FUNCTIONS),-p $(f))
 	cargo run --quiet --release -p gluelinks-tests --bin bench
 
 ## deploy: build with SAM and deploy (needs AWS credentials).

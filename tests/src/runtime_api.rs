@@ -93,14 +93,21 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, hype
                 notified.await;
             };
             let deadline = SystemTime::now() + Duration::from_secs(30);
-            let deadline_ms = deadline.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+            let deadline_ms = deadline
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis();
             let mut response = reply(200, serde_json::to_vec(&event).expect("JSON"));
             let headers = response.headers_mut();
             let set = |h: &mut hyper::HeaderMap, k: &'static str, v: String| {
                 h.insert(k, v.parse().expect("a header value"));
             };
             set(headers, "lambda-runtime-aws-request-id", id);
-            set(headers, "lambda-runtime-deadline-ms", deadline_ms.to_string());
+            set(
+                headers,
+                "lambda-runtime-deadline-ms",
+                deadline_ms.to_string(),
+            );
             set(
                 headers,
                 "lambda-runtime-invoked-function-arn",
@@ -250,7 +257,10 @@ impl Bootstrap {
             .env("AWS_LAMBDA_FUNCTION_NAME", function)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function}"))
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function}"),
+            )
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/26/[$LATEST]test")
             .env("AWS_REGION", "us-east-1")
             .envs(env.iter().copied())

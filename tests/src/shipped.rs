@@ -114,8 +114,20 @@ pub async fn run_shipped(
         "cannot run arm64 binaries here: install Debian's qemu-user and libc6-arm64-cross",
     )?;
     let binary = extract_bootstrap(function)?;
+    run_binary(&runner, &binary, function, env, events, timeout).await
+}
+
+/// [`run_shipped`] for any build of `function`: `binary`, prefixed by `runner` (empty: natively).
+pub async fn run_binary(
+    runner: &[String],
+    binary: &std::path::Path,
+    function: &str,
+    env: &[(&str, &str)],
+    events: &[(String, Value)],
+    timeout: Duration,
+) -> Result<Run, String> {
     let api = RuntimeApi::start().await;
-    let process = Bootstrap::start(&runner, &binary, function, &api, env);
+    let process = Bootstrap::start(runner, binary, function, &api, env);
     let waited = Instant::now();
     let init = loop {
         if let Some(at) = api.first_poll() {

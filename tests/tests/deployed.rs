@@ -31,7 +31,10 @@ fn problem(function: &str, answer: &Answer) -> Option<String> {
         .as_str()
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
-    if matches!(body["status"].as_str(), Some("cluster_unreachable" | "timeout")) {
+    if matches!(
+        body["status"].as_str(),
+        Some("cluster_unreachable" | "timeout")
+    ) {
         return Some(format!("{body}"));
     }
     let failed: Vec<String> = body["categories"]
@@ -76,5 +79,10 @@ async fn every_shipped_bootstrap_answers_its_sample_events() {
             run.answers.len()
         );
     }
-    assert_eq!(checked, std::fs::read_dir(gluelinks_tests::repo_root().join("events")).unwrap().count());
+    assert_eq!(
+        checked,
+        std::fs::read_dir(gluelinks_tests::repo_root().join("events"))
+            .unwrap()
+            .count()
+    );
 }

@@ -45,6 +45,83 @@ fn main() {
     if runs("warm") {
         runtime.block_on(warming());
     }
+    if runs("cold") {
+        runtime.block_on(cold_starts());
+    }
+}
+
+/// Published Lambda "Init Duration" ranges of hello-world functions per runtime, the anchors our figures
+/// are read against (alexmayhew.dev/blog/lambda-tax-cold-starts, "Runtime Initialization"). They include
+/// the runtime's own boot in a Lambda microVM; ours are the process alone, on this machine.
+const COLD_ANCHORS: &str = "anchors, published Lambda init of hello-world functions: Rust 50-100 ms, Python 100-200 ms, Node.js 100-200 ms";
+const INIT_GOAL: Duration = Duration::from_millis(30);
+const COLD_RUNS: usize = 5;
+
+/// Each function's cold start from the harness `make deployed` uses: process start to its first poll
+/// for an event (init), its first request, and its peak RSS; natively (the x86_64 release build: what
+/// the code costs) and as shipped (the arm64 zip under qemu-user, which adds the emulator's own cost).
+async fn cold_starts() {
+    use gluelinks_tests::runtime_api::arm64_runner;
+    use gluelinks_tests::shipped::{
+        events_of, extract_bootstrap, functions, run_binary, DemoStack,
+    };
+
+    println!("== cold start (the shipped functions run against a Runtime API stand-in; median of {COLD_RUNS} starts) ==");
+    println!("{COLD_ANCHORS}");
+    let stack = DemoStack::start("bench-cold").await;
+    let env = stack.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let qemu = arm64_runner();
+    for function in functions() {
+        let events: Vec<_> = events_of(&function).into_iter().take(1).collect();
+        let native = repo_root().join("target/release").join(&function);
+        let shipped = extract_bootstrap(&function).ok();
+        let mut builds: Vec<(&str, Vec<String>, std::path::PathBuf)> =
+            vec![("x86_64 native", Vec::new(), native)];
+        if let (Some(runner), Some(binary)) = (&qemu, shipped) {
+            builds.push(("arm64 qemu", runner.clone(), binary));
+        }
+        for (build, runner, binary) in builds {
+            let mut inits = Vec::new();
+            let mut firsts = Vec::new();
+            let mut peak = 0;
+            for _ in 0..COLD_RUNS {
+                let run = run_binary(
+                    &runner,
+                    &binary,
+                    &function,
+                    &env,
+                    &events,
+                    Duration::from_secs(60),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{function} ({build}): {e}"));
+                inits.push(run.init);
+                firsts.push(run.first_request);
+                peak = peak.max(run.peak_rss_kib);
+            }
+            inits.sort();
+            firsts.sort();
+            let (init, first) = (inits[COLD_RUNS / 2], firsts[COLD_RUNS / 2]);
+            let rss_mb = peak as f64 / 1024.0;
+            let rss_goal = if LIGHT_FUNCTIONS.contains(&function.as_str()) {
+                32.0
+            } else {
+                64.0
+            };
+            let verdict = match build {
+                "x86_64 native" if init <= INIT_GOAL && rss_mb <= rss_goal => "met",
+                "x86_64 native" => "MISSED",
+                _ => "(emulated: not judged)",
+            };
+            println!(
+                "{function:<13} {build:<14} init {:>6.1} ms  first request {:>6.1} ms  peak RSS {rss_mb:>5.1} MB  goal init <= {} ms, RSS <= {rss_goal:.0} MB: {verdict}",
+                init.as_secs_f64() * 1e3,
+                first.as_secs_f64() * 1e3,
+                INIT_GOAL.as_millis()
+            );
+        }
+    }
 }
 
 /// The fleet the warmer is judged on: clusters, apps per cluster, pods per app.
