@@ -78,6 +78,7 @@ pub fn template_routes() -> Vec<TemplateRoute> {
     routes
 }
 
+pub mod emf;
 pub mod emulator;
 pub mod openapi;
 pub mod runtime_api;

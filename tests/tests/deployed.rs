@@ -47,6 +47,71 @@ fn problem(function: &str, answer: &Answer) -> Option<String> {
     (!failed.is_empty()).then(|| failed.join("; "))
 }
 
+/// What an operator reads in CloudWatch: every line logged in an invocation carries its request id, the
+/// function name and the cold-start flag (the first invocation's `cold start` line once); the metrics are
+/// valid EMF lines.
+fn check_observability(function: &str, logs: &str, invocations: usize) {
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter(|l| !l.contains("\"_aws\""))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let in_invocations: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["span"]["name"] == "invocation")
+        .collect();
+    let mut ids: Vec<&str> = Vec::new();
+    for line in &in_invocations {
+        let id = line["span"]["request_id"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{function}: {line}");
+        assert_eq!(line["span"]["function"], function, "{line}");
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let cold: Vec<&&Value> = in_invocations
+        .iter()
+        .filter(|l| l["message"] == "cold start")
+        .collect();
+    assert_eq!(cold.len(), 1, "{function}: one cold start line\n{logs}");
+    assert_eq!(cold[0]["span"]["cold_start"], true);
+    assert!(
+        in_invocations
+            .iter()
+            .filter(|l| l["span"]["cold_start"] == true)
+            .all(|l| l["span"]["request_id"] == cold[0]["span"]["request_id"]),
+        "{function}: only the first invocation is cold"
+    );
+    assert!(ids.len() <= invocations, "{function}: {ids:?}");
+    let emf = gluelinks_tests::emf::lines(logs);
+    for line in &emf {
+        assert!(line.is_ok(), "{function}: {line:?}");
+    }
+    let names: Vec<String> = emf
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|(n, _)| n)
+        .collect();
+    let expected: &[&str] = match function {
+        "links" => &["LinksLatency"],
+        "warm" => &[
+            "AppsWarmed",
+            "AppsSkipped",
+            "ClustersFailed",
+            "WarmDuration",
+        ],
+        "secrets-add" => &["CredentialWrites"],
+        _ => &[],
+    };
+    for name in expected {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{function}: no {name} metric in {names:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "runs the zips from `make build`: `make deployed` (part of `make test`)"]
 async fn every_shipped_bootstrap_answers_its_sample_events() {
@@ -71,6 +136,7 @@ async fn every_shipped_bootstrap_answers_its_sample_events() {
         for token in [READ_TOKEN, WRITE_TOKEN] {
             assert!(!run.logs.contains(token), "{function} logged a token");
         }
+        check_observability(&function, &run.logs, run.answers.len());
         println!(
             "{function:<13} init {:>7.1} ms  first request {:>7.1} ms  peak RSS {:>6.1} MB (under qemu)  {} event(s)",
             run.init.as_secs_f64() * 1e3,

@@ -11,6 +11,7 @@ use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{headers, Api, Call};
+use gluelinks_core::metrics::Metrics;
 use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
 use gluelinks_secrets::write::Report;
 use lambda_http::{Body, Request};
@@ -95,6 +96,11 @@ impl SecretsAdd {
                 outcome,
                 "secret write"
             );
+            Metrics::new()
+                .dimension("route", call.route.path)
+                .dimension("outcome", outcome)
+                .count("CredentialWrites", 1)
+                .emit();
         };
         match report {
             Report::Foreign(foreign) => {

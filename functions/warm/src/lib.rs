@@ -3,6 +3,7 @@
 //! The work is `gluelinks_links::warm`'s; this only wires it and reports.
 
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::metrics::Metrics;
 use gluelinks_links::warm::{WarmReport, Warmer};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
@@ -30,6 +31,15 @@ impl Warm {
             "warm run starting"
         );
         let report = self.run().await;
+        Metrics::new()
+            .count("AppsWarmed", report.written)
+            .count("AppsSkipped", report.apps.saturating_sub(report.written))
+            .count("ClustersFailed", report.failures.len())
+            .millis(
+                "WarmDuration",
+                std::time::Duration::from_millis(report.duration_ms),
+            )
+            .emit();
         if report.clusters > 0 && report.failures.len() >= report.clusters {
             return Err(format!("warming failed on every cluster: {:?}", report.failures).into());
         }

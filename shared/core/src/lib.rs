@@ -1,4 +1,5 @@
 //! What every GlueLinks function shares, and nothing heavy: settings from the environment, JSON logging,
+//! CloudWatch metrics (EMF),
 //! token auth, HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
 //! time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
 //! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
@@ -8,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod names;
 pub mod text;
 pub mod time;

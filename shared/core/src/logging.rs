@@ -2,9 +2,16 @@
 //!
 //! The level comes from `LOG_LEVEL` and accepts the seed's Python names (`WARNING`, `CRITICAL`) as well
 //! as `tracing`'s own. Nothing here decides what is logged; callers never pass secret values.
+//!
+//! Every line logged while an invocation runs carries, under `span`, its Lambda `request_id`, the
+//! `function` name and `cold_start` (true in the container's first invocation, which also logs a
+//! `cold start` line), so CloudWatch Logs Insights can follow one request or count cold starts.
 
 use crate::config::{ConfigError, Env};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::level_filters::LevelFilter;
+use tracing::Instrument;
 
 /// The level named by `LOG_LEVEL` (default `INFO`).
 pub fn level(env: &Env) -> Result<LevelFilter, ConfigError> {
@@ -37,7 +44,7 @@ pub fn init(env: &Env) {
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .with_max_level(filter)
@@ -45,6 +52,24 @@ pub fn init(env: &Env) {
     if let Some(err) = problem {
         tracing::warn!(error = %err, "logging at INFO instead");
     }
+}
+
+/// Whether this container has started an invocation yet.
+static INVOKED: AtomicBool = AtomicBool::new(false);
+
+/// Runs one invocation's work inside its span: `request_id`, `function` and `cold_start` on every line.
+pub async fn in_invocation<F: Future>(context: &lambda_http::Context, work: F) -> F::Output {
+    let cold_start = !INVOKED.swap(true, Ordering::SeqCst);
+    let span = tracing::info_span!(
+        "invocation",
+        request_id = %context.request_id,
+        function = %context.env_config.function_name,
+        cold_start
+    );
+    if cold_start {
+        span.in_scope(|| tracing::info!(cold_start, "cold start"));
+    }
+    work.instrument(span).await
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::headers;
+use gluelinks_core::metrics::Metrics;
 use gluelinks_links_model::{fixtures, render, LinkSettings, LinksResponse};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -182,15 +183,32 @@ impl LinksService {
         app: &str,
         deadline: Deadline,
     ) -> LinksResponse {
+        let started = Instant::now();
+        let metrics = || Metrics::new().dimension("cluster", cluster);
         let key = cache::key(cluster, target, namespace, app);
         let cached = self.cache.get(&key).await;
         if let Some(hit) = cached.as_ref().filter(|h| h.fresh) {
             tracing::info!(cluster, app, outcome = "hit", "links");
+            metrics()
+                .count("CacheHit", 1)
+                .millis("LinksLatency", started.elapsed())
+                .emit();
             return hit.payload.clone();
         }
+        let reading = Instant::now();
         let (payload, degraded) = self
             .generate_by(deadline, cluster, target, namespace, app)
             .await;
+        let outcome = match (degraded, cached.is_some()) {
+            (false, _) => "CacheMiss",
+            (true, true) => "StaleServed",
+            (true, false) => "Degraded",
+        };
+        metrics()
+            .count(outcome, 1)
+            .millis("KubernetesTime", reading.elapsed())
+            .millis("LinksLatency", started.elapsed())
+            .emit();
         match (degraded, cached) {
             (true, Some(hit)) => {
                 tracing::warn!(

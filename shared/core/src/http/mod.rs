@@ -122,15 +122,21 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
     }
 }
 
-/// Hands a function's handler to the Lambda runtime; the handler answers every request itself.
+/// Hands a function's handler to the Lambda runtime; the handler answers every request itself, each
+/// inside its invocation's log span (request id, function, cold start).
 pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = HttpResponse> + Send,
 {
-    lambda_http::run(lambda_http::service_fn(|req| {
+    use lambda_http::RequestExt;
+    lambda_http::run(lambda_http::service_fn(|req: Request| {
+        let context = req.lambda_context();
         let reply = handler(req);
-        async move { Ok::<_, std::convert::Infallible>(reply.await) }
+        async move {
+            let reply = crate::logging::in_invocation(&context, reply).await;
+            Ok::<_, std::convert::Infallible>(reply)
+        }
     }))
     .await
 }
