@@ -20,7 +20,7 @@ INVOKE_PORT ?= 9310
 SAMPLE_READ_TOKEN := sample-read-token-0123456789
 SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
 
-.PHONY: run test unit lint-template invoke deployed arm64-runner build bench deploy tools
+.PHONY: run test unit lint-template invoke deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -58,7 +58,7 @@ run: $(VENV)/.run-tools
 	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
 
 ## test: everything: unit and integration tests, the template and API description lint, and every sample event invoked.
-test: unit lint-template invoke deployed
+test: unit lint-template invoke deployed docs-browser
 
 unit: $(VENV)/.run-tools $(VENV)/.test-tools
 	cargo test --workspace
@@ -76,6 +76,20 @@ invoke: $(VENV)/.run-tools
 ## Runtime API stand-in and the demo cluster) and answering its sample events.
 deployed: build arm64-runner
 	cargo test -p gluelinks-tests --test deployed -- --include-ignored --nocapture
+
+## docs-browser: headless Chromium renders /docs from the vendored Swagger UI, offline, listing every route.
+docs-browser: chromium
+	cargo test -p gluelinks-tests --test docs_browser -- --include-ignored
+
+# Debian's Chromium, installed when missing (as root), else named.
+chromium:
+	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the /docs browser test needs Chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
 
 # Debian's qemu-user and arm64 libc run the arm64 bootstraps on another machine; installed when missing
 # (as root), else named.
@@ -101,7 +115,23 @@ bench: build arm64-runner
 	cargo build --quiet --release $(foreach f,$(FUNCTIONS),-p $(f))
 	cargo run --quiet --release -p gluelinks-tests --bin bench
 
-## deploy: build with SAM and deploy (needs AWS credentials).
+## deploy: build with SAM and deploy with samconfig.toml (needs AWS credentials). The first time, or to
+## change parameters: `make deploy GUIDED=1` (asks, and saves the answers in samconfig.toml).
 deploy: $(VENV)/.run-tools $(VENV)/.test-tools $(VENV)/.build-tools
 	sam build --beta-features
-	sam deploy --guided
+	sam deploy $(if $(GUIDED),--guided)
+
+# SAM's makefile build method: `sam build` runs `make build-<LogicalId>` with ARTIFACTS_DIR set, and each
+# target copies the bootstrap `make build` made, so what deploys is exactly what `make deployed` tested.
+SAM_FUNCTIONS := HealthFunction:health FixturesFunction:fixtures ClustersFunction:clusters LinksFunction:links \
+  SecretsListFunction:secrets-list SecretsAddFunction:secrets-add WarmFunction:warm
+define sam_target
+build-$(word 1,$(subst :, ,$(1))): build
+	python3 -m zipfile -e target/lambda/$(word 2,$(subst :, ,$(1)))/bootstrap.zip "$$(ARTIFACTS_DIR)"
+	chmod 755 "$$(ARTIFACTS_DIR)/bootstrap"
+endef
+$(foreach f,$(SAM_FUNCTIONS),$(eval $(call sam_target,$(f))))
+
+## sam-build: the deploy's build, offline, bounded (CI runs it).
+sam-build: $(VENV)/.run-tools $(VENV)/.test-tools $(VENV)/.build-tools
+	timeout 1800 sam build --beta-features

@@ -33,6 +33,19 @@ pub fn event(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&event_text(name)).expect("a valid API Gateway event")
 }
 
+/// The binary (and `functions/` folder) of a template function's logical id without its `Function`
+/// suffix: `SecretsList` → `secrets-list`, as the Makefile's `build-<LogicalId>` targets map them.
+pub fn function_binary(logical: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in logical.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// One route `template.yaml` declares: the function binary it invokes, its method and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateRoute {
@@ -63,9 +76,11 @@ pub fn template_routes() -> Vec<TemplateRoute> {
         let trimmed = line.trim();
         if indent == 2 && trimmed.ends_with(':') {
             flush(&binary, &mut pending);
-            binary.clear();
-        } else if let Some(b) = trimmed.strip_prefix("Binary: ") {
-            binary = b.to_string();
+            binary = trimmed
+                .trim_end_matches(':')
+                .strip_suffix("Function")
+                .map(function_binary)
+                .unwrap_or_default();
         } else if let Some(p) = trimmed.strip_prefix("Path: ") {
             path = Some(p.to_string());
         } else if let Some(m) = trimmed.strip_prefix("Method: ") {

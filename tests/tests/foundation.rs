@@ -416,3 +416,58 @@ fn the_templates_cors_headers_are_the_functions() {
     functions.sort();
     assert_eq!(template, functions);
 }
+
+/// A flood costs little: the HTTP API throttles every route before a function runs, and every function's
+/// concurrency is bounded (the HTTP ones by `FunctionConcurrency`, the warm one to a single run).
+#[test]
+fn every_function_is_bounded_and_the_api_throttled() {
+    let text = std::fs::read_to_string(gluelinks_tests::repo_root().join("template.yaml")).unwrap();
+    // Top-level resource blocks, by name.
+    let resources = &text[text.find("\nResources:\n").unwrap()..];
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in resources.lines().skip(2) {
+        if line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':') {
+            blocks.push((line.trim().trim_end_matches(':').to_string(), String::new()));
+        } else if !line.starts_with(' ') && !line.is_empty() {
+            break;
+        } else if let Some((_, body)) = blocks.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let globals = &text[text.find("\nGlobals:\n").unwrap()..text.find("\nResources:\n").unwrap()];
+    assert!(globals.contains("ReservedConcurrentExecutions: !Ref FunctionConcurrency"));
+    let functions: Vec<&(String, String)> = blocks
+        .iter()
+        .filter(|(_, b)| b.contains("Type: AWS::Serverless::Function"))
+        .collect();
+    assert_eq!(
+        functions.len(),
+        7,
+        "{:?}",
+        blocks.iter().map(|b| &b.0).collect::<Vec<_>>()
+    );
+    let warm = functions.iter().find(|(n, _)| n == "WarmFunction").unwrap();
+    assert!(
+        warm.1.contains("ReservedConcurrentExecutions: 1"),
+        "one warm run at a time"
+    );
+    let api = blocks.iter().find(|(n, _)| n == "HttpApi").unwrap();
+    for setting in [
+        "ThrottlingRateLimit: !Ref ThrottleRateLimit",
+        "ThrottlingBurstLimit: !Ref ThrottleBurstLimit",
+    ] {
+        assert!(api.1.contains(setting), "{setting}");
+    }
+    let default_of = |parameter: &str| -> u64 {
+        let start = text.find(&format!("\n  {parameter}:\n")).unwrap();
+        text[start..]
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Default: "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(default_of("FunctionConcurrency") <= 20);
+    assert!(default_of("ThrottleRateLimit") <= 100);
+}

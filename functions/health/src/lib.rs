@@ -1,6 +1,8 @@
 //! The health function: liveness in both seeds' shapes, the API description, and the answer for any path
 //! no other function owns (JSON 404, or 405 when another function serves that path with another method).
 
+pub mod docs;
+
 use gluelinks_core::api_doc;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
@@ -19,6 +21,7 @@ pub enum Endpoint {
     ServiceHealth,
     OpenApi,
     Docs,
+    DocsAsset,
     Redoc,
 }
 
@@ -27,6 +30,7 @@ pub static ROUTES: &[Route<Endpoint>] = &[
     Route::get(Endpoint::ServiceHealth, "/health", Scope::Public),
     Route::get(Endpoint::OpenApi, "/api/v1/openapi.json", Scope::Public),
     Route::get(Endpoint::Docs, "/docs", Scope::Public),
+    Route::get(Endpoint::DocsAsset, "/docs/assets/{file}", Scope::Public),
     Route::get(Endpoint::Redoc, "/redoc", Scope::Public),
 ];
 
@@ -59,6 +63,21 @@ impl Health {
     }
 }
 
+/// A vendored file, gzip-encoded as stored (every browser accepts it), cached by browsers for a day.
+fn asset_response(asset: &docs::Asset) -> HttpResponse {
+    let mut response = lambda_http::Response::new(lambda_http::Body::Binary(asset.gzip.to_vec()));
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("content-type", asset.content_type),
+        ("content-encoding", "gzip"),
+        ("cache-control", "public, max-age=86400"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        headers.insert(name, value.parse().expect("static header value"));
+    }
+    response
+}
+
 fn answer(call: &Call<Endpoint>) -> HttpResponse {
     let now = chrono::Utc::now();
     match call.route.id {
@@ -88,7 +107,22 @@ fn answer(call: &Call<Endpoint>) -> HttpResponse {
             );
             response
         }
-        Endpoint::Docs => html(api_doc::DOCS_HTML),
-        Endpoint::Redoc => html(api_doc::REDOC_HTML),
+        Endpoint::Docs => html(docs::DOCS_HTML),
+        Endpoint::Redoc => html(docs::REDOC_HTML),
+        Endpoint::DocsAsset => match docs::asset(call.params.get("file")) {
+            Some(asset) => asset_response(asset),
+            None => call.error(
+                404,
+                &format!(
+                    "No asset {:?}: the documentation pages use {}",
+                    gluelinks_core::text::bounded(call.params.get("file"), 64),
+                    docs::ASSETS
+                        .iter()
+                        .map(|a| a.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        },
     }
 }

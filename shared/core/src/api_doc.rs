@@ -1,40 +1,7 @@
 //! The API description: an OpenAPI 3 document of every route of every function (`openapi.json` beside
-//! this crate's sources, its one home), and the interactive pages seed 000 offered at `/docs` and `/redoc`.
-//!
-//! The pages load Swagger UI and ReDoc from a CDN in the reader's browser and fetch the document by a
-//! relative URL, so they keep working behind Argo CD's proxy prefix.
+//! this crate's sources, its one home). The health function serves it, and the pages that render it.
 
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
-
-pub const DOCS_HTML: &str = r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>GlueLinks API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>
-SwaggerUIBundle({ url: "api/v1/openapi.json", dom_id: "#swagger-ui" });
-</script>
-</body>
-</html>
-"##;
-
-pub const REDOC_HTML: &str = r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>GlueLinks API</title>
-</head>
-<body>
-<redoc spec-url="api/v1/openapi.json"></redoc>
-<script src="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"></script>
-</body>
-</html>
-"##;
 
 /// Every `(METHOD, path template)` the document describes.
 pub fn routes() -> Vec<(String, String)> {
