@@ -5,12 +5,8 @@
 //! with SigV4, with the cluster's name in the signed `x-k8s-aws-id` header. EKS accepts it for 15 minutes
 //! after signing; [`REFRESH_AFTER`] says when a client built with one must be rebuilt.
 
+use crate::sigv4::{presigned_url, SignError};
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{
-    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::time::{Duration, SystemTime};
@@ -61,7 +57,7 @@ pub fn target(command: &str, args: &[String]) -> Option<EksTarget> {
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot sign an EKS token: {0}")]
-pub struct TokenError(String);
+pub struct TokenError(#[from] SignError);
 
 /// Why no EKS token could be made for a cluster.
 #[derive(Debug, thiserror::Error)]
@@ -85,36 +81,18 @@ pub fn presign(
     cluster: &str,
     now: SystemTime,
 ) -> Result<String, TokenError> {
-    let host = format!("sts.{region}.amazonaws.com");
-    let url = format!("https://{host}/?Action=GetCallerIdentity&Version=2011-06-15");
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(URL_EXPIRES);
-    let identity: Identity = credentials.clone().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("sts")
-        .time(now)
-        .settings(settings)
-        .build()
-        .map_err(|e| TokenError(e.to_string()))?
-        .into();
-    let headers = [("host", host.as_str()), ("x-k8s-aws-id", cluster)];
-    let signable = SignableRequest::new("GET", &url, headers.into_iter(), SignableBody::Bytes(&[]))
-        .map_err(|e| TokenError(e.to_string()))?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| TokenError(e.to_string()))?
-        .into_parts();
-    let mut request = lambda_http::http::Request::builder()
-        .uri(&url)
-        .body(())
-        .map_err(|e| TokenError(e.to_string()))?;
-    instructions.apply_to_request_http1x(&mut request);
-    Ok(format!(
-        "{TOKEN_PREFIX}{}",
-        URL_SAFE_NO_PAD.encode(request.uri().to_string())
-    ))
+    let url =
+        format!("https://sts.{region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15");
+    let signed = presigned_url(
+        credentials,
+        region,
+        "sts",
+        &url,
+        &[("x-k8s-aws-id", cluster)],
+        URL_EXPIRES,
+        now,
+    )?;
+    Ok(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(signed)))
 }
 
 #[cfg(test)]

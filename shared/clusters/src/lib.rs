@@ -6,9 +6,11 @@
 //! HTTP status of a failure is chosen by the function that answers.
 
 pub mod eks_token;
+pub mod elasticache;
 mod kubeconfig_errors;
 pub mod pool;
 pub mod secrets_manager;
+pub mod sigv4;
 pub mod store;
 
 use gluelinks_core::config::{ConfigError, Env};

@@ -8,6 +8,7 @@
 //! correctness: a dead or slow server costs each request at most two bounded calls, and after a failed
 //! connection no new attempt is made for a few seconds.
 
+use gluelinks_clusters::elasticache::{self, IamAuth};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::model::LinksResponse;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -110,14 +111,19 @@ impl moka::Expiry<String, Kept> for KeepEach {
 
 struct Valkey {
     client: redis::Client,
+    /// IAM authentication (ElastiCache): each connection is made with a fresh token, and remade before the
+    /// token's 15 minutes end.
+    iam: Option<IamAuth>,
     timeout: Duration,
-    connection: AsyncMutex<Option<ConnectionManager>>,
+    /// The shared connection, and when it was made.
+    connection: AsyncMutex<Option<(ConnectionManager, Instant)>>,
     failed_at: Mutex<Option<Instant>>,
     location: String,
 }
 
 impl Cache {
-    /// `VALKEY_URL` (`redis://` or `rediss://`), `CACHE_TTL_SECONDS` (30), `CACHE_STALE_SECONDS` (86400),
+    /// `VALKEY_URL` (`redis://` or `rediss://`; with `VALKEY_IAM_USER` and `VALKEY_CACHE_NAME`, `rediss://`
+    /// with IAM authentication), `CACHE_TTL_SECONDS` (30), `CACHE_STALE_SECONDS` (86400),
     /// `CACHE_MISSING_APP_SECONDS` (10), `VALKEY_TIMEOUT_MS` (100: the bound on connecting and on each
     /// command).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
@@ -155,9 +161,17 @@ impl Cache {
                     )
                 })?;
                 let info = client.get_connection_info();
+                let iam = IamAuth::from_env(env, timeout)?;
+                if iam.is_some() && !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
+                    return Err(ConfigError::new(
+                        "VALKEY_URL",
+                        "must be rediss:// with VALKEY_IAM_USER: an IAM token is never sent unencrypted",
+                    ));
+                }
                 Store::Valkey(Box::new(Valkey {
                     location: format!("{:?}", info.addr()),
                     client,
+                    iam,
                     timeout,
                     connection: AsyncMutex::new(None),
                     failed_at: Mutex::new(None),
@@ -257,8 +271,10 @@ impl Valkey {
     /// The shared connection, made on first use; `None` while the server is known to be unreachable.
     async fn connection(&self) -> Option<ConnectionManager> {
         let mut slot = self.connection.lock().await;
-        if let Some(conn) = slot.as_ref() {
-            return Some(conn.clone());
+        if let Some((conn, made)) = slot.as_ref() {
+            if self.iam.is_none() || made.elapsed() < elasticache::REFRESH_AFTER {
+                return Some(conn.clone());
+            }
         }
         let recently_failed = self
             .failed_at
@@ -272,15 +288,20 @@ impl Valkey {
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1);
-        let connect = ConnectionManager::new_with_config(self.client.clone(), config);
+        let connect = async {
+            let client = self.client_now().await?;
+            ConnectionManager::new_with_config(client, config)
+                .await
+                .map_err(|e| e.to_string())
+        };
         match tokio::time::timeout(self.timeout * 2, connect).await {
             Ok(Ok(conn)) => {
-                *slot = Some(conn.clone());
+                *slot = Some((conn.clone(), Instant::now()));
                 Some(conn)
             }
             outcome => {
                 let reason = match outcome {
-                    Ok(Err(e)) => e.to_string(),
+                    Ok(Err(e)) => e,
                     _ => "timed out".into(),
                 };
                 tracing::warn!(cache = %self.location, error = %reason, "cannot connect to Valkey; serving uncached");
@@ -288,6 +309,21 @@ impl Valkey {
                 None
             }
         }
+    }
+
+    /// The client to connect with now: the configured one, or with IAM its user and a token signed now.
+    async fn client_now(&self) -> Result<redis::Client, String> {
+        let Some(iam) = &self.iam else {
+            return Ok(self.client.clone());
+        };
+        let token = iam.token().await.map_err(|e| e.to_string())?;
+        let info = self.client.get_connection_info().clone();
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_username(iam.user())
+            .set_password(token);
+        redis::Client::open(info.set_redis_settings(settings)).map_err(|e| e.to_string())
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, CacheError> {

@@ -1,0 +1,209 @@
+//! IAM authentication to ElastiCache for Valkey: the password a function sends with `AUTH <user> <token>`
+//! is a SigV4-presigned `connect` request made natively from the function's own role, valid for 15
+//! minutes. So no cache password exists anywhere: not in the template, the environment or a secret.
+
+use crate::sigv4::{presigned_url, SignError};
+use aws_credential_types::Credentials;
+use gluelinks_core::config::{ConfigError, Env};
+use std::time::{Duration, SystemTime};
+use tokio::sync::OnceCell;
+
+/// How long ElastiCache accepts a token after signing.
+pub const TOKEN_EXPIRES: Duration = Duration::from_secs(900);
+/// Connections are remade with a new token well before that.
+pub const REFRESH_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// The auth token of `user_id` for the serverless cache `cache_name`, signed at `now`.
+pub fn auth_token(
+    credentials: &Credentials,
+    region: &str,
+    cache_name: &str,
+    user_id: &str,
+    now: SystemTime,
+) -> Result<String, SignError> {
+    let url =
+        format!("https://{cache_name}/?Action=connect&User={user_id}&ResourceType=ServerlessCache");
+    let signed = presigned_url(
+        credentials,
+        region,
+        "elasticache",
+        &url,
+        &[],
+        TOKEN_EXPIRES,
+        now,
+    )?;
+    Ok(signed.trim_start_matches("https://").to_string())
+}
+
+/// Why no token could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum IamAuthError {
+    #[error("no AWS region: set AWS_REGION")]
+    NoRegion,
+    #[error("no AWS credentials are available to sign the cache's IAM auth token")]
+    NoCredentialsProvider,
+    #[error("no AWS credentials to sign the cache's IAM auth token within {} ms", .0.as_millis())]
+    CredentialsTimeout(Duration),
+    #[error("no AWS credentials to sign the cache's IAM auth token: {0}")]
+    Credentials(#[source] aws_credential_types::provider::error::CredentialsError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// IAM auth for one cache user: `VALKEY_IAM_USER` (the ElastiCache user id) on `VALKEY_CACHE_NAME`.
+pub struct IamAuth {
+    user: String,
+    cache: String,
+    timeout: Duration,
+    aws: OnceCell<aws_config::SdkConfig>,
+}
+
+/// An ElastiCache user id or cache name: a letter, then letters, digits and hyphens (at most 40).
+fn is_elasticache_name(s: &str) -> bool {
+    s.len() <= 40
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+impl IamAuth {
+    /// `None` unless `VALKEY_IAM_USER` is set; then `VALKEY_CACHE_NAME` must be too. Credentials come from
+    /// the function's role when the first token is needed (no call at init).
+    pub fn from_env(env: &Env, timeout: Duration) -> Result<Option<Self>, ConfigError> {
+        let Some(user) = env.get("VALKEY_IAM_USER") else {
+            return Ok(None);
+        };
+        let cache = env.get("VALKEY_CACHE_NAME").unwrap_or_default();
+        for (name, value) in [("VALKEY_IAM_USER", user), ("VALKEY_CACHE_NAME", cache)] {
+            if !is_elasticache_name(value) {
+                return Err(ConfigError::new(
+                    name,
+                    "must be an ElastiCache name: a letter, then letters, digits and hyphens (set both VALKEY_IAM_USER and VALKEY_CACHE_NAME)",
+                ));
+            }
+        }
+        Ok(Some(Self {
+            user: user.to_string(),
+            cache: cache.to_string(),
+            timeout,
+            aws: OnceCell::new(),
+        }))
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// A fresh token, signed now with the role's credentials (fetched within the timeout).
+    pub async fn token(&self) -> Result<String, IamAuthError> {
+        let sdk = self
+            .aws
+            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .await;
+        let region = sdk.region().ok_or(IamAuthError::NoRegion)?.to_string();
+        let provider = sdk
+            .credentials_provider()
+            .ok_or(IamAuthError::NoCredentialsProvider)?;
+        use aws_credential_types::provider::ProvideCredentials;
+        let credentials = tokio::time::timeout(self.timeout, provider.provide_credentials())
+            .await
+            .map_err(|_| IamAuthError::CredentialsTimeout(self.timeout))?
+            .map_err(IamAuthError::Credentials)?;
+        Ok(auth_token(
+            &credentials,
+            &region,
+            &self.cache,
+            &self.user,
+            SystemTime::now(),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_token_is_a_presigned_connect_for_the_user_and_cache() {
+        let credentials = Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            Some("session-token-example".into()),
+            None,
+            "test",
+        );
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_384_800);
+        let token = auth_token(
+            &credentials,
+            "us-east-1",
+            "gluelinks-links",
+            "gluelinks-app",
+            at,
+        )
+        .unwrap();
+        let (host, query) = token.split_once("/?").unwrap();
+        assert_eq!(host, "gluelinks-links");
+        let params: HashMap<&str, String> = query
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (
+                    k,
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8()
+                        .unwrap()
+                        .into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(params["Action"], "connect");
+        assert_eq!(params["User"], "gluelinks-app");
+        assert_eq!(params["ResourceType"], "ServerlessCache");
+        assert_eq!(params["X-Amz-Algorithm"], "AWS4-HMAC-SHA256");
+        assert_eq!(
+            params["X-Amz-Credential"],
+            "AKIDEXAMPLE/20261122/us-east-1/elasticache/aws4_request"
+        );
+        assert_eq!(params["X-Amz-Expires"], "900");
+        assert_eq!(params["X-Amz-SignedHeaders"], "host");
+        assert_eq!(params["X-Amz-Security-Token"], "session-token-example");
+        assert_eq!(params["X-Amz-Signature"].len(), 64);
+        assert!(
+            !token.contains("wJalrXUtnFEMI"),
+            "the secret key never appears"
+        );
+        let other = auth_token(
+            &credentials,
+            "us-east-1",
+            "gluelinks-links",
+            "someone-else",
+            at,
+        )
+        .unwrap();
+        assert_ne!(token, other, "the user is signed");
+    }
+
+    #[test]
+    fn settings_name_a_user_and_a_cache() {
+        let t = Duration::from_secs(1);
+        assert!(IamAuth::from_env(&Env::default(), t).unwrap().is_none());
+        let both = Env::from_pairs([
+            ("VALKEY_IAM_USER", "gluelinks-app"),
+            ("VALKEY_CACHE_NAME", "gluelinks-links"),
+        ]);
+        assert_eq!(
+            IamAuth::from_env(&both, t).unwrap().unwrap().user(),
+            "gluelinks-app"
+        );
+        let no_cache = Env::from_pairs([("VALKEY_IAM_USER", "gluelinks-app")]);
+        assert_eq!(
+            IamAuth::from_env(&no_cache, t).err().unwrap().name,
+            "VALKEY_CACHE_NAME"
+        );
+        let odd = Env::from_pairs([("VALKEY_IAM_USER", "a&b"), ("VALKEY_CACHE_NAME", "c")]);
+        assert_eq!(
+            IamAuth::from_env(&odd, t).err().unwrap().name,
+            "VALKEY_IAM_USER"
+        );
+    }
+}
