@@ -115,11 +115,12 @@ bench: build arm64-runner
 	cargo build --quiet --release $(foreach f,$(FUNCTIONS),-p $(f))
 	cargo run --quiet --release -p gluelinks-tests --bin bench
 
-## deploy: build with SAM and deploy with samconfig.toml (needs AWS credentials). The first time, or to
-## change parameters: `make deploy GUIDED=1` (asks, and saves the answers in samconfig.toml).
+## deploy: build with SAM (samconfig.toml) and deploy with your samconfig.local.toml (needs AWS
+## credentials). The first time, or to change parameters: `make deploy GUIDED=1` asks, and saves the
+## answers in samconfig.local.toml (not committed: it holds your stack's settings).
 deploy: $(VENV)/.run-tools $(VENV)/.test-tools $(VENV)/.build-tools
-	sam build --beta-features
-	sam deploy $(if $(GUIDED),--guided)
+	sam build
+	sam deploy --config-file samconfig.local.toml $(if $(GUIDED),--guided)
 
 # SAM's makefile build method: `sam build` runs `make build-<LogicalId>` with ARTIFACTS_DIR set, and each
 # target copies the bootstrap `make build` made, so what deploys is exactly what `make deployed` tested.
@@ -134,4 +135,4 @@ $(foreach f,$(SAM_FUNCTIONS),$(eval $(call sam_target,$(f))))
 
 ## sam-build: the deploy's build, offline, bounded (CI runs it).
 sam-build: $(VENV)/.run-tools $(VENV)/.test-tools $(VENV)/.build-tools
-	timeout 1800 sam build --beta-features
+	timeout 1800 sam build

@@ -436,7 +436,9 @@ fn every_function_is_bounded_and_the_api_throttled() {
         }
     }
     let globals = &text[text.find("\nGlobals:\n").unwrap()..text.find("\nResources:\n").unwrap()];
-    assert!(globals.contains("ReservedConcurrentExecutions: !Ref FunctionConcurrency"));
+    assert!(globals.contains(
+        "ReservedConcurrentExecutions: !If [ReservesConcurrency, !Ref FunctionConcurrency, !Ref AWS::NoValue]"
+    ));
     let functions: Vec<&(String, String)> = blocks
         .iter()
         .filter(|(_, b)| b.contains("Type: AWS::Serverless::Function"))
@@ -449,9 +451,27 @@ fn every_function_is_bounded_and_the_api_throttled() {
     );
     let warm = functions.iter().find(|(n, _)| n == "WarmFunction").unwrap();
     assert!(
-        warm.1.contains("ReservedConcurrentExecutions: 1"),
+        warm.1
+            .contains("ReservedConcurrentExecutions: !If [ReservesConcurrency, 1, !Ref AWS::NoValue]"),
         "one warm run at a time"
     );
+    // Stable names: metrics' `function` dimension and alarms survive a replacement.
+    for (logical, body) in &functions {
+        let binary = gluelinks_tests::function_binary(logical.trim_end_matches("Function"));
+        assert!(
+            body.contains(&format!("FunctionName: !Sub \"${{AWS::StackName}}-{binary}\"")),
+            "{logical}"
+        );
+    }
+    // SAM builds each function with the Makefile's target for it.
+    let makefile = std::fs::read_to_string(gluelinks_tests::repo_root().join("Makefile")).unwrap();
+    for (logical, _) in &functions {
+        let binary = gluelinks_tests::function_binary(logical.trim_end_matches("Function"));
+        assert!(
+            makefile.contains(&format!("{logical}:{binary}")),
+            "{logical} in SAM_FUNCTIONS"
+        );
+    }
     let api = blocks.iter().find(|(n, _)| n == "HttpApi").unwrap();
     for setting in [
         "ThrottlingRateLimit: !Ref ThrottleRateLimit",
