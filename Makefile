@@ -112,7 +112,9 @@ build: $(VENV)/.run-tools $(VENV)/.build-tools
 ## bench: zip sizes, handler and Kubernetes timings, links rounds, secrets vs kubectl, warm runs, and each
 ## function's cold start (init, first request, peak RSS) natively and as shipped (arm64 under qemu).
 bench: build arm64-runner
-	cargo build --quiet --release $(foreach f,$(FUNCTIONS),-p $(f))
+	@# Native builds for the cold-start figures, the light ones apart as `build` makes them.
+	cargo build --quiet --release $(foreach f,$(LIGHT),-p $(f))
+	cargo build --quiet --release $(foreach f,$(filter-out $(LIGHT),$(FUNCTIONS)),-p $(f))
 	cargo run --quiet --release -p gluelinks-tests --bin bench
 
 ## deploy: build with SAM (samconfig.toml) and deploy with your samconfig.local.toml (needs AWS

@@ -272,6 +272,11 @@ impl Bootstrap {
         Self { child, started }
     }
 
+    /// Whether the process has ended (a crash at init, say).
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// The process's peak resident memory so far, in KiB (Linux `VmHWM`).
     pub fn peak_rss_kib(&self) -> Option<u64> {
         let pid = self.child.id()?;

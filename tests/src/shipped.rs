@@ -46,6 +46,42 @@ impl DemoStack {
         }
     }
 
+    /// Every secret value the stack and the sample events hold, none of which may ever be logged: the API
+    /// tokens, each identity's cluster bearer token, and every password or token field of an event body.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![READ_TOKEN.to_string(), WRITE_TOKEN.to_string()];
+        secrets.extend(["reader", "lister", "writer"].map(|i| format!("{i}-token-0123456789")));
+        for function in functions() {
+            for (_, event) in events_of(&function) {
+                let body: Value = event["body"]
+                    .as_str()
+                    .and_then(|b| serde_json::from_str(b).ok())
+                    .unwrap_or(Value::Null);
+                for field in [
+                    "password",
+                    "token",
+                    "ssh_private_key",
+                    "tls_client_cert_key",
+                ] {
+                    if let Some(value) = body[field].as_str().filter(|v| v.len() >= 8) {
+                        secrets.push(value.to_string());
+                    }
+                }
+            }
+        }
+        secrets.sort();
+        secrets.dedup();
+        secrets
+    }
+
+    /// Empties the cache.
+    pub fn flush_cache(&self) {
+        let cli = Valkey::binary().with_file_name("valkey-cli");
+        let _ = std::process::Command::new(cli)
+            .args(["-u", &self.valkey.url, "FLUSHALL"])
+            .output();
+    }
+
     /// The environment every function gets: tokens, each identity's kubeconfigs, the cache.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let dir = |i: usize| self.dirs[i].display().to_string();
@@ -127,13 +163,13 @@ pub async fn run_binary(
     timeout: Duration,
 ) -> Result<Run, String> {
     let api = RuntimeApi::start().await;
-    let process = Bootstrap::start(runner, binary, function, &api, env);
+    let mut process = Bootstrap::start(runner, binary, function, &api, env);
     let waited = Instant::now();
     let init = loop {
         if let Some(at) = api.first_poll() {
             break at - process.started;
         }
-        if waited.elapsed() > timeout {
+        if waited.elapsed() > timeout || process.exited() {
             let logs = process.stop().await;
             return Err(format!(
                 "{function} never asked for an event within {timeout:?}; it logged: {logs}"

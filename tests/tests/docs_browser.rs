@@ -105,25 +105,8 @@ async fn swagger_ui_lists_every_route_offline() {
     assert!(head.starts_with("HTTP/1.1 404"), "{head}");
     assert!(String::from_utf8_lossy(&body).contains("swagger-ui-bundle.js"));
 
-    let url = format!("http://127.0.0.1:{port}/docs");
-    let dom = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(chromium())
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--virtual-time-budget=15000",
-                "--dump-dom",
-                &url,
-            ])
-            .output()
-            .expect("chromium runs")
-    })
-    .await
-    .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+    // Swagger UI lists every operation by its path.
+    let dom = render(port, "/docs").await;
     assert!(
         dom.contains("swagger-ui"),
         "the page rendered: {}",
@@ -136,4 +119,33 @@ async fn swagger_ui_lists_every_route_offline() {
             "{method} {path} is not listed on /docs"
         );
     }
+    // ReDoc renders the same document.
+    let dom = render(port, "/redoc").await;
+    assert!(dom.contains("GlueLinks"), "{}", &dom[..dom.len().min(2000)]);
+    for (_, path) in gluelinks_core::api_doc::routes() {
+        assert!(dom.contains(&path), "{path} is not on /redoc");
+    }
+}
+
+/// The page at `path` as headless Chromium leaves it once its scripts ran, within 60 seconds.
+async fn render(port: u16, path: &str) -> String {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let mut command = tokio::process::Command::new(chromium());
+    command
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            &url,
+        ])
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), command.output())
+        .await
+        .expect("Chromium rendered within 60 s")
+        .expect("Chromium runs");
+    String::from_utf8_lossy(&out.stdout).to_string()
 }

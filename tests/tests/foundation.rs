@@ -451,15 +451,18 @@ fn every_function_is_bounded_and_the_api_throttled() {
     );
     let warm = functions.iter().find(|(n, _)| n == "WarmFunction").unwrap();
     assert!(
-        warm.1
-            .contains("ReservedConcurrentExecutions: !If [ReservesConcurrency, 1, !Ref AWS::NoValue]"),
+        warm.1.contains(
+            "ReservedConcurrentExecutions: !If [ReservesConcurrency, 1, !Ref AWS::NoValue]"
+        ),
         "one warm run at a time"
     );
     // Stable names: metrics' `function` dimension and alarms survive a replacement.
     for (logical, body) in &functions {
         let binary = gluelinks_tests::function_binary(logical.trim_end_matches("Function"));
         assert!(
-            body.contains(&format!("FunctionName: !Sub \"${{AWS::StackName}}-{binary}\"")),
+            body.contains(&format!(
+                "FunctionName: !Sub \"${{AWS::StackName}}-{binary}\""
+            )),
             "{logical}"
         );
     }

@@ -87,10 +87,26 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     let r = add.handle(event("secrets-add-docker.json")).await;
     assert_eq!(r.status(), 200);
     let lines = metrics_since(start);
-    assert!(!lines.is_empty());
+    // One per namespace written: the event's, and Argo CD's, where argocd-image-updater reads pull secrets.
+    let event: Value =
+        serde_json::from_str(&gluelinks_tests::event_text("secrets-add-docker.json")).unwrap();
+    let body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+    let namespaces = body["namespaces"].as_str().unwrap().split(',').count();
+    assert_eq!(lines.len(), namespaces + 1, "{lines:?}");
     for line in &lines {
         assert_eq!(line["CredentialWrites"], 1.0);
         assert_eq!(line["route"], "/secrets/add_docker");
-        assert!(line["outcome"].is_string());
+        assert_eq!(line["outcome"], "created", "{line}");
     }
+    // A request refused before any write is counted too.
+    let start = metrics::captured().len();
+    let mut bad: Value = event.clone();
+    bad["body"] = "{}".into();
+    let r = add
+        .handle(lambda_http::request::from_str(&bad.to_string()).unwrap())
+        .await;
+    assert_eq!(r.status(), 400);
+    let lines = metrics_since(start);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "refused: invalid request");
 }

@@ -79,7 +79,23 @@ impl SecretsAdd {
             report,
         } = match self.service.add(call.route.id, body_bytes(&call.req)).await {
             Ok(added) => added,
-            Err(e) => return call.error(status(&e), &e.to_string()),
+            Err(e) => {
+                let code = status(&e);
+                // Nothing was written: counted by whose fault it was (no namespace was reached).
+                Metrics::new()
+                    .dimension("route", call.route.path)
+                    .dimension(
+                        "outcome",
+                        if code >= 500 {
+                            "failed"
+                        } else {
+                            "refused: invalid request"
+                        },
+                    )
+                    .count("CredentialWrites", 1)
+                    .emit();
+                return call.error(code, &e.to_string());
+            }
         };
         let common = plan.common();
         let audit = |outcome: &str, namespace: &str| {

@@ -157,6 +157,8 @@ impl LinksService {
                 .await),
             Err(NoClusters::Refused(e)) => Err(e),
             Err(NoClusters::StoreFailed(reason)) => {
+                // No cluster could even be chosen: degraded, and counted as such (no cluster dimension).
+                Metrics::new().count("Degraded", 1).emit();
                 tracing::warn!(
                     app = req.app,
                     outcome = "degraded",

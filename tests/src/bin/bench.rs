@@ -86,6 +86,8 @@ async fn cold_starts() {
             let mut firsts = Vec::new();
             let mut peak = 0;
             for _ in 0..COLD_RUNS {
+                // Each start finds an empty cache, as a first request after a deploy does.
+                stack.flush_cache();
                 let run = run_binary(
                     &runner,
                     &binary,
@@ -110,7 +112,7 @@ async fn cold_starts() {
                 64.0
             };
             let verdict = match build {
-                "x86_64 native" if init <= INIT_GOAL && rss_mb <= rss_goal => "met",
+                "x86_64 native" if peak > 0 && init <= INIT_GOAL && rss_mb <= rss_goal => "met",
                 "x86_64 native" => "MISSED",
                 _ => "(emulated: not judged)",
             };
