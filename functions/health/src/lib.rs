@@ -63,6 +63,18 @@ impl Health {
     }
 }
 
+/// A documentation page, allowed to run only its own scripts.
+fn page(body: &str) -> HttpResponse {
+    let mut response = html(body);
+    response.headers_mut().insert(
+        "content-security-policy",
+        docs::CONTENT_SECURITY_POLICY
+            .parse()
+            .expect("static header value"),
+    );
+    response
+}
+
 /// A vendored file, gzip-encoded as stored (every browser accepts it), cached by browsers for a day.
 fn asset_response(asset: &docs::Asset) -> HttpResponse {
     let mut response = lambda_http::Response::new(lambda_http::Body::Binary(asset.gzip.to_vec()));
@@ -107,8 +119,18 @@ fn answer(call: &Call<Endpoint>) -> HttpResponse {
             );
             response
         }
-        Endpoint::Docs => html(docs::DOCS_HTML),
-        Endpoint::Redoc => html(docs::REDOC_HTML),
+        Endpoint::Docs => page(docs::DOCS_HTML),
+        Endpoint::Redoc => page(docs::REDOC_HTML),
+        Endpoint::DocsAsset if call.params.get("file") == "swagger-init.js" => {
+            let mut response = html(docs::SWAGGER_INIT);
+            response.headers_mut().insert(
+                "content-type",
+                "application/javascript; charset=utf-8"
+                    .parse()
+                    .expect("static header value"),
+            );
+            response
+        }
         Endpoint::DocsAsset => match docs::asset(call.params.get("file")) {
             Some(asset) => asset_response(asset),
             None => call.error(
@@ -119,6 +141,7 @@ fn answer(call: &Call<Endpoint>) -> HttpResponse {
                     docs::ASSETS
                         .iter()
                         .map(|a| a.name)
+                        .chain(["swagger-init.js"])
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
