@@ -85,7 +85,7 @@ docs-browser: chromium
 chromium:
 	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    timeout 900 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "the /docs browser test needs Chromium: sudo apt-get install chromium"; exit 1; \
 	  fi; \
@@ -96,7 +96,7 @@ chromium:
 arm64-runner:
 	@if [ "$$(uname -m)" != aarch64 ] && ! { command -v qemu-aarch64 >/dev/null && [ -d /usr/aarch64-linux-gnu ]; }; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user libc6-arm64-cross >/dev/null; \
+	    timeout 900 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq qemu-user libc6-arm64-cross >/dev/null; \
 	  else \
 	    echo "running the arm64 zips needs qemu-user and libc6-arm64-cross: sudo apt-get install qemu-user libc6-arm64-cross"; exit 1; \
 	  fi; \
