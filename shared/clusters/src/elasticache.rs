@@ -118,6 +118,74 @@ impl IamAuth {
     }
 }
 
+/// What ElastiCache itself says of the cache (`VALKEY_CACHE_NAME`), for a readiness answer when the cache
+/// cannot be reached: its status and endpoint, or why ElastiCache could not be asked. One
+/// `DescribeServerlessCaches` call, only then: never at init or on the request path.
+pub struct Diagnosis {
+    cache: String,
+    timeout: Duration,
+    aws: OnceCell<aws_config::SdkConfig>,
+}
+
+impl Diagnosis {
+    /// `None` unless `VALKEY_CACHE_NAME` names a cache.
+    pub fn from_env(env: &Env, timeout: Duration) -> Option<Self> {
+        let cache = env
+            .get("VALKEY_CACHE_NAME")
+            .filter(|c| is_elasticache_name(c))?;
+        Some(Self {
+            cache: cache.to_string(),
+            timeout,
+            aws: OnceCell::new(),
+        })
+    }
+
+    pub async fn describe(&self) -> String {
+        let sdk = self
+            .aws
+            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .await;
+        let client = aws_sdk_elasticache::Client::new(sdk);
+        let ask = client
+            .describe_serverless_caches()
+            .serverless_cache_name(&self.cache)
+            .send();
+        let name = &self.cache;
+        match tokio::time::timeout(self.timeout, ask).await {
+            Err(_) => format!(
+                "ElastiCache did not say how cache '{name}' is within {} ms",
+                self.timeout.as_millis()
+            ),
+            Ok(Err(e)) => {
+                let why = e
+                    .as_service_error()
+                    .and_then(|s| s.meta().message().map(str::to_string))
+                    .unwrap_or_else(|| e.to_string());
+                format!(
+                    "ElastiCache could not be asked about cache '{name}': {}",
+                    gluelinks_core::text::bounded(&why, 200)
+                )
+            }
+            Ok(Ok(out)) => match out.serverless_caches().first() {
+                None => format!("ElastiCache has no serverless cache named '{name}'"),
+                Some(cache) => {
+                    let status = cache.status().unwrap_or("in an unknown state");
+                    match cache.endpoint() {
+                        Some(at) => format!(
+                            "ElastiCache says cache '{name}' is {status}, at {}:{}",
+                            at.address().unwrap_or("?"),
+                            at.port().map_or("?".to_string(), |p| p.to_string())
+                        ),
+                        None => format!(
+                            "ElastiCache says cache '{name}' is {status}, with no endpoint yet"
+                        ),
+                    }
+                }
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! correctness: a dead or slow server costs each request at most two bounded calls, and after a failed
 //! connection no new attempt is made for a few seconds.
 
-use gluelinks_clusters::elasticache::{self, IamAuth};
+use gluelinks_clusters::elasticache::{self, Diagnosis, IamAuth};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::model::LinksResponse;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -72,6 +72,8 @@ pub enum CacheError {
 }
 
 pub struct Cache {
+    /// What ElastiCache says of the cache, asked only when it cannot be reached (readiness).
+    diagnosis: Option<Diagnosis>,
     ttl: Duration,
     keep: Duration,
     missing_app: Duration,
@@ -179,11 +181,21 @@ impl Cache {
             }
         };
         Ok(Self {
+            diagnosis: Diagnosis::from_env(env, Duration::from_secs(2)),
             ttl,
             keep,
             missing_app,
             store,
         })
+    }
+
+    /// What ElastiCache says of the cache (its status and endpoint), when it names one: for a readiness
+    /// answer after a failed ping.
+    pub async fn diagnose(&self) -> Option<String> {
+        match &self.diagnosis {
+            Some(d) => Some(d.describe().await),
+            None => None,
+        }
     }
 
     /// What the store is, for logs and readiness (no credentials).

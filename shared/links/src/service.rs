@@ -406,6 +406,13 @@ impl LinksService {
             .ping()
             .await
             .map_err(|e| format!("{} unreachable: {e}", self.cache.describe()));
+        let cache = match cache {
+            Err(unreachable) => match self.cache.diagnose().await {
+                Some(said) => Err(format!("{unreachable}; {said}")),
+                None => Err(unreachable),
+            },
+            ok => ok,
+        };
         let deadline = Deadline::after(READY_TIMEOUT);
         let kubernetes = match self.default_cluster(deadline).await {
             Err(NoClusters::Refused(e)) => Err(e.to_string()),

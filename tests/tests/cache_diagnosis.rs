@@ -1,0 +1,122 @@
+//! When the cache cannot be reached, readiness says what ElastiCache itself says of it (its status and
+//! endpoint), asked then and only then: a stand-in for the ElastiCache API answers `DescribeServerlessCaches`
+//! as AWS does (query protocol, XML).
+//!
+//! Its own test binary: it points the process's AWS settings at the stand-in before anything else runs.
+
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
+use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::openapi::Checked;
+use gluelinks_tests::{event_text, free_port, temp_dir};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+const DESCRIBED: &str = r#"<DescribeServerlessCachesResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <DescribeServerlessCachesResult>
+    <ServerlessCaches>
+      <member>
+        <ServerlessCacheName>gluelinks-links</ServerlessCacheName>
+        <Status>modifying</Status>
+        <Engine>valkey</Engine>
+        <Endpoint><Address>gluelinks-links-x1y2z3.serverless.use1.cache.amazonaws.com</Address><Port>6379</Port></Endpoint>
+      </member>
+    </ServerlessCaches>
+  </DescribeServerlessCachesResult>
+  <ResponseMetadata><RequestId>7c9f6d5b-0000-4000-8000-000000000001</RequestId></ResponseMetadata>
+</DescribeServerlessCachesResponse>"#;
+
+/// The ElastiCache API stand-in: records each request body and answers [`DESCRIBED`].
+async fn elasticache(seen: Arc<Mutex<Vec<String>>>) -> u16 {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let seen = seen.clone();
+                    async move {
+                        let body = req.into_body().collect().await?.to_bytes();
+                        seen.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&body).to_string());
+                        let mut response = hyper::Response::new(Full::new(Bytes::from(DESCRIBED)));
+                        response
+                            .headers_mut()
+                            .insert("content-type", "text/xml".parse().unwrap());
+                        Ok::<_, hyper::Error>(response)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cache_is_explained_by_elasticache() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let port = elasticache(seen.clone()).await;
+    // Set before any AWS client is built (this binary's only test).
+    std::env::set_var(
+        "AWS_ENDPOINT_URL_ELASTICACHE",
+        format!("http://127.0.0.1:{port}"),
+    );
+    std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDDIAGNOSIS");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "diagnosis-secret-key");
+    std::env::set_var("AWS_REGION", "us-east-1");
+
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = temp_dir("cache-diagnosis");
+    emulator.write_kubeconfig(&dir, "demo");
+    let dead = format!("redis://127.0.0.1:{}", free_port());
+    let env = Env::from_pairs([
+        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
+        ("CLUSTERS_DIR", dir.to_str().unwrap()),
+        ("VALKEY_URL", dead.as_str()),
+        ("VALKEY_CACHE_NAME", "gluelinks-links"),
+    ]);
+    let links = links::Links::from_env(&env).await.unwrap();
+    assert!(seen.lock().unwrap().is_empty(), "nothing is asked at init");
+
+    // A click does not ask ElastiCache either: it is served uncached.
+    let click = lambda_http::request::from_str(&event_text("links-header-only.json")).unwrap();
+    assert_eq!(links.handle_checked(click).await.status(), 200);
+    assert!(seen.lock().unwrap().is_empty(), "nor on the request path");
+
+    let ready = lambda_http::request::from_str(&event_text("links-ready.json")).unwrap();
+    let response = links.handle_checked(ready).await;
+    assert_eq!(response.status(), 503);
+    let body = body_json(&response);
+    let cache = body["checks"]["cache"].as_str().unwrap();
+    assert!(cache.contains("unreachable"), "{cache}");
+    assert!(
+        cache.ends_with("ElastiCache says cache 'gluelinks-links' is modifying, at gluelinks-links-x1y2z3.serverless.use1.cache.amazonaws.com:6379"),
+        "{cache}"
+    );
+    assert_eq!(body["checks"]["kubernetes"], "ok");
+    let asked = seen.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].contains("Action=DescribeServerlessCaches"),
+        "{asked:?}"
+    );
+    assert!(
+        asked[0].contains("ServerlessCacheName=gluelinks-links"),
+        "{asked:?}"
+    );
+}
