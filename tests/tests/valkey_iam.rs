@@ -143,6 +143,17 @@ async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
     let clients = valkey_cli(&valkey, &["CLIENT", "LIST"]);
     assert!(clients.contains("user=gluelinks-app"), "{clients}");
 
+    // A server whose certificate no trusted authority signed is refused before anything is sent.
+    let stranger = Authority::new();
+    let unseen = Arc::new(Mutex::new(Vec::new()));
+    let forged = tls_proxy(&stranger, valkey_port, unseen.clone()).await;
+    let refused = Cache::from_env(&env(&format!("rediss://127.0.0.1:{forged}"))).unwrap();
+    assert!(
+        refused.ping().await.is_err(),
+        "an untrusted certificate is refused"
+    );
+    assert!(unseen.lock().unwrap().is_empty(), "no token reached it");
+
     // What went over the wire: AUTH (inside HELLO or alone) with the user and a presigned connect token.
     let sent = String::from_utf8_lossy(&seen.lock().unwrap()).to_string();
     let token = sent

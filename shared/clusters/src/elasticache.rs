@@ -58,11 +58,13 @@ pub struct IamAuth {
     aws: OnceCell<aws_config::SdkConfig>,
 }
 
-/// An ElastiCache user id or cache name: a letter, then letters, digits and hyphens (at most 40).
+/// An ElastiCache user id or cache name: a lowercase letter, then lowercase letters, digits and hyphens
+/// (at most 40), as ElastiCache stores them.
 fn is_elasticache_name(s: &str) -> bool {
     s.len() <= 40
-        && s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 impl IamAuth {
@@ -77,7 +79,7 @@ impl IamAuth {
             if !is_elasticache_name(value) {
                 return Err(ConfigError::new(
                     name,
-                    "must be an ElastiCache name: a letter, then letters, digits and hyphens (set both VALKEY_IAM_USER and VALKEY_CACHE_NAME)",
+                    "must be an ElastiCache name: a lowercase letter, then lowercase letters, digits and hyphens (set both VALKEY_IAM_USER and VALKEY_CACHE_NAME)",
                 ));
             }
         }
@@ -157,13 +159,14 @@ impl Diagnosis {
                 self.timeout.as_millis()
             ),
             Ok(Err(e)) => {
-                let why = e
+                // The error code only: AWS's message may name the account and role.
+                let code = e
                     .as_service_error()
-                    .and_then(|s| s.meta().message().map(str::to_string))
-                    .unwrap_or_else(|| e.to_string());
+                    .and_then(|s| s.meta().code())
+                    .map_or_else(|| "no answer".to_string(), str::to_string);
                 format!(
-                    "ElastiCache could not be asked about cache '{name}': {}",
-                    gluelinks_core::text::bounded(&why, 200)
+                    "ElastiCache could not be asked about cache '{name}' ({})",
+                    gluelinks_core::text::bounded(&code, 64)
                 )
             }
             Ok(Ok(out)) => match out.serverless_caches().first() {

@@ -117,8 +117,9 @@ struct Valkey {
     /// token's 15 minutes end.
     iam: Option<IamAuth>,
     timeout: Duration,
-    /// The shared connection, and when it was made.
-    connection: AsyncMutex<Option<(ConnectionManager, Instant)>>,
+    /// The shared connection, and when it was made (wall-clock time, the clock IAM tokens are signed and
+    /// expire by: a monotonic clock may stand still while Lambda freezes the environment).
+    connection: AsyncMutex<Option<(ConnectionManager, SystemTime)>>,
     failed_at: Mutex<Option<Instant>>,
     location: String,
 }
@@ -284,7 +285,10 @@ impl Valkey {
     async fn connection(&self) -> Option<ConnectionManager> {
         let mut slot = self.connection.lock().await;
         if let Some((conn, made)) = slot.as_ref() {
-            if self.iam.is_none() || made.elapsed() < elasticache::REFRESH_AFTER {
+            let young = SystemTime::now()
+                .duration_since(*made)
+                .is_ok_and(|age| age < elasticache::REFRESH_AFTER);
+            if self.iam.is_none() || young {
                 return Some(conn.clone());
             }
         }
@@ -308,7 +312,7 @@ impl Valkey {
         };
         match tokio::time::timeout(self.timeout * 2, connect).await {
             Ok(Ok(conn)) => {
-                *slot = Some((conn.clone(), Instant::now()));
+                *slot = Some((conn.clone(), SystemTime::now()));
                 Some(conn)
             }
             outcome => {
@@ -341,7 +345,18 @@ impl Valkey {
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, CacheError> {
         let mut conn = self.connection().await.ok_or(CacheError::Unreachable)?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(result) => result.map_err(CacheError::Command),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                // A dropped or refused connection (an expired IAM token among the causes) is remade, with
+                // a new token, by the next request rather than retried with the old one.
+                if e.is_connection_dropped()
+                    || e.is_io_error()
+                    || e.kind() == redis::ErrorKind::AuthenticationFailed
+                {
+                    *self.connection.lock().await = None;
+                }
+                Err(CacheError::Command(e))
+            }
             Err(_) => Err(CacheError::Timeout(self.timeout)),
         }
     }

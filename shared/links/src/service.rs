@@ -401,20 +401,29 @@ impl LinksService {
 
     /// The cache answers a ping, and the default cluster's API server its version, within 2 s.
     pub async fn ready(&self) -> Readiness {
-        let cache = self
-            .cache
-            .ping()
-            .await
-            .map_err(|e| format!("{} unreachable: {e}", self.cache.describe()));
-        let cache = match cache {
-            Err(unreachable) => match self.cache.diagnose().await {
-                Some(said) => Err(format!("{unreachable}; {said}")),
-                None => Err(unreachable),
-            },
-            ok => ok,
-        };
         let deadline = Deadline::after(READY_TIMEOUT);
-        let kubernetes = match self.default_cluster(deadline).await {
+        // The cache (with, when it fails, what ElastiCache says of it) and the cluster, at once.
+        let cache = async {
+            let cache = self
+                .cache
+                .ping()
+                .await
+                .map_err(|e| format!("{} unreachable: {e}", self.cache.describe()));
+            match cache {
+                Err(unreachable) => match self.cache.diagnose().await {
+                    Some(said) => Err(format!("{unreachable}; {said}")),
+                    None => Err(unreachable),
+                },
+                ok => ok,
+            }
+        };
+        let (cache, kubernetes) = tokio::join!(cache, self.kubernetes_ready(deadline));
+        Readiness { cache, kubernetes }
+    }
+
+    /// The default cluster's API server answers its version by `deadline`.
+    async fn kubernetes_ready(&self, deadline: Deadline) -> Result<(), String> {
+        match self.default_cluster(deadline).await {
             Err(NoClusters::Refused(e)) => Err(e.to_string()),
             Err(NoClusters::StoreFailed(reason)) => Err(reason.to_string()),
             Ok(cluster) => match deadline
@@ -432,8 +441,7 @@ impl LinksService {
                     }
                 }
             },
-        };
-        Readiness { cache, kubernetes }
+        }
     }
 }
 

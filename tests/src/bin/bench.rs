@@ -21,6 +21,8 @@ fn main() {
     // `bench [section]`: every section, or the one named (`zips`, `handlers`, `clients`, `links`,
     // `secrets`, `warm`).
     let only = args.get(1).map(String::as_str);
+    // The metrics lines the handlers emit would drown the figures: kept in memory instead.
+    gluelinks_core::metrics::capture();
     let runs = |section: &str| only.is_none_or(|o| o == section);
     if runs("zips") {
         zip_sizes();
