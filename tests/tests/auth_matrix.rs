@@ -1,0 +1,173 @@
+//! Who may call what, route by route: every route the HTTP API declares (template.yaml), through the
+//! function that serves it, with no token, a wrong one, an unresolved Argo CD `$` placeholder, the read
+//! token and the write token, each in every header that may carry it. Responses are checked against the
+//! API description as well.
+
+use gluelinks_core::auth::Scope;
+use gluelinks_core::config::Env;
+use gluelinks_core::http::response::body_json;
+use gluelinks_tests::openapi::Checked;
+use gluelinks_tests::{event_text, temp_dir, template_routes};
+use lambda_http::Request;
+use serde_json::Value;
+
+const READ: &str = "matrix-read-token-0123456789";
+const WRITE: &str = "matrix-write-token-0123456789";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Presented {
+    Nothing,
+    Wrong,
+    Placeholder,
+    Read,
+    Write,
+}
+
+/// What a route must answer: refused as unauthenticated (401), refused as not allowed (403), or let
+/// through to the route itself (anything else).
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Unauthenticated,
+    Forbidden,
+    Through,
+}
+
+fn expected(scope: Scope, presented: Presented) -> Verdict {
+    use Presented::*;
+    match (scope, presented) {
+        (Scope::Public, _) => Verdict::Through,
+        (_, Nothing | Wrong | Placeholder) => Verdict::Unauthenticated,
+        (Scope::Write, Read) => Verdict::Forbidden,
+        _ => Verdict::Through,
+    }
+}
+
+fn request(method: &str, path: &str, headers: &[(&str, String)]) -> Request {
+    let mut e: Value = serde_json::from_str(&event_text("health-api-v1-health.json")).unwrap();
+    e["rawPath"] = path.into();
+    e["requestContext"]["http"]["method"] = method.into();
+    e["requestContext"]["http"]["path"] = path.into();
+    e["headers"]["argocd-application-name"] = "argocd:taco-backend-prod".into();
+    for (k, v) in headers {
+        e["headers"][*k] = v.as_str().into();
+    }
+    if method == "POST" {
+        e["body"] = "{}".into();
+        e["headers"]["content-type"] = "application/json".into();
+    }
+    lambda_http::request::from_str(&e.to_string()).unwrap()
+}
+
+/// A route template with its parameters filled in.
+fn concrete(path: &str) -> String {
+    path.replace("{name}", "minimal")
+        .replace("{app}", "taco-backend-prod")
+        .replace("{file}", "swagger-ui.css")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_by_every_token_in_every_header() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dirs: Vec<String> = ["reader", "lister", "writer"]
+        .iter()
+        .map(|i| temp_dir(&format!("auth-matrix-{i}")).display().to_string())
+        .collect();
+    let env = Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_WRITE_TOKEN", WRITE),
+        ("CLUSTERS_DIR", dirs[0].as_str()),
+        ("SECRETS_LIST_CLUSTERS_DIR", dirs[1].as_str()),
+        ("SECRETS_ADD_CLUSTERS_DIR", dirs[2].as_str()),
+    ]);
+    let health = health::Health::from_env(&env).unwrap();
+    let fixtures = fixtures::Fixtures::from_env(&env).unwrap();
+    let clusters = clusters::Clusters::from_env(&env).await.unwrap();
+    let links = links::Links::from_env(&env).await.unwrap();
+    let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
+    let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
+    let scopes: Vec<(&str, &str, Scope)> = [
+        health::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect::<Vec<_>>(),
+        fixtures::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect(),
+        clusters::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect(),
+        links::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect(),
+        secrets_list::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect(),
+        secrets_add::ROUTES
+            .iter()
+            .map(|r| (r.method, r.path, r.scope))
+            .collect(),
+    ]
+    .concat();
+
+    let tokens = [
+        (Presented::Nothing, None),
+        (
+            Presented::Wrong,
+            Some("not-the-token-0123456789".to_string()),
+        ),
+        (Presented::Placeholder, Some("$gluelinks.token".to_string())),
+        (Presented::Read, Some(READ.to_string())),
+        (Presented::Write, Some(WRITE.to_string())),
+    ];
+    let mut cells = 0;
+    for route in template_routes() {
+        let (_, _, scope) = *scopes
+            .iter()
+            .find(|(m, p, _)| *m == route.method && *p == route.path)
+            .unwrap_or_else(|| panic!("{} {} is served", route.method, route.path));
+        for (presented, token) in &tokens {
+            let carriers: Vec<Vec<(&str, String)>> = match token {
+                None => vec![vec![]],
+                Some(t) => vec![
+                    vec![("authorization", format!("Bearer {t}"))],
+                    vec![("x-gluelinks-token", t.clone())],
+                ],
+            };
+            for headers in carriers {
+                let req = request(&route.method, &concrete(&route.path), &headers);
+                let response = match route.function.as_str() {
+                    "health" => health.handle_checked(req).await,
+                    "fixtures" => fixtures.handle_checked(req).await,
+                    "clusters" => clusters.handle_checked(req).await,
+                    "links" => links.handle_checked(req).await,
+                    "secrets-list" => list.handle_checked(req).await,
+                    "secrets-add" => add.handle_checked(req).await,
+                    other => panic!("no function {other}"),
+                };
+                let status = response.status().as_u16();
+                let verdict = match status {
+                    401 => Verdict::Unauthenticated,
+                    403 => Verdict::Forbidden,
+                    _ => Verdict::Through,
+                };
+                let cell = format!("{} {} {presented:?} {headers:?}", route.method, route.path);
+                assert_eq!(verdict, expected(scope, *presented), "{cell}: {status}");
+                if status == 401 || status == 403 {
+                    // The refusal says what to send, and never echoes what was sent.
+                    let text = body_json(&response).to_string();
+                    assert!(text.contains("token"), "{cell}: {text}");
+                    if let Some(t) = token {
+                        assert!(!text.contains(t.as_str()), "{cell}: echoed the token");
+                    }
+                }
+                cells += 1;
+            }
+        }
+    }
+    // Nine cells per route: no token, and four tokens in each of two headers.
+    assert_eq!(cells, 9 * template_routes().len());
+}
