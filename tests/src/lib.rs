@@ -250,6 +250,17 @@ impl Valkey {
             })
     }
 
+    /// What `valkey-cli` prints for `args` against this server.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(Self::binary().with_file_name("valkey-cli"))
+            .arg("-u")
+            .arg(&self.url)
+            .args(args)
+            .output()
+            .expect("valkey-cli runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
     pub fn start() -> Self {
         let port = free_port();
         let port_text = port.to_string();

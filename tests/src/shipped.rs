@@ -76,10 +76,7 @@ impl DemoStack {
 
     /// Empties the cache.
     pub fn flush_cache(&self) {
-        let cli = Valkey::binary().with_file_name("valkey-cli");
-        let _ = std::process::Command::new(cli)
-            .args(["-u", &self.valkey.url, "FLUSHALL"])
-            .output();
+        self.valkey.cli(&["FLUSHALL"]);
     }
 
     /// The environment every function gets: tokens, each identity's kubeconfigs, the cache.

@@ -33,19 +33,10 @@ fn request(event: &str, token: &str, body: Option<Value>) -> lambda_http::Reques
 }
 
 fn valkey_dump(valkey: &Valkey) -> String {
-    let cli = Valkey::binary().with_file_name("valkey-cli");
-    let keys = std::process::Command::new(&cli)
-        .args(["-u", valkey.url.as_str(), "--scan"])
-        .output()
-        .unwrap();
     let mut dump = String::new();
-    for key in String::from_utf8_lossy(&keys.stdout).lines() {
-        let value = std::process::Command::new(&cli)
-            .args(["-u", valkey.url.as_str(), "GET", key])
-            .output()
-            .unwrap();
+    for key in valkey.cli(&["--scan"]).lines() {
         dump.push_str(key);
-        dump.push_str(&String::from_utf8_lossy(&value.stdout));
+        dump.push_str(&valkey.cli(&["GET", key]));
     }
     dump
 }

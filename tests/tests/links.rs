@@ -789,12 +789,7 @@ async fn custom_templates_and_mock_data() {
 
 /// What Valkey holds under `key` (empty when nothing), read with its own client.
 fn valkey_get(valkey: &Valkey, key: &str) -> String {
-    let cli = Valkey::binary().with_file_name("valkey-cli");
-    let out = std::process::Command::new(cli)
-        .args(["-u", valkey.url.as_str(), "GET", key])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap()
+    valkey.cli(&["GET", key])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,17 +63,6 @@ async fn tls_proxy(authority: &Authority, backend: u16, seen: Arc<Mutex<Vec<u8>>
     port
 }
 
-fn valkey_cli(valkey: &Valkey, args: &[&str]) -> String {
-    let cli = Valkey::binary().with_file_name("valkey-cli");
-    let out = std::process::Command::new(cli)
-        .arg("-u")
-        .arg(&valkey.url)
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -99,7 +88,7 @@ async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
         .trim_matches('"');
     let mut acl = vec!["ACL", "SETUSER", "gluelinks-app", "reset", "nopass"];
     acl.extend(access.split_whitespace());
-    assert_eq!(valkey_cli(&valkey, &acl).trim(), "OK");
+    assert_eq!(valkey.cli(&acl).trim(), "OK");
     let valkey_port: u16 = valkey.url.rsplit(':').next().unwrap().parse().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let port = tls_proxy(&authority, valkey_port, seen.clone()).await;
@@ -140,7 +129,7 @@ async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
         .await
         .expect("pipelined writes are allowed");
     assert!(cache.get("gluelinks:v1:demo:argocd:other").await.is_some());
-    let clients = valkey_cli(&valkey, &["CLIENT", "LIST"]);
+    let clients = valkey.cli(&["CLIENT", "LIST"]);
     assert!(clients.contains("user=gluelinks-app"), "{clients}");
 
     // A server whose certificate no trusted authority signed is refused before anything is sent.
