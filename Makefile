@@ -123,6 +123,7 @@ bench: build arm64-runner
 	cargo build --quiet --release $(foreach f,$(LIGHT),-p $(f))
 	cargo build --quiet --release $(foreach f,$(filter-out $(LIGHT),$(FUNCTIONS)),-p $(f))
 	cargo run --quiet --release -p gluelinks-tests --bin bench
+	tests/load.sh
 
 ## deploy: build with SAM (samconfig.toml) and deploy with your samconfig.local.toml (needs AWS
 ## credentials). The first time, or to change parameters: `make deploy GUIDED=1` asks, and saves the

