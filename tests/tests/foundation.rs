@@ -494,3 +494,31 @@ fn every_function_is_bounded_and_the_api_throttled() {
     assert!(default_of("FunctionConcurrency") <= 20);
     assert!(default_of("ThrottleRateLimit") <= 100);
 }
+
+/// A body that is not UTF-8, as API Gateway delivers it (base64), is a 400 that says what to send, not a
+/// failure: only the local `cargo lambda watch` cannot carry such bytes (tests/contract.sh).
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_clear_400() {
+    use base64::Engine;
+    let mut e: Value = serde_json::from_str(&event_text("secrets-add-docker.json")).unwrap();
+    e["body"] = base64::engine::general_purpose::STANDARD
+        .encode([0xff, 0xfe, 0x7b, 0x80])
+        .into();
+    e["isBase64Encoded"] = true.into();
+    let dir = gluelinks_tests::temp_dir("utf8-body");
+    let add = secrets_add::SecretsAdd::from_env(&env(&[
+        ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+        ("CLUSTERS_DIR", dir.to_str().unwrap()),
+    ]))
+    .await
+    .unwrap();
+    let r = add
+        .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        body_json(&r)["message"].as_str().unwrap().contains("JSON"),
+        "{:?}",
+        body_json(&r)
+    );
+}
