@@ -106,3 +106,39 @@ fn any_write_body_is_a_bounded_4xx() {
             .unwrap();
     }
 }
+
+/// The hostile bodies named outright: deeply nested, oversized, and with a key twice. Each is a 4xx that says
+/// why, and nothing is written.
+#[test]
+fn nested_oversized_and_duplicate_key_bodies_are_refused() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = gluelinks_tests::temp_dir("properties-hostile");
+    let add = runtime
+        .block_on(secrets_add::SecretsAdd::from_env(&Env::from_pairs([
+            ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+            ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
+        ])))
+        .unwrap();
+    // 20,000 levels, within the 64 KB body limit.
+    let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let oversized = serde_json::json!({"name": "big", "password": "x".repeat(2 << 20)}).to_string();
+    let twice = r#"{"username": "octo", "password": "p4ssw0rd-one", "password": "p4ssw0rd-two",
+        "cluster_name": "demo", "name": "twice", "namespaces": "default"}"#
+        .to_string();
+    for (what, body, expected) in [
+        ("nested", nested, 400),
+        ("oversized", oversized, 413),
+        ("a key twice", twice, 400),
+    ] {
+        let mut e: Value =
+            serde_json::from_str(&gluelinks_tests::event_text("secrets-add-docker.json")).unwrap();
+        e["body"] = body.into();
+        let r =
+            runtime.block_on(add.handle(lambda_http::request::from_str(&e.to_string()).unwrap()));
+        let text = String::from_utf8_lossy(r.body()).to_string();
+        assert_eq!(r.status().as_u16(), expected, "{what}: {text}");
+        assert!(text.len() < 2048, "{what}: a bounded answer");
+        assert!(!text.contains("p4ssw0rd"), "{what}: no value echoed");
+    }
+}
