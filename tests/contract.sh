@@ -9,20 +9,12 @@ cd "$(dirname "$0")/.."
 port=${CONTRACT_PORT:-9340}
 watch_port=${CONTRACT_WATCH_PORT:-9341}
 token=sample-write-token-0123456789
-log=$(mktemp)
 cargo build --quiet --workspace --bins
 . tests/local-stack.sh
 unset CLUSTERS_DIR SECRETS_LIST_CLUSTERS_DIR SECRETS_ADD_CLUSTERS_DIR VALKEY_URL
 export AUTH_READ_TOKEN=sample-read-token-0123456789 AUTH_WRITE_TOKEN=$token
-start_stack .run/contract
-start_front "$port" "$watch_port"
-cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" --disable-cors --ignore-changes >"$log" 2>&1 &
-watch_pid=$!
-trap 'kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null; stop_stack; rm -f "$log"' EXIT
-for _ in $(seq 1 120); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/health" && break
-  sleep 0.5
-done
+trap stop_stack EXIT
+start_served .run/contract "$port" "$watch_port"
 fuzz() {
   timeout 600 .venv/bin/schemathesis run shared/openapi.json \
     --url "http://127.0.0.1:$port" \

@@ -7,20 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${LOAD_PORT:-9330}
 watch_port=${LOAD_WATCH_PORT:-9331}
-log=$(mktemp)
 cargo build --quiet --workspace --bins
 . tests/local-stack.sh
 unset CLUSTERS_DIR SECRETS_LIST_CLUSTERS_DIR SECRETS_ADD_CLUSTERS_DIR VALKEY_URL
 export AUTH_DISABLED=true EMULATOR_ARGS="--many-apps 500"
-start_stack .run/load
-start_front "$port" "$watch_port"
-cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" --disable-cors --ignore-changes >"$log" 2>&1 &
-watch_pid=$!
-trap 'kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null; stop_stack; rm -f "$log"' EXIT
-for _ in $(seq 1 120); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/health" && break
-  sleep 0.5
-done
+trap stop_stack EXIT
+start_served .run/load "$port" "$watch_port"
 python3 - "$port" <<'PY'
 import concurrent.futures, sys, time, urllib.request
 port = sys.argv[1]

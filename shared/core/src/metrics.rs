@@ -97,13 +97,19 @@ impl Metrics {
         if self.values.is_empty() {
             return;
         }
-        let namespace = std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| NAMESPACE.into());
-        let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+        // Read once per process: the namespace and the function never change while it runs.
+        static WHERE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+        let (namespace, function) = WHERE.get_or_init(|| {
+            (
+                std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| NAMESPACE.into()),
+                std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into()),
+            )
+        });
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        let line = self.line(&namespace, &function, now);
+        let line = self.line(namespace, function, now);
         let mut capture = CAPTURE.lock().unwrap_or_else(|p| p.into_inner());
         match capture.as_mut() {
             Some(lines) => lines.push(line),

@@ -191,8 +191,16 @@ impl Tracking {
     /// names the app and the object itself (a copy of another object's annotation does not count), or its
     /// instance label names the app.
     fn tracks(&self, group_kind: &str, namespace: &str, name: &str, marks: &Marks) -> bool {
-        let id = format!("{}:{group_kind}:{namespace}/{name}", self.instance);
-        marks.tracking_id.as_deref() == Some(id.as_str())
+        let names_this = |id: &str| {
+            id.strip_prefix(self.instance.as_str())
+                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_prefix(group_kind))
+                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_prefix(namespace))
+                .and_then(|r| r.strip_prefix('/'))
+                == Some(name)
+        };
+        marks.tracking_id.as_deref().is_some_and(names_this)
             || marks.instance.as_deref() == Some(self.instance.as_str())
     }
 }

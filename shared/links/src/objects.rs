@@ -530,21 +530,6 @@ impl Listing {
         }
     }
 
-    /// `namespace` read whole (`None`: the whole cluster), ExternalSecrets in `api`, all at once.
-    pub async fn read(
-        client: &kube::Client,
-        label_key: &str,
-        namespace: Option<&str>,
-        api: ExternalSecretsApi,
-    ) -> Self {
-        let (workloads, pods, external_secrets) = tokio::join!(
-            read_workloads(client, label_key, namespace),
-            read_pods(client, namespace),
-            read_external_secrets(client, label_key, api, namespace),
-        );
-        Self::of(workloads, pods, external_secrets)
-    }
-
     /// Both listings together; the first error of each part stands, and ExternalSecrets not served in
     /// either means not served.
     pub fn merge(self, other: Self) -> Self {
