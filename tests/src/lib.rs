@@ -95,6 +95,7 @@ pub fn template_routes() -> Vec<TemplateRoute> {
 
 pub mod emf;
 pub mod emulator;
+pub mod fault_proxy;
 pub mod openapi;
 pub mod runtime_api;
 pub mod shipped;
@@ -209,7 +210,18 @@ pub struct Moto {
     pub endpoint: String,
 }
 
+impl Server {
+    /// Where it listens, for a proxy to stand in front of it.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        ([127, 0, 0, 1], self.port).into()
+    }
+}
+
 impl Moto {
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self._server.addr()
+    }
+
     pub fn start() -> Self {
         let port = free_port();
         let binary = repo_root().join(".venv/bin/moto_server");
@@ -229,6 +241,10 @@ pub struct Valkey {
 }
 
 impl Valkey {
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self._server.addr()
+    }
+
     pub fn binary() -> PathBuf {
         let site = repo_root().join(".venv/lib");
         std::fs::read_dir(&site)

@@ -46,9 +46,21 @@ fn status(err: &AddError) -> u16 {
         AddError::Cluster(ClusterError::Store(
             StoreError::InvalidName(_) | StoreError::NotFound { .. },
         )) => 400,
-        AddError::Cluster(ClusterError::Store(StoreError::Unavailable { .. })) => 500,
-        AddError::Cluster(ClusterError::Kubeconfig { .. }) => 502,
+        AddError::Cluster(
+            ClusterError::Store(StoreError::Unavailable { .. }) | ClusterError::Kubeconfig { .. },
+        ) => 502,
         AddError::KubeconfigTimeout { .. } => 504,
+    }
+}
+
+/// What a request that did not run says; when the cluster could not be reached, also that nothing was
+/// written.
+fn message(err: &AddError) -> String {
+    match err {
+        AddError::Cluster(
+            ClusterError::Store(StoreError::Unavailable { .. }) | ClusterError::Kubeconfig { .. },
+        ) => format!("{err}; nothing was written"),
+        _ => err.to_string(),
     }
 }
 
@@ -94,7 +106,7 @@ impl SecretsAdd {
                     )
                     .count("CredentialWrites", 1)
                     .emit();
-                return call.error(code, &e.to_string());
+                return call.error(code, &message(&e));
             }
         };
         let common = plan.common();

@@ -4,7 +4,7 @@
 
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::metrics::Metrics;
-use gluelinks_links::warm::{WarmReport, Warmer};
+use gluelinks_links::warm::{WarmReport, Warmer, ALL_CLUSTERS};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 
@@ -23,8 +23,9 @@ impl Warm {
         self.warmer.run().await
     }
 
-    /// Any event starts a run (the schedule's, or a manual invoke). A run in which every cluster failed is
-    /// an error, so that Lambda's error metrics and retries see it; a partial failure is in the report.
+    /// Any event starts a run (the schedule's, or a manual invoke). A run in which every cluster failed, or
+    /// the stored clusters could not be listed, is an error, so that Lambda's error metrics and retries see
+    /// it; a partial failure is in the report.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<WarmReport, Error> {
         tracing::info!(
             detail_type = event.payload["detail-type"].as_str(),
@@ -40,7 +41,10 @@ impl Warm {
                 std::time::Duration::from_millis(report.duration_ms),
             )
             .emit();
-        if report.clusters > 0 && report.failures.len() >= report.clusters {
+        if let Some(store) = report.failures.get(ALL_CLUSTERS) {
+            return Err(format!("warming failed: {store}").into());
+        }
+        if report.failed_entirely() {
             return Err(format!("warming failed on every cluster: {:?}", report.failures).into());
         }
         Ok(report)

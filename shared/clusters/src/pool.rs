@@ -209,9 +209,35 @@ pub fn describe(err: &kube::Error, what: &str) -> String {
         ),
         other => match auth_problem_in(other) {
             Some(problem) => format!("Cannot authenticate to the cluster {what}: {problem}"),
-            None => format!("Cannot reach the cluster {what}: {other}"),
+            None => format!(
+                "Cannot reach the cluster {what}: {}",
+                connection_problem(other)
+            ),
         },
     }
+}
+
+/// Why a call got no answer, from the innermost cause: the HTTP client's own wording ("client error
+/// (SendRequest)") tells an operator nothing, the reset, refusal or timeout beneath it does.
+fn connection_problem(err: &kube::Error) -> String {
+    let mut innermost = err.to_string();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                TimedOut => return "no answer within KUBE_TIMEOUT_SECONDS".to_string(),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+                    return "the connection was closed before an answer".to_string()
+                }
+                ConnectionRefused => return "connection refused".to_string(),
+                _ => {}
+            }
+        }
+        innermost = e.to_string();
+        cause = e.source();
+    }
+    innermost
 }
 
 /// `AWS_REGION` or `AWS_DEFAULT_REGION` set in the exec plugin's own environment.

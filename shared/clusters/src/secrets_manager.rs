@@ -3,12 +3,17 @@
 
 use super::store::KubeconfigStore;
 use super::{validate_name, StoreError};
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, SdkError};
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
+use gluelinks_core::text::bounded;
 use secrecy::SecretString;
 use std::time::Duration;
+
+/// The most of AWS's own error message a store error repeats (an access-denied message names the role and
+/// the secret: enough to fix the policy).
+const MESSAGE_LIMIT: usize = 400;
 
 #[derive(Clone, Debug)]
 pub struct SecretsManagerStore {
@@ -34,10 +39,11 @@ impl SecretsManagerStore {
         format!("in AWS Secrets Manager under '{}'", self.prefix)
     }
 
-    /// Why a call failed; a timeout says so, and after how long, rather than the SDK's wording.
+    /// Why a call failed: a timeout says so, and after how long; a refusal gives AWS's error code and
+    /// message (not the SDK's dump of the raw response); anything else the SDK's wording.
     fn unavailable<E, R>(&self, err: SdkError<E, R>) -> StoreError
     where
-        E: std::error::Error + 'static,
+        E: std::error::Error + ProvideErrorMetadata + 'static,
         R: std::fmt::Debug,
     {
         let reason = match &err {
@@ -50,6 +56,17 @@ impl SecretsManagerStore {
                     .map(|t| format!(" within {} seconds (KUBE_TIMEOUT_SECONDS)", t.as_secs()))
                     .unwrap_or_default();
                 format!("AWS Secrets Manager did not answer{bound}")
+            }
+            SdkError::ServiceError(service) => {
+                let refusal = service.err();
+                match (refusal.code(), refusal.message()) {
+                    (Some(code), Some(message)) => format!(
+                        "AWS Secrets Manager refused: {code}: {}",
+                        bounded(message, MESSAGE_LIMIT)
+                    ),
+                    (Some(code), None) => format!("AWS Secrets Manager refused: {code}"),
+                    _ => format!("AWS Secrets Manager refused: {refusal}"),
+                }
             }
             other => DisplayErrorContext(other).to_string(),
         };

@@ -62,11 +62,13 @@ fn keeps_stale(payload: &LinksResponse) -> bool {
 /// Why the Valkey store did not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// No connection: the last attempt failed less than `RETRY_AFTER` ago.
-    #[error("Valkey is unreachable")]
-    Unreachable,
+    /// No connection: the last attempt, less than `RETRY_AFTER` ago, failed for this reason.
+    #[error("cannot connect: {0}")]
+    Unreachable(String),
     #[error("Valkey did not answer within {} ms", .0.as_millis())]
     Timeout(Duration),
+    #[error("the connection broke: {0}")]
+    Broken(#[source] redis::RedisError),
     #[error("Valkey refused the command: {0}")]
     Command(#[source] redis::RedisError),
 }
@@ -120,7 +122,8 @@ struct Valkey {
     /// The shared connection, and when it was made (wall-clock time, the clock IAM tokens are signed and
     /// expire by: a monotonic clock may stand still while Lambda freezes the environment).
     connection: AsyncMutex<Option<(ConnectionManager, SystemTime)>>,
-    failed_at: Mutex<Option<Instant>>,
+    /// When connecting last failed, and why.
+    failed_at: Mutex<Option<(Instant, String)>>,
     location: String,
 }
 
@@ -172,7 +175,7 @@ impl Cache {
                     ));
                 }
                 Store::Valkey(Box::new(Valkey {
-                    location: format!("{:?}", info.addr()),
+                    location: info.addr().to_string(),
                     client,
                     iam,
                     timeout,
@@ -281,24 +284,26 @@ impl Cache {
 }
 
 impl Valkey {
-    /// The shared connection, made on first use; `None` while the server is known to be unreachable.
-    async fn connection(&self) -> Option<ConnectionManager> {
+    /// The shared connection, made on first use; while the server is known to be unreachable, why.
+    async fn connection(&self) -> Result<ConnectionManager, String> {
         let mut slot = self.connection.lock().await;
         if let Some((conn, made)) = slot.as_ref() {
             let young = SystemTime::now()
                 .duration_since(*made)
                 .is_ok_and(|age| age < elasticache::REFRESH_AFTER);
             if self.iam.is_none() || young {
-                return Some(conn.clone());
+                return Ok(conn.clone());
             }
         }
-        let recently_failed = self
+        let recent_failure = self
             .failed_at
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|at| at.elapsed() < RETRY_AFTER);
-        if recently_failed {
-            return None;
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < RETRY_AFTER)
+            .map(|(_, why)| why.clone());
+        if let Some(why) = recent_failure {
+            return Err(why);
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))
@@ -313,16 +318,17 @@ impl Valkey {
         match tokio::time::timeout(self.timeout * 2, connect).await {
             Ok(Ok(conn)) => {
                 *slot = Some((conn.clone(), SystemTime::now()));
-                Some(conn)
+                Ok(conn)
             }
             outcome => {
                 let reason = match outcome {
                     Ok(Err(e)) => e,
-                    _ => "timed out".into(),
+                    _ => format!("no answer within {} ms", (self.timeout * 2).as_millis()),
                 };
                 tracing::warn!(cache = %self.location, error = %reason, "cannot connect to Valkey; serving uncached");
-                *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
-                None
+                *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((Instant::now(), reason.clone()));
+                Err(reason)
             }
         }
     }
@@ -342,20 +348,34 @@ impl Valkey {
         redis::Client::open(info.set_redis_settings(settings)).map_err(|e| e.to_string())
     }
 
+    /// `cmd` on the shared connection; when that connection has broken (a server restart, an idle
+    /// connection dropped while the container was frozen), once more on a new one.
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, CacheError> {
-        let mut conn = self.connection().await.ok_or(CacheError::Unreachable)?;
+        match self.run_once(cmd).await {
+            Err(CacheError::Broken(_)) => self.run_once(cmd).await,
+            done => done,
+        }
+    }
+
+    async fn run_once<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Pipeline,
+    ) -> Result<T, CacheError> {
+        let mut conn = self.connection().await.map_err(CacheError::Unreachable)?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
                 // A dropped or refused connection (an expired IAM token among the causes) is remade, with
-                // a new token, by the next request rather than retried with the old one.
-                if e.is_connection_dropped()
-                    || e.is_io_error()
-                    || e.kind() == redis::ErrorKind::AuthenticationFailed
-                {
+                // a new token, rather than used again.
+                let broken = e.is_connection_dropped() || e.is_io_error();
+                if broken || e.kind() == redis::ErrorKind::AuthenticationFailed {
                     *self.connection.lock().await = None;
                 }
-                Err(CacheError::Command(e))
+                Err(if broken {
+                    CacheError::Broken(e)
+                } else {
+                    CacheError::Command(e)
+                })
             }
             Err(_) => Err(CacheError::Timeout(self.timeout)),
         }

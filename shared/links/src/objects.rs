@@ -400,6 +400,18 @@ fn scope_text(namespace: Option<&str>) -> String {
     namespace.map(|ns| format!(" in {ns}")).unwrap_or_default()
 }
 
+/// Why listing `plural` in `namespace` (the whole cluster when `None`) failed. A 403 names the RBAC to
+/// apply, since the cure is always the same: the reader role of this release.
+fn list_failure(err: &kube::Error, plural: &str, namespace: Option<&str>) -> String {
+    match err {
+        kube::Error::Api(s) if s.code == 403 => format!(
+            "Kubernetes API error listing {plural}{}: forbidden (HTTP 403): the reader identity needs list on {plural} (apply shared/rbac/links-reader.yaml of this release)",
+            scope_text(namespace),
+        ),
+        other => describe(other, &format!("listing {plural}{}", scope_text(namespace))),
+    }
+}
+
 /// Every Deployment, StatefulSet, DaemonSet and Rollout in `namespace` (the whole cluster when `None`),
 /// one list per kind, at once. A kind whose CRD is not installed has none; a kind the reader may not list
 /// is an error that names the RBAC to apply.
@@ -409,23 +421,18 @@ pub async fn read_workloads(
     namespace: Option<&str>,
 ) -> Result<Vec<Workload>, String> {
     let reads = WORKLOAD_KINDS.iter().map(|kind| async move {
-        match list(client, &kind.resource(), namespace, ListParams::default(), |o| {
-            Workload::from_object(kind, label_key, o)
-        })
+        match list(
+            client,
+            &kind.resource(),
+            namespace,
+            ListParams::default(),
+            |o| Workload::from_object(kind, label_key, o),
+        )
         .await
         {
             Ok(found) => Ok(found),
             Err(e) if is_not_served(&e) => Ok(Vec::new()),
-            Err(kube::Error::Api(s)) if s.code == 403 => Err(format!(
-                "Kubernetes API error listing {}{}: forbidden (HTTP 403): the reader identity needs list on {} (apply shared/rbac/links-reader.yaml of this release)",
-                kind.plural,
-                scope_text(namespace),
-                kind.plural
-            )),
-            Err(e) => Err(describe(
-                &e,
-                &format!("listing {}{}", kind.plural, scope_text(namespace)),
-            )),
+            Err(e) => Err(list_failure(&e, kind.plural, namespace)),
         }
     });
     let mut all = Vec::new();
@@ -448,7 +455,7 @@ pub async fn read_pods(
         PodRef::from_object,
     )
     .await
-    .map_err(|e| describe(&e, &format!("listing pods{}", scope_text(namespace))))
+    .map_err(|e| list_failure(&e, "pods", namespace))
 }
 
 /// The ExternalSecrets in `namespace` (the whole cluster when `None`) as `api` serves them; `None` when it
@@ -469,10 +476,7 @@ pub async fn read_external_secrets(
     {
         Ok(found) => Ok(Some(found)),
         Err(e) if is_not_served(&e) => Ok(None),
-        Err(e) => Err(describe(
-            &e,
-            &format!("listing externalsecrets{}", scope_text(namespace)),
-        )),
+        Err(e) => Err(list_failure(&e, "externalsecrets", namespace)),
     }
 }
 

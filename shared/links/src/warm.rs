@@ -95,6 +95,18 @@ pub struct WarmReport {
     pub per_cluster: Vec<ClusterReport>,
 }
 
+/// The failure key of a run that could not list the stored clusters at all.
+pub const ALL_CLUSTERS: &str = "*";
+
+impl WarmReport {
+    /// Nothing was warmed because everything failed: the store could not be listed, or every cluster
+    /// failed.
+    pub fn failed_entirely(&self) -> bool {
+        self.failures.contains_key(ALL_CLUSTERS)
+            || (self.clusters > 0 && self.failures.len() >= self.clusters)
+    }
+}
+
 /// A whole cluster: its workloads of every kind, its pods, and its ExternalSecrets in the version it
 /// serves (asked beside the other lists), by `deadline`.
 async fn read_cluster(
@@ -184,7 +196,7 @@ impl Warmer {
             Ok(names) => names,
             Err(e) => {
                 let mut report = WarmReport::default();
-                report.failures.insert("*".into(), e.to_string());
+                report.failures.insert(ALL_CLUSTERS.into(), e.to_string());
                 return report;
             }
         };
