@@ -5,7 +5,13 @@
 //! and `source.path`. SSH and `.git` repository URLs become web URLs. A user name or password in a
 //! repository URL never reaches a link or a message (and so neither a response nor the cache).
 
+use super::templates::COMPONENT;
+use gluelinks_core::text::bounded;
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
+
+/// The most of an Application's field a message quotes.
+const SHOWN_LIMIT: usize = 120;
 
 /// `url` without the user name and password it may carry (`https://user:token@host/…`,
 /// `ssh://git:pw@host/…`, `user@host:org/repo`): the user information ends at the last `@` of the
@@ -59,7 +65,30 @@ pub fn browsable(repo_url: &str) -> Option<String> {
     } else {
         return None;
     };
-    Some(web.strip_suffix(".git").unwrap_or(&web).to_string())
+    let web = web.strip_suffix(".git").unwrap_or(&web);
+    safe_web_url(web).then(|| web.to_string())
+}
+
+/// Whether `url` (`http(s)://host[:port]/path`) can be a link as it is: a host name or address, and a
+/// path of plain segments with nothing that would end it early (`?`, `#`, a space, a quote, a newline) or
+/// move it elsewhere (a `.` or `..` segment). A repository URL that is not is refused, not repaired.
+fn safe_web_url(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    let path_ok = path.split('/').all(|segment| {
+        segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"?#\"'<>\\`{}|^".contains(&b))
+    });
+    host_ok && path_ok
 }
 
 fn revision(source: &Value) -> &str {
@@ -69,13 +98,27 @@ fn revision(source: &Value) -> &str {
     }
 }
 
-fn folder_url(repo: &str, revision: &str, path: &str) -> String {
-    let path = path.trim_matches('/');
-    if path.is_empty() || path == "." {
-        format!("{repo}/tree/{revision}")
-    } else {
-        format!("{repo}/tree/{revision}/{path}")
+/// `<repo>/tree/<revision>[/<path>]`, each segment of the revision (`feature/x`) and the path encoded.
+/// A path that climbs (`..`) or a revision with a dot segment is refused: the link would open another
+/// folder, or another repository, than the Application's.
+fn folder_url(repo: &str, revision: &str, path: &str) -> Result<String, IaacError> {
+    let segments = |text: &str, what: fn(String) -> IaacError| -> Result<Vec<String>, IaacError> {
+        text.split('/')
+            .filter(|s| !s.is_empty())
+            .filter(|s| *s != ".")
+            .map(|s| match s {
+                ".." => Err(what(bounded(text, SHOWN_LIMIT))),
+                s => Ok(utf8_percent_encode(s, COMPONENT).to_string()),
+            })
+            .collect()
+    };
+    let mut url = format!("{repo}/tree/");
+    url.push_str(&segments(revision, IaacError::Revision)?.join("/"));
+    for segment in segments(path, IaacError::Path)? {
+        url.push('/');
+        url.push_str(&segment);
     }
+    Ok(url)
 }
 
 /// Why an Application's config folder cannot be linked; the message is the IaaC category's. A repository
@@ -88,6 +131,10 @@ pub enum IaacError {
     Repository(String),
     #[error("The Application has no source or sources to link to")]
     NoSource,
+    #[error("The source path {0:?} leaves the repository folder ('..'): not linked")]
+    Path(String),
+    #[error("The target revision {0:?} has a '..' segment: not linked")]
+    Revision(String),
 }
 
 /// The folder URL of an Application object; `Ok(None)` when it has no Git source (a chart from a Helm
@@ -115,7 +162,7 @@ pub fn config_folder(app: &Value) -> Result<Option<String>, IaacError> {
                 Some(format!("apps/{app_dir}"))
             })
             .unwrap_or_default();
-        return Ok(Some(folder_url(&repo, revision(values), &folder)));
+        return folder_url(&repo, revision(values), &folder).map(Some);
     }
     if spec["source"].is_object() {
         return single(&spec["source"]);
@@ -129,7 +176,7 @@ fn single(source: &Value) -> Result<Option<String>, IaacError> {
     };
     let raw = source["repoURL"].as_str().unwrap_or("");
     let repo = browsable(raw).ok_or_else(|| IaacError::Repository(shown(raw)))?;
-    Ok(Some(folder_url(&repo, revision(source), path)))
+    folder_url(&repo, revision(source), path).map(Some)
 }
 
 #[cfg(test)]
@@ -219,6 +266,62 @@ mod tests {
             (single, Ok(Some("https://github.com/acme/billing/tree/HEAD/deploy/prod".to_string()))),
             (chart_only, Ok(None)),
             (json!({"spec": {}}), Err(IaacError::NoSource)),
+        ];
+        for (app, expected) in cases {
+            assert_eq!(config_folder(&app), expected, "{app}");
+        }
+    }
+
+    #[test]
+    fn hostile_sources_never_make_a_link_that_escapes_its_folder() {
+        for url in [
+            "https://github.com/acme/app\nX-Injected: 1",
+            "https://github.com/acme/app\"onmouseover=\"x",
+            "https://github.com/acme/../../attacker/app",
+            "https://github.com/acme/app#fragment",
+            "https://github.com/acme/app?x=1",
+            "https://git hub.com/acme/app",
+            "https://github.com/acme/<script>",
+            "javascript:alert(1)//github.com/acme/app",
+            "git@github.com:acme/../../attacker.git",
+        ] {
+            assert_eq!(browsable(url), None, "{url:?}");
+        }
+        let app = |path: &str, revision: &str| json!({"spec": {"source": {"repoURL": "https://github.com/acme/app", "path": path, "targetRevision": revision}}});
+        let cases = [
+            (
+                app("deploy/./prod/", "main"),
+                Ok(Some(
+                    "https://github.com/acme/app/tree/main/deploy/prod".to_string(),
+                )),
+            ),
+            (
+                app("a b/c#d&e%f\"g", "feature/x"),
+                Ok(Some(
+                    "https://github.com/acme/app/tree/feature/x/a%20b/c%23d%26e%25f%22g"
+                        .to_string(),
+                )),
+            ),
+            (
+                app("deploy", "main?x=1#y"),
+                Ok(Some(
+                    "https://github.com/acme/app/tree/main%3Fx%3D1%23y/deploy".to_string(),
+                )),
+            ),
+            (
+                app("../../attacker/app", "main"),
+                Err(IaacError::Path("../../attacker/app".into())),
+            ),
+            (
+                app("deploy", "../../../attacker"),
+                Err(IaacError::Revision("../../../attacker".into())),
+            ),
+            (
+                app("deploy\n..", "main"),
+                Ok(Some(
+                    "https://github.com/acme/app/tree/main/deploy%0A..".to_string(),
+                )),
+            ),
         ];
         for (app, expected) in cases {
             assert_eq!(config_folder(&app), expected, "{app}");

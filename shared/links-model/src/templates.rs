@@ -12,7 +12,7 @@ use gluelinks_core::config::{ConfigError, Env};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters left as they are in both positions: RFC 3986's unreserved set.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -138,6 +138,20 @@ fn check_template(variable: &str, template: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Whether `segment` is `.` or `..`: browsers resolve those (encoded too: `%2E%2E` is `..` to a URL
+/// parser), so in a link they would move it to another page.
+fn is_dot_segment(segment: &str) -> bool {
+    segment == "." || segment == ".."
+}
+
+/// `segment` encoded as one path segment; a dot segment is dropped.
+fn path_segment(segment: &str) -> String {
+    if is_dot_segment(segment) {
+        return String::new();
+    }
+    utf8_percent_encode(segment, COMPONENT).to_string()
+}
+
 /// Replaces each `{name}` with its value, encoded for its position in the URL.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let query_start = template.find('?').unwrap_or(template.len());
@@ -156,14 +170,16 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
             .unwrap_or("");
         match name {
             "grafana" | "vault" => out.push_str(value),
-            // A path keeps its slashes: each segment is encoded on its own.
+            // A path keeps its slashes: each segment is encoded on its own, dot segments dropped.
             "path" if open < query_start => {
                 let segments: Vec<String> = value
                     .split('/')
-                    .map(|s| utf8_percent_encode(s, COMPONENT).to_string())
+                    .filter(|s| !is_dot_segment(s))
+                    .map(path_segment)
                     .collect();
                 out.push_str(&segments.join("/"));
             }
+            _ if open < query_start => out.push_str(&path_segment(value)),
             _ => out.extend(utf8_percent_encode(value, COMPONENT)),
         }
         i = close + 1;
@@ -195,6 +211,17 @@ mod tests {
                 "https://g/s/a%2Fb/logs?f=a%2Fb",
             ),
             ("https://x/{missing}", vec![], "https://x/"),
+            // Dot segments would climb out of the link's place: dropped in a path, kept in a query.
+            (
+                "{vault}/show/{path}?k={path}",
+                vec![("vault", "https://v"), ("path", "../../sys/./x")],
+                "https://v/show/sys/x?k=..%2F..%2Fsys%2F.%2Fx",
+            ),
+            (
+                "{grafana}/d/{app}/x",
+                vec![("grafana", "https://g"), ("app", "..")],
+                "https://g/d//x",
+            ),
         ];
         for (template, values, expected) in cases {
             assert_eq!(fill(template, &values), expected, "{template}");
