@@ -970,3 +970,109 @@ async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_application_fields_and_headers_stay_inside_their_links() {
+    let s = setup("links-hostile").await;
+    let hostile = "team/../../sys/policy\n&x=1#frag\"quoted'%2e%2e";
+    // An ExternalSecret key, and the Application's source path and revision, written by whoever may create
+    // Applications and ExternalSecrets.
+    let mut external_secret = s
+        .emulator
+        .object(
+            "external-secrets.io",
+            "v1",
+            "externalsecrets",
+            "nonprod",
+            "taco-backend-prod-secrets",
+        )
+        .unwrap();
+    external_secret["spec"]["data"][0]["remoteRef"]["key"] = hostile.into();
+    s.emulator.apply(external_secret);
+    let mut app = s
+        .emulator
+        .object(
+            "argoproj.io",
+            "v1alpha1",
+            "applications",
+            "argocd",
+            "billing-api",
+        )
+        .unwrap();
+    app["spec"]["source"]["path"] = "../../attacker/repo".into();
+    s.emulator.apply(app.clone());
+    let f = s.function(&[]).await;
+
+    let (status, body) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    assert_eq!(status, 200);
+    let vault = urls(&body, "vault");
+    let prefix = "https://vault.acme.dev/ui/vault/secrets/secret/show/";
+    let hostile_link = vault
+        .iter()
+        .find(|u| u.contains("policy"))
+        .unwrap_or_else(|| panic!("{vault:?}"));
+    assert!(hostile_link.starts_with(prefix), "{hostile_link}");
+    // No segment climbs, and nothing ends the path early or breaks the line.
+    let path = &hostile_link[prefix.len()..];
+    assert!(
+        !path.split('/').any(|seg| seg == ".." || seg == "."),
+        "{path}"
+    );
+    assert!(
+        !path.contains(['\n', '&', '#', '"', '\'', '?', ' ']),
+        "{path}"
+    );
+    let label = category(&body, "vault")["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .find(|l| l.contains("policy"))
+        .unwrap();
+    assert!(!label.contains('\n'), "{label:?}");
+
+    // A climbing source path is refused with a message, and its revision encoded.
+    let (_, body) = call(&f, request(None, Some("argocd:billing-api"), &[])).await;
+    let iaac = category(&body, "iaac");
+    assert_eq!(iaac["status"], "error", "{iaac}");
+    assert!(
+        iaac["message"]
+            .as_str()
+            .unwrap()
+            .contains("leaves the repository folder"),
+        "{iaac}"
+    );
+    app["spec"]["source"]["path"] = "deploy/prod".into();
+    app["spec"]["source"]["targetRevision"] = "release/1.0?x=1#y".into();
+    s.emulator.apply(app);
+    // Uncached: the refusal above is in Valkey for CACHE_TTL_SECONDS.
+    let f = s.function(&[("VALKEY_URL", "")]).await;
+    let (_, body) = call(&f, request(None, Some("argocd:billing-api"), &[])).await;
+    assert_eq!(
+        urls(&body, "iaac"),
+        ["https://github.com/acme/billing/tree/release/1.0%3Fx%3D1%23y/deploy/prod"]
+    );
+
+    // Names that are not Kubernetes names never reach a cluster call or a link: a 400 that quotes them
+    // bounded and escaped.
+    s.emulator.reset_requests();
+    for (path_app, header) in [
+        (Some("..%2F..%2Fetc"), None),
+        (Some("a%0Ab"), None),
+        (None, Some("argocd:../../etc")),
+        (None, Some("argocd:billing-api&x=1")),
+        (None, Some("argocd:billing#api")),
+        (None, Some("argocd:\"billing\"")),
+        (None, Some("..:billing-api")),
+        (None, Some("argocd:%2e%2e")),
+    ] {
+        let (status, body) = call(&f, request(path_app, header, &[])).await;
+        assert_eq!(status, 400, "{path_app:?} {header:?}: {body}");
+        let message = body["message"]
+            .as_str()
+            .or(body["detail"].as_str())
+            .unwrap();
+        assert!(message.len() < 400 && !message.contains('\n'), "{message}");
+    }
+    assert!(s.emulator.requests().is_empty(), "no cluster call");
+}

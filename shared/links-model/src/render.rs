@@ -3,6 +3,7 @@
 use super::categories;
 use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status, WorkloadCounts};
 use super::templates::LinkSettings;
+use gluelinks_core::text::bounded;
 use serde::Serialize;
 
 /// A lookup's outcome: `Err` holds the message a user sees in the category.
@@ -155,9 +156,13 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
     }
 }
 
+/// The longest label a link shows: a pod name (253) fits; an ExternalSecret key of any length does not.
+const LABEL_LIMIT: usize = 256;
+
+/// A link; its label, often an object's field, bounded and free of control characters.
 fn link(label: &str, url: String) -> Link {
     Link {
-        label: label.to_string(),
+        label: bounded(label, LABEL_LIMIT),
         url,
     }
 }
