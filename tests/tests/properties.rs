@@ -47,6 +47,41 @@ proptest! {
         prop_assert_eq!(decoded, app.as_str());
     }
 
+    /// Whatever `Argocd-Application-Name` carries, it is read as `<namespace>:<app>` only when both are
+    /// Kubernetes names (nothing that could climb, query or break a line gets through), and a refusal
+    /// quotes it bounded and escaped.
+    #[test]
+    fn the_application_header_admits_only_names(
+        value in "\\PC{0,300}|[a-z0-9:./%#&?\"' \n-]{0,40}"
+    ) {
+        match links::parse_app_header(Some(&value)) {
+            Ok((namespace, app)) => {
+                prop_assert!(is_label(&namespace) && is_subdomain(&app), "{namespace}:{app}");
+                prop_assert_eq!(format!("{namespace}:{app}"), value.trim());
+            }
+            Err(message) => {
+                prop_assert!(message.chars().count() < 400, "{}", message);
+                prop_assert!(!message.chars().any(char::is_control), "{}", message);
+            }
+        }
+    }
+
+    /// Any operator template either loads or stops the function with an error naming its variable; a
+    /// loaded one renders any value without panicking.
+    #[test]
+    fn any_link_template_loads_or_names_its_variable(
+        template in "\\PC{0,80}|[{}a-z_/:?&=#%.]{0,60}",
+        value in "\\PC{0,40}",
+    ) {
+        let env = Env::from_pairs([("LINK_TEMPLATE_POD", template.as_str())]);
+        match gluelinks_links_model::templates::LinkSettings::from_env(&env) {
+            Ok(_) => {
+                let _ = fill(&template, &[("pod", &value), ("namespace", &value), ("grafana", "https://g")]);
+            }
+            Err(e) => prop_assert!(e.to_string().contains("LINK_TEMPLATE_POD"), "{}", e),
+        }
+    }
+
     /// Untrusted text in a message is bounded and has no control character left.
     #[test]
     fn messages_quote_bounded_text(s in any::<String>(), max in 0usize..100) {
@@ -141,4 +176,100 @@ fn nested_oversized_and_duplicate_key_bodies_are_refused() {
         assert!(text.len() < 2048, "{what}: a bounded answer");
         assert!(!text.contains("p4ssw0rd"), "{what}: no value echoed");
     }
+}
+
+/// A kubeconfig damaged anywhere — a line lost or doubled, a character changed, the file cut short — builds
+/// a client or fails with a message that quotes none of its token, key or certificate, and never panics.
+#[test]
+fn any_damaged_kubeconfig_fails_without_quoting_it() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let token = "kubeconfig-canary-token-7Qx2Lm9Rv4Tz";
+    let base = runtime.block_on(async {
+        let emulator = gluelinks_tests::emulator::Emulator::start().await;
+        emulator
+            .kubeconfig_with_client_cert("x", "cert-user")
+            .replace("  user:\n", &format!("  user:\n    token: {token}\n"))
+    });
+    // Every 20-character window of each base64 field: a message quoting any of them leaks the field.
+    let mut secrets: Vec<String> = vec![token.to_string()];
+    for line in base.lines() {
+        if let Some((_, value)) = line.split_once("-data: ") {
+            let chars: Vec<char> = value.chars().collect();
+            secrets.extend(
+                chars
+                    .windows(20)
+                    .step_by(10)
+                    .map(|w| w.iter().collect::<String>()),
+            );
+        }
+    }
+    let dir = gluelinks_tests::temp_dir("properties-kubeconfigs");
+    let pool = runtime
+        .block_on(gluelinks_clusters::pool::ClusterClients::from_env(
+            &Env::from_pairs([("CLUSTERS_DIR", dir.to_str().unwrap())]),
+        ))
+        .unwrap();
+    let damage = prop::collection::vec(
+        (
+            0u8..4,
+            any::<prop::sample::Index>(),
+            "[:{}\\[\\]#&*!|>'\"% \t\nA-Za-z0-9=-]",
+        ),
+        1..4,
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&damage, |ops| {
+            let mut text = base.clone();
+            for (kind, at, with) in &ops {
+                let lines: Vec<&str> = text.lines().collect();
+                let line = at.index(lines.len().max(1));
+                text = match kind {
+                    0 => lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != line)
+                        .map(|(_, l)| *l)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    1 => lines
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, l)| if i == line { vec![*l, *l] } else { vec![*l] })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    2 => {
+                        let mut chars: Vec<char> = text.chars().collect();
+                        let i = at.index(chars.len().max(1));
+                        if i < chars.len() {
+                            chars[i] = with.chars().next().unwrap();
+                        }
+                        chars.into_iter().collect()
+                    }
+                    _ => text
+                        .chars()
+                        .take(at.index(text.chars().count().max(1)))
+                        .collect(),
+                };
+            }
+            let cluster = format!(
+                "c{}",
+                case.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            );
+            std::fs::write(dir.join(format!("{cluster}.kubeconfig")), &text).unwrap();
+            if let Err(e) = runtime.block_on(pool.client(&cluster)) {
+                let message = e.to_string();
+                prop_assert!(message.chars().count() < 1000, "{} chars", message.len());
+                for secret in &secrets {
+                    prop_assert!(
+                        !message.contains(secret.as_str()),
+                        "quotes {secret}: {message}"
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
 }
