@@ -4,27 +4,29 @@
 //! every open connection, as a restarted or failing server would.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-/// What the proxy does to each connection.
+/// What the proxy does. A change applies to open connections too, from their next request or answer:
+/// a server that slows down or stops answering does so for the clients already connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Forward both ways.
     Pass,
-    /// Nothing listens: connections are refused.
+    /// Nothing listens, and the open connections are closed: connections are refused.
     Stopped,
     /// Forward, holding back each answer of the server's this long.
     Slow(Duration),
-    /// Accept and read, never answer.
+    /// Take requests, never answer.
     Silent,
-    /// Read the client's first request, then drop the connection with a TCP reset, no answer.
+    /// Take the next request, then drop the connection with a TCP reset, no answer.
     ResetMidRequest,
-    /// Answer every HTTP request with this status and an AWS JSON error of this type, then close.
-    AwsError(u16, &'static str),
+    /// Answer each new connection's HTTP request with this status and body, then close.
+    Answer(u16, String),
 }
 
 struct Inner {
@@ -68,17 +70,17 @@ impl FaultProxy {
         format!("{scheme}://{}", self.addr)
     }
 
-    /// Switches to `mode`, ending every open connection.
+    /// Switches to `mode`; stopping also ends every open connection.
     pub async fn set(&self, mode: Mode) {
         let relisten = {
             let mut inner = lock(&self.inner);
-            for c in inner.connections.drain(..) {
-                c.abort();
-            }
             let was_stopped = inner.mode == Mode::Stopped;
             if mode == Mode::Stopped {
                 if let Some(l) = inner.listener.take() {
                     l.abort();
+                }
+                for c in inner.connections.drain(..) {
+                    c.abort();
                 }
             }
             inner.mode = mode.clone();
@@ -104,8 +106,7 @@ impl FaultProxy {
         let upstream = self.upstream;
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let mode = lock(&inner).mode.clone();
-                let handle = tokio::spawn(serve(client, upstream, mode)).abort_handle();
+                let handle = tokio::spawn(serve(client, upstream, inner.clone())).abort_handle();
                 let mut guard = lock(&inner);
                 guard.connections.retain(|c| !c.is_finished());
                 guard.connections.push(handle);
@@ -127,70 +128,70 @@ impl Drop for FaultProxy {
     }
 }
 
-async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Mode) {
-    let mut first = [0u8; 16 * 1024];
-    match mode {
-        Mode::Pass | Mode::Stopped => relay(client, upstream, Duration::ZERO).await,
-        Mode::Slow(delay) => relay(client, upstream, delay).await,
-        Mode::Silent => while matches!(client.read(&mut first).await, Ok(n) if n > 0) {},
-        Mode::ResetMidRequest => {
-            let _ = client.read(&mut first).await;
-            reset(client);
-        }
-        Mode::AwsError(status, kind) => {
-            let _ = client.read(&mut first).await;
-            let body =
-                format!(r#"{{"__type":"{kind}","message":"injected by the test's fault proxy"}}"#);
-            let answer = format!(
-                "HTTP/1.1 {status} Injected\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = client.write_all(answer.as_bytes()).await;
-        }
+async fn serve(mut client: TcpStream, upstream: SocketAddr, inner: Arc<Mutex<Inner>>) {
+    let mode = || lock(&inner).mode.clone();
+    if let Mode::Answer(status, body) = mode() {
+        let mut request = [0u8; 16 * 1024];
+        let _ = client.read(&mut request).await;
+        let answer = format!(
+            "HTTP/1.1 {status} Injected\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = client.write_all(answer.as_bytes()).await;
+        return;
     }
-}
-
-/// Drops `stream` with a TCP reset rather than an orderly close.
-fn reset(stream: TcpStream) {
-    let _ = stream.set_zero_linger();
-    drop(stream);
-}
-
-async fn relay(client: TcpStream, upstream: SocketAddr, delay: Duration) {
-    let Ok(server) = TcpStream::connect(upstream).await else {
+    let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    // Set by each request the client sends; the answer's first chunk waits `delay` and clears it.
-    let asked = std::sync::atomic::AtomicBool::new(false);
-    let up = async {
-        let mut buf = [0u8; 16 * 1024];
-        while let Ok(n) = client_read.read(&mut buf).await {
-            if n == 0 {
-                break;
+    let reset = {
+        let (mut client_read, mut client_write) = client.split();
+        let (mut server_read, mut server_write) = server.split();
+        // Set by each request the client sends; the answer's first chunk waits in `Slow` and clears it.
+        let asked = AtomicBool::new(false);
+        let up = async {
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                let n = match client_read.read(&mut buf).await {
+                    Ok(n) if n > 0 => n,
+                    _ => return false,
+                };
+                match mode() {
+                    Mode::ResetMidRequest => return true,
+                    Mode::Silent => continue,
+                    _ => {}
+                }
+                asked.store(true, Ordering::SeqCst);
+                if server_write.write_all(&buf[..n]).await.is_err() {
+                    return false;
+                }
             }
-            asked.store(true, std::sync::atomic::Ordering::SeqCst);
-            if server_write.write_all(&buf[..n]).await.is_err() {
-                break;
+        };
+        let down = async {
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                let n = match server_read.read(&mut buf).await {
+                    Ok(n) if n > 0 => n,
+                    _ => return false,
+                };
+                match mode() {
+                    Mode::Silent => continue,
+                    Mode::Slow(delay) if asked.swap(false, Ordering::SeqCst) => {
+                        tokio::time::sleep(delay).await
+                    }
+                    _ => {}
+                }
+                if client_write.write_all(&buf[..n]).await.is_err() {
+                    return false;
+                }
             }
+        };
+        tokio::select! {
+            reset = up => reset,
+            reset = down => reset,
         }
-        let _ = server_write.shutdown().await;
     };
-    let down = async {
-        let mut buf = [0u8; 16 * 1024];
-        while let Ok(n) = server_read.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            if asked.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                tokio::time::sleep(delay).await;
-            }
-            if client_write.write_all(&buf[..n]).await.is_err() {
-                break;
-            }
-        }
-        let _ = client_write.shutdown().await;
-    };
-    tokio::join!(up, down);
+    if reset {
+        // A reset rather than an orderly close.
+        let _ = client.set_zero_linger();
+    }
 }

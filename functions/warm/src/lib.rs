@@ -41,11 +41,12 @@ impl Warm {
                 std::time::Duration::from_millis(report.duration_ms),
             )
             .emit();
-        if let Some(store) = report.failures.get(ALL_CLUSTERS) {
-            return Err(format!("warming failed: {store}").into());
-        }
         if report.failed_entirely() {
-            return Err(format!("warming failed on every cluster: {:?}", report.failures).into());
+            let why = match report.failures.get(ALL_CLUSTERS) {
+                Some(store) => format!("warming failed: {store}"),
+                None => format!("warming failed on every cluster: {:?}", report.failures),
+            };
+            return Err(why.into());
         }
         Ok(report)
     }

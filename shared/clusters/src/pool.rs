@@ -220,7 +220,7 @@ pub fn describe(err: &kube::Error, what: &str) -> String {
 /// Why a call got no answer, from the innermost cause: the HTTP client's own wording ("client error
 /// (SendRequest)") tells an operator nothing, the reset, refusal or timeout beneath it does.
 fn connection_problem(err: &kube::Error) -> String {
-    let mut innermost = err.to_string();
+    let mut innermost = String::new();
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cause {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

@@ -3,7 +3,8 @@
 
 use super::store::KubeconfigStore;
 use super::{validate_name, StoreError};
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::config::http::HttpResponse;
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
@@ -40,11 +41,11 @@ impl SecretsManagerStore {
     }
 
     /// Why a call failed: a timeout says so, and after how long; a refusal gives AWS's error code and
-    /// message (not the SDK's dump of the raw response); anything else the SDK's wording.
-    fn unavailable<E, R>(&self, err: SdkError<E, R>) -> StoreError
+    /// message; a connection failure its cause. Never the SDK's debug rendering, which includes the raw
+    /// response, and an answer that could not be read may carry the secret itself.
+    fn unavailable<E>(&self, err: SdkError<E, HttpResponse>) -> StoreError
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
-        R: std::fmt::Debug,
     {
         let reason = match &err {
             SdkError::TimeoutError(_) => {
@@ -65,16 +66,49 @@ impl SecretsManagerStore {
                         bounded(message, MESSAGE_LIMIT)
                     ),
                     (Some(code), None) => format!("AWS Secrets Manager refused: {code}"),
-                    _ => format!("AWS Secrets Manager refused: {refusal}"),
+                    // No error code: an answer that is not one of its own (cut short, or from a proxy).
+                    _ => format!(
+                        "AWS Secrets Manager's answer could not be read (HTTP {})",
+                        service.raw().status().as_u16()
+                    ),
                 }
             }
-            other => DisplayErrorContext(other).to_string(),
+            SdkError::DispatchFailure(failure) => {
+                let cause = failure
+                    .as_connector_error()
+                    .map(|e| causes(e))
+                    .unwrap_or_default();
+                let what = if failure.is_timeout() {
+                    "timed out"
+                } else {
+                    "failed"
+                };
+                format!(
+                    "reaching AWS Secrets Manager {what}: {}",
+                    bounded(&cause, MESSAGE_LIMIT)
+                )
+            }
+            SdkError::ResponseError(_) => {
+                "AWS Secrets Manager's answer could not be read".to_string()
+            }
+            _ => "the call to AWS Secrets Manager could not be made".to_string(),
         };
         StoreError::Unavailable {
             location: self.location(),
             reason,
         }
     }
+}
+
+/// `err` and its sources, each by its `Display`, joined by ": ".
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        parts.push(e.to_string());
+        cause = e.source();
+    }
+    parts.join(": ")
 }
 
 impl KubeconfigStore for SecretsManagerStore {

@@ -1,12 +1,19 @@
 //! Making untrusted text safe to put in a message: bounded in length and free of control characters.
 
-/// At most `max` characters of `input`, control characters escaped, with `…` when cut.
+/// Whether `c` reorders the text around it when shown (the bidirectional embeddings, overrides, isolates
+/// and marks): a name with one can display as another.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// At most `max` characters of `input`, control and text-reordering characters escaped, with `…` when
+/// cut.
 pub fn bounded(input: &str, max: usize) -> String {
     let mut out: String = input
         .chars()
         .take(max)
         .flat_map(|c| {
-            if c.is_control() {
+            if c.is_control() || reorders(c) {
                 c.escape_default().collect::<Vec<_>>()
             } else {
                 vec![c]
@@ -30,6 +37,7 @@ mod tests {
             ("abcdef", 3, "abc…"),
             ("a\nb", 10, "a\\nb"),
             ("\u{fffd}x", 10, "\u{fffd}x"),
+            ("evil\u{202E}gpj.exe", 20, "evil\\u{202e}gpj.exe"),
         ];
         for (input, max, expected) in cases {
             assert_eq!(bounded(input, max), expected, "{input:?}");

@@ -5,7 +5,7 @@
 //! and `source.path`. SSH and `.git` repository URLs become web URLs. A user name or password in a
 //! repository URL never reaches a link or a message (and so neither a response nor the cache).
 
-use super::templates::COMPONENT;
+use super::templates::{is_dot_segment, COMPONENT};
 use gluelinks_core::text::bounded;
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
@@ -36,10 +36,11 @@ pub fn without_userinfo(url: &str) -> String {
 /// password with an unencoded `/` hides the end of the authority).
 fn shown(url: &str) -> String {
     let url = without_userinfo(url);
-    match url.rsplit_once('@') {
+    let url = match url.rsplit_once('@') {
         Some((_, rest)) => format!("…@{rest}"),
         None => url,
-    }
+    };
+    bounded(&url, SHOWN_LIMIT)
 }
 
 /// `git@host:org/repo.git`, `ssh://git@host/org/repo`, `https://host/org/repo.git` → `https://host/org/repo`,
@@ -82,8 +83,7 @@ fn safe_web_url(url: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
     let path_ok = path.split('/').all(|segment| {
-        segment != "."
-            && segment != ".."
+        !is_dot_segment(segment)
             && segment
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b"?#\"'<>\\`{}|^".contains(&b))
@@ -98,8 +98,8 @@ fn revision(source: &Value) -> &str {
     }
 }
 
-/// `<repo>/tree/<revision>[/<path>]`, each segment of the revision (`feature/x`) and the path encoded.
-/// A path that climbs (`..`) or a revision with a dot segment is refused: the link would open another
+/// `<repo>/tree/<revision>[/<path>]`, each segment of the revision (`feature/x`) and the path encoded, `.`
+/// segments left out. A path or revision that climbs (`..`) is refused: the link would open another
 /// folder, or another repository, than the Application's.
 fn folder_url(repo: &str, revision: &str, path: &str) -> Result<String, IaacError> {
     let segments = |text: &str, what: fn(String) -> IaacError| -> Result<Vec<String>, IaacError> {
@@ -278,6 +278,7 @@ mod tests {
             "https://github.com/acme/app\nX-Injected: 1",
             "https://github.com/acme/app\"onmouseover=\"x",
             "https://github.com/acme/../../attacker/app",
+            "https://github.com/acme/%2e%2e/%2E%2e/attacker/app",
             "https://github.com/acme/app#fragment",
             "https://github.com/acme/app?x=1",
             "https://git hub.com/acme/app",

@@ -2,6 +2,7 @@
 
 use super::categories;
 use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status, WorkloadCounts};
+use super::templates::is_dot_segment;
 use super::templates::LinkSettings;
 use gluelinks_core::text::bounded;
 use serde::Serialize;
@@ -112,17 +113,33 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
             url("traces", &[("panes", &panes)]),
         )]),
     ));
-    let mut vault = capped(
-        settings,
-        "vault",
-        d.vault_paths.as_ref().map(|paths| {
-            paths
-                .iter()
-                .map(|path| link(&format!("secret/{path}"), url("vault", &[("path", path)])))
-                .collect()
-        }),
-    );
+    // A key with a `.` or `..` segment would open another secret than the one it names: not linked.
+    let mut climbing = 0;
+    let vault_links = d.vault_paths.as_ref().map(|paths| {
+        let mut links = Vec::new();
+        for path in paths {
+            if path.split('/').any(is_dot_segment) {
+                climbing += 1;
+            } else {
+                links.push(link(
+                    &format!("secret/{path}"),
+                    url("vault", &[("path", path)]),
+                ));
+            }
+        }
+        links
+    });
+    let mut vault = capped(settings, "vault", vault_links);
     explain_empty(&mut vault, &d.vault_missing);
+    if climbing > 0 {
+        let note = format!(
+            "{climbing} key(s) not linked: a '.' or '..' segment would open another secret"
+        );
+        vault.message = Some(match vault.message.take() {
+            Some(said) => format!("{said}; {note}"),
+            None => note,
+        });
+    }
     categories.push(vault);
     categories.push(category(
         "iaac",

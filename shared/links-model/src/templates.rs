@@ -138,10 +138,11 @@ fn check_template(variable: &str, template: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Whether `segment` is `.` or `..`: browsers resolve those (encoded too: `%2E%2E` is `..` to a URL
-/// parser), so in a link they would move it to another page.
-fn is_dot_segment(segment: &str) -> bool {
-    segment == "." || segment == ".."
+/// Whether `segment` is `.` or `..`, as written or percent-encoded (`%2E%2e`): browsers resolve both, so
+/// in a link it would move the link to another page.
+pub(crate) fn is_dot_segment(segment: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    decoded == "." || decoded == ".."
 }
 
 /// `segment` encoded as one path segment; a dot segment is dropped.
@@ -175,7 +176,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
                 let segments: Vec<String> = value
                     .split('/')
                     .filter(|s| !is_dot_segment(s))
-                    .map(path_segment)
+                    .map(|s| utf8_percent_encode(s, COMPONENT).to_string())
                     .collect();
                 out.push_str(&segments.join("/"));
             }

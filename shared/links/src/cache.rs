@@ -62,7 +62,7 @@ fn keeps_stale(payload: &LinksResponse) -> bool {
 /// Why the Valkey store did not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// No connection: the last attempt, less than `RETRY_AFTER` ago, failed for this reason.
+    /// No connection: connecting failed now, or less than `RETRY_AFTER` ago, for this reason.
     #[error("cannot connect: {0}")]
     Unreachable(String),
     #[error("Valkey did not answer within {} ms", .0.as_millis())]
@@ -367,6 +367,10 @@ impl Valkey {
             Ok(Err(e)) => {
                 // A dropped or refused connection (an expired IAM token among the causes) is remade, with
                 // a new token, rather than used again.
+                // The client's own response timeout is an I/O error too, but the connection is sound.
+                if e.is_timeout() {
+                    return Err(CacheError::Timeout(self.timeout));
+                }
                 let broken = e.is_connection_dropped() || e.is_io_error();
                 if broken || e.kind() == redis::ErrorKind::AuthenticationFailed {
                     *self.connection.lock().await = None;

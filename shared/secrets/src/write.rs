@@ -465,6 +465,10 @@ pub enum WriteError {
     NotStarted { name: String, namespace: String },
     #[error("Writing secret {name} in {namespace} did not finish within the request's deadline; list the secrets to see whether it was written")]
     Unfinished { name: String, namespace: String },
+    /// The write was sent and no answer came (the connection broke or timed out): the cluster may have
+    /// applied it.
+    #[error("{why}; list the secrets to see whether it was written")]
+    Unanswered { why: String },
 }
 
 fn is_conflict(err: &kube::Error) -> bool {
@@ -524,7 +528,13 @@ async fn write_one(
             // Someone else wrote it between our read and our write: read again.
             Err(e) if upsert && is_conflict(&e) => continue,
             Err(e) if is_conflict(&e) => return Err(meanwhile()),
-            Err(e) => return Err(cluster(e)),
+            // An API error is the cluster's refusal; anything else may have been applied unseen.
+            Err(e @ kube::Error::Api(_)) => return Err(cluster(e)),
+            Err(e) => {
+                return Err(WriteError::Unanswered {
+                    why: describe(&e, &what),
+                })
+            }
         }
     }
     Err(WriteError::KeptChanging {

@@ -42,6 +42,9 @@ pub enum Fault {
     Hang(Duration),
     /// Drop the connection without an answer.
     Reset,
+    /// Carry out the request, then drop the connection without an answer: a write that was applied,
+    /// though its client never learns it.
+    ResetAfterApply,
     /// Answer 403 as RBAC would.
     Forbidden,
 }

@@ -568,6 +568,9 @@ pub async fn handle(
             .map(|o| (200, o)),
         _ => Err(not_found_resource()),
     };
+    if matches!(fault, Some(Fault::ResetAfterApply)) {
+        return Err(Reset);
+    }
     Ok(match (result, representation) {
         (Ok((code, body)), Representation::Objects) => reply(code, &body),
         (Ok((code, body)), Representation::Metadata) => {
