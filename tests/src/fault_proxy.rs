@@ -25,7 +25,8 @@ pub enum Mode {
     Silent,
     /// Take the next request, then drop the connection with a TCP reset, no answer.
     ResetMidRequest,
-    /// Answer each new connection's HTTP request with this status and body, then close.
+    /// Answer each new connection's HTTP request with this status and body, then close (open connections
+    /// are left as they are: set it before the client connects).
     Answer(u16, String),
 }
 

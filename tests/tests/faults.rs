@@ -695,8 +695,8 @@ const ADDED: &str = "ghcr-octo";
 
 /// Whether the cluster holds exactly what a secrets-add answer says was written: each namespace whose
 /// result is a success has the secret, each failure none — but a failure that says to check whether it was
-/// written (no answer came), which holds it exactly when `unanswered_held` says; an answer without results
-/// wrote nothing.
+/// written (no answer came), which holds it exactly when `unanswered_held` says — and where that is given,
+/// every result must be such a failure; an answer without results wrote nothing.
 fn written_as_said(emulator: &Emulator, body: &str, unanswered_held: Option<bool>) -> Vec<String> {
     let held = |ns: &str| emulator.object("", "v1", "secrets", ns, ADDED).is_some();
     let answer: Value = serde_json::from_str(body).unwrap_or_default();
@@ -708,6 +708,11 @@ fn written_as_said(emulator: &Emulator, body: &str, unanswered_held: Option<bool
                 let unanswered = r["result"]["error"]
                     .as_str()
                     .is_some_and(|e| e.contains("see whether it was written"));
+                if unanswered_held.is_some() && !unanswered {
+                    return Some(format!(
+                        "{ns}: does not say to check whether it was written"
+                    ));
+                }
                 let expected = match unanswered {
                     true => unanswered_held?,
                     false => r["result"]["success"] == true,
@@ -839,7 +844,11 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
         StoreGarbled => {
             // A kubeconfig cut off mid-answer: the function must quote none of it.
             let kubeconfig = serde_json::to_string(&emulator.kubeconfig("demo")).unwrap();
-            let cut = format!(r#"{{"Name":"{prefix}demo","SecretString":{kubeconfig}"#);
+            let token_end = kubeconfig.find(emulator.token()).unwrap() + emulator.token().len();
+            let cut = format!(
+                r#"{{"Name":"{prefix}demo","SecretString":{}"#,
+                &kubeconfig[..token_end + 1]
+            );
             shared.store.set(Mode::Answer(200, cut)).await
         }
         ClusterGoneBeforeWrite | ClusterGoneAfterWrite => {

@@ -309,6 +309,15 @@ impl Written {
             .iter()
             .any(|o| matches!(&o.result, Ok(done) if done.action == Action::Replaced));
         let verb = if replaced { "written" } else { "created" };
+        // Some writes got no answer: what is known to be written is what was confirmed.
+        let written = if outcomes
+            .iter()
+            .any(|o| o.result.as_ref().is_err_and(|e| e.outcome_unknown()))
+        {
+            "confirmed written"
+        } else {
+            "written"
+        };
         match plan {
             Plan::Docker(_) => Written::Docker {
                 success: failed.is_empty(),
@@ -326,7 +335,7 @@ impl Written {
                     format!("Docker registry secrets {verb} successfully in {ok} namespace(s)")
                 } else {
                     format!(
-                        "Docker registry secret written in {ok} of {} namespaces; failed: {}",
+                        "Docker registry secret {written} in {ok} of {} namespaces; failed: {}",
                         outcomes.len(),
                         failed.join("; ")
                     )

@@ -160,7 +160,12 @@ impl SecretsAdd {
                     match &o.result {
                         Ok(done) => audit(done.action.verb(), &o.namespace),
                         Err(e) => {
-                            audit("failed", &o.namespace);
+                            let outcome = if e.outcome_unknown() {
+                                "unknown: no answer"
+                            } else {
+                                "failed"
+                            };
+                            audit(outcome, &o.namespace);
                             tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
                         }
                     }

@@ -8,6 +8,7 @@ use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_probl
 use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::text::bounded;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
@@ -200,12 +201,16 @@ impl ClusterClients {
     }
 }
 
+/// The most of the API server's own message a failure quotes (an admission webhook writes what it likes).
+const STATUS_MESSAGE_LIMIT: usize = 500;
+
 /// A user-facing message for a failed Kubernetes call (`what` says which); never carries credentials.
 pub fn describe(err: &kube::Error, what: &str) -> String {
     match err {
         kube::Error::Api(status) => format!(
             "Kubernetes API error {what}: {} (HTTP {})",
-            status.message, status.code
+            bounded(&status.message, STATUS_MESSAGE_LIMIT),
+            status.code
         ),
         other => match auth_problem_in(other) {
             Some(problem) => format!("Cannot authenticate to the cluster {what}: {problem}"),

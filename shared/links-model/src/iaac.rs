@@ -32,9 +32,11 @@ pub fn without_userinfo(url: &str) -> String {
     }
 }
 
-/// A repository URL as a message may quote it: without user information, and cut after any `@` left (a
-/// password with an unencoded `/` hides the end of the authority).
+/// A repository URL as a message may quote it: without user information, query or fragment, cut after any
+/// `@` left (a password with an unencoded `/` hides the end of the authority), and bounded.
 fn shown(url: &str) -> String {
+    // A query or fragment may carry a token (`?private_token=…`): never quoted.
+    let url = url.split(['?', '#']).next().unwrap_or_default();
     let url = without_userinfo(url);
     let url = match url.rsplit_once('@') {
         Some((_, rest)) => format!("…@{rest}"),
@@ -234,6 +236,8 @@ mod tests {
             "https://octo:ghp_se/cret@github.com/acme/app",
             "ftp://octo:ghp_secret@files.example.com/app",
             "oci://octo:ghp_secret@ghcr.io/acme",
+            "https://gitlab.example.com/acme/app?private_token=ghp_secret",
+            "https://gitlab.example.com/acme/app#ghp_secret",
         ];
         for url in urls {
             let single = json!({"spec": {"source": {"repoURL": url, "path": "deploy"}}});

@@ -135,9 +135,10 @@ pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> Lin
         let note = format!(
             "{climbing} key(s) not linked: a '.' or '..' segment would open another secret"
         );
+        // With no link left, the note is the whole story; otherwise it follows what was said.
         vault.message = Some(match vault.message.take() {
-            Some(said) => format!("{said}; {note}"),
-            None => note,
+            Some(said) if !vault.links.is_empty() => format!("{said}; {note}"),
+            _ => note,
         });
     }
     categories.push(vault);

@@ -13,12 +13,16 @@ use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::model::LinksResponse;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex as AsyncMutex;
 
 /// How long a failed connection keeps requests from trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Commands timed out in a row after which the connection is presumed dead (dropped silently by the network
+/// while the container was frozen) and remade: one slow reply alone does not end a connection.
+const TIMEOUTS_TO_RECONNECT: u32 = 2;
 /// The most the in-process cache holds, in bytes of keys and payloads: a small part of the links
 /// function's 256 MB, whatever the number of apps; the least used entries go first.
 const MEMORY_BYTES: u64 = 32 << 20;
@@ -124,6 +128,8 @@ struct Valkey {
     connection: AsyncMutex<Option<(ConnectionManager, SystemTime)>>,
     /// When connecting last failed, and why.
     failed_at: Mutex<Option<(Instant, String)>>,
+    /// Commands timed out in a row on the shared connection; at [`TIMEOUTS_TO_RECONNECT`] it is remade.
+    timeouts: AtomicU32,
     location: String,
 }
 
@@ -181,6 +187,7 @@ impl Cache {
                     timeout,
                     connection: AsyncMutex::new(None),
                     failed_at: Mutex::new(None),
+                    timeouts: AtomicU32::new(0),
                 }))
             }
         };
@@ -363,14 +370,15 @@ impl Valkey {
     ) -> Result<T, CacheError> {
         let mut conn = self.connection().await.map_err(CacheError::Unreachable)?;
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(value)) => Ok(value),
+            Ok(Ok(value)) => {
+                self.timeouts.store(0, Ordering::Relaxed);
+                Ok(value)
+            }
+            // The client's own response timeout is an I/O error too, but the connection may be sound.
+            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out().await),
             Ok(Err(e)) => {
                 // A dropped or refused connection (an expired IAM token among the causes) is remade, with
                 // a new token, rather than used again.
-                // The client's own response timeout is an I/O error too, but the connection is sound.
-                if e.is_timeout() {
-                    return Err(CacheError::Timeout(self.timeout));
-                }
                 let broken = e.is_connection_dropped() || e.is_io_error();
                 if broken || e.kind() == redis::ErrorKind::AuthenticationFailed {
                     *self.connection.lock().await = None;
@@ -381,8 +389,17 @@ impl Valkey {
                     CacheError::Command(e)
                 })
             }
-            Err(_) => Err(CacheError::Timeout(self.timeout)),
+            Err(_) => Err(self.timed_out().await),
         }
+    }
+
+    /// A command timed out: after [`TIMEOUTS_TO_RECONNECT`] in a row the connection is remade.
+    async fn timed_out(&self) -> CacheError {
+        if self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 >= TIMEOUTS_TO_RECONNECT {
+            self.timeouts.store(0, Ordering::Relaxed);
+            *self.connection.lock().await = None;
+        }
+        CacheError::Timeout(self.timeout)
     }
 
     async fn get(&self, key: &str) -> Option<String> {

@@ -471,6 +471,30 @@ pub enum WriteError {
     Unanswered { why: String },
 }
 
+impl WriteError {
+    /// Whether the write may have been applied though no answer said so.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Unanswered { .. } | Self::Unfinished { .. })
+    }
+}
+
+/// Whether a failed call never reached the API server: refused, or not authenticated to begin with.
+fn never_sent(err: &kube::Error) -> bool {
+    if matches!(err, kube::Error::Auth(_)) {
+        return true;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 fn is_conflict(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Api(s) if s.code == 409)
 }
@@ -528,8 +552,10 @@ async fn write_one(
             // Someone else wrote it between our read and our write: read again.
             Err(e) if upsert && is_conflict(&e) => continue,
             Err(e) if is_conflict(&e) => return Err(meanwhile()),
-            // An API error is the cluster's refusal; anything else may have been applied unseen.
+            // An API error is the cluster's refusal, and a call that never left was not applied;
+            // anything else may have been applied unseen.
             Err(e @ kube::Error::Api(_)) => return Err(cluster(e)),
+            Err(e) if never_sent(&e) => return Err(cluster(e)),
             Err(e) => {
                 return Err(WriteError::Unanswered {
                     why: describe(&e, &what),
