@@ -225,24 +225,31 @@ pub fn describe(err: &kube::Error, what: &str) -> String {
 /// Why a call got no answer, from the innermost cause: the HTTP client's own wording ("client error
 /// (SendRequest)") tells an operator nothing, the reset, refusal or timeout beneath it does.
 fn connection_problem(err: &kube::Error) -> String {
-    let mut innermost = String::new();
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            match io.kind() {
-                TimedOut => return "no answer within KUBE_TIMEOUT_SECONDS".to_string(),
-                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
-                    return "the connection was closed before an answer".to_string()
-                }
-                ConnectionRefused => return "connection refused".to_string(),
-                _ => {}
-            }
+    use std::io::ErrorKind::*;
+    match io_error_kind(err) {
+        Some(TimedOut) => "no answer within KUBE_TIMEOUT_SECONDS".to_string(),
+        Some(UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe) => {
+            "the connection was closed before an answer".to_string()
         }
-        innermost = e.to_string();
-        cause = e.source();
+        Some(ConnectionRefused) => "connection refused".to_string(),
+        _ => causes(err)
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
     }
-    innermost
+}
+
+/// `err` and its sources, outermost first.
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+/// The kind of the first I/O error among a failed call's causes: how the connection failed (refused,
+/// reset, timed out), beneath the HTTP client's own wording.
+pub fn io_error_kind(err: &kube::Error) -> Option<std::io::ErrorKind> {
+    causes(err).find_map(|e| e.downcast_ref::<std::io::Error>().map(|io| io.kind()))
 }
 
 /// `AWS_REGION` or `AWS_DEFAULT_REGION` set in the exec plugin's own environment.

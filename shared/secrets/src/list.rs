@@ -7,7 +7,7 @@
 //! secret's whole content, values included, in one.
 
 use super::{SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
-use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::pool::{io_error_kind, ClusterClients, ClusterError};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::core::PartialObjectMeta;
@@ -75,16 +75,7 @@ fn timed_out(timeout: Duration) -> Failure {
 /// Whether the client gave up waiting: its connect and read timeouts fail with an I/O error of kind
 /// `TimedOut`, somewhere down the error's chain of causes.
 fn is_timeout(err: &kube::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
+    io_error_kind(err) == Some(std::io::ErrorKind::TimedOut)
 }
 
 fn failure(err: &kube::Error, timeout: Duration) -> Failure {

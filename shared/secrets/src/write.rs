@@ -18,7 +18,7 @@ use super::{
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
-use gluelinks_clusters::pool::describe;
+use gluelinks_clusters::pool::{describe, io_error_kind};
 use gluelinks_core::text::bounded;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
@@ -480,19 +480,8 @@ impl WriteError {
 
 /// Whether a failed call never reached the API server: refused, or not authenticated to begin with.
 fn never_sent(err: &kube::Error) -> bool {
-    if matches!(err, kube::Error::Auth(_)) {
-        return true;
-    }
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
+    matches!(err, kube::Error::Auth(_))
+        || io_error_kind(err) == Some(std::io::ErrorKind::ConnectionRefused)
 }
 
 fn is_conflict(err: &kube::Error) -> bool {
