@@ -336,3 +336,48 @@ impl std::io::Write for LogCapture {
         Ok(())
     }
 }
+
+/// Serves `handle` over plain HTTP/1 on a free loopback port, each request with its body read whole;
+/// returns the port. For stand-ins of the services a function calls (an AWS API) and for serving a
+/// function's own answers to a browser.
+pub async fn serve_http<F, Fut>(handle: F) -> u16
+where
+    F: Fn(hyper::http::Request<hyper::body::Bytes>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = hyper::http::Response<Vec<u8>>> + Send + 'static,
+{
+    use http_body_util::{BodyExt, Full};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("a loopback port");
+    let port = listener.local_addr().expect("a local address").port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let handle = handle.clone();
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body.collect().await?.to_bytes();
+                            let (parts, body) = handle(hyper::Request::from_parts(parts, body))
+                                .await
+                                .into_parts();
+                            Ok::<_, hyper::Error>(hyper::Response::from_parts(
+                                parts,
+                                Full::new(hyper::body::Bytes::from(body)),
+                            ))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    port
+}

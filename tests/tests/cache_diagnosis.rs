@@ -8,14 +8,8 @@ use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, free_port, temp_dir};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use gluelinks_tests::{event_text, free_port, serve_http, temp_dir};
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 
 const DESCRIBED: &str = r#"<DescribeServerlessCachesResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
   <DescribeServerlessCachesResult>
@@ -33,36 +27,20 @@ const DESCRIBED: &str = r#"<DescribeServerlessCachesResponse xmlns="http://elast
 
 /// The ElastiCache API stand-in: records each request body and answers [`DESCRIBED`].
 async fn elasticache(seen: Arc<Mutex<Vec<String>>>) -> u16 {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
-            };
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let seen = seen.clone();
-                    async move {
-                        let body = req.into_body().collect().await?.to_bytes();
-                        seen.lock()
-                            .unwrap()
-                            .push(String::from_utf8_lossy(&body).to_string());
-                        let mut response = hyper::Response::new(Full::new(Bytes::from(DESCRIBED)));
-                        response
-                            .headers_mut()
-                            .insert("content-type", "text/xml".parse().unwrap());
-                        Ok::<_, hyper::Error>(response)
-                    }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), service)
-                    .await;
-            });
+    serve_http(move |req| {
+        let seen = seen.clone();
+        async move {
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(req.body()).to_string());
+            let mut response = hyper::Response::new(DESCRIBED.as_bytes().to_vec());
+            response
+                .headers_mut()
+                .insert("content-type", "text/xml".parse().unwrap());
+            response
         }
-    });
-    port
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,15 +49,7 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
     // An Application whose repository URL carries credentials.
-    let mut app = emulator
-        .object(
-            "argoproj.io",
-            "v1alpha1",
-            "applications",
-            "argocd",
-            "billing-api",
-        )
-        .unwrap();
+    let mut app = emulator.application("argocd", "billing-api").unwrap();
     app["spec"]["source"]["repoURL"] =
         format!("https://canary-user:{REPO_SECRET}@github.com/acme/billing.git").into();
     emulator.apply(app);

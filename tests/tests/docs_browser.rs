@@ -6,56 +6,26 @@
 //! it when missing and runs it.
 
 use gluelinks_core::config::Env;
-use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use gluelinks_tests::serve_http;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 
 /// Serves `health` over plain HTTP on a free loopback port, as the HTTP API would route its paths.
 async fn serve(health: Arc<health::Health>) -> u16 {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
+    serve_http(move |req| {
+        let health = health.clone();
+        async move {
+            let (parts, _) = req.into_parts();
+            let request = lambda_http::http::Request::from_parts(parts, lambda_http::Body::Empty);
+            let (parts, body) = health.handle(request).await.into_parts();
+            let bytes = match body {
+                lambda_http::Body::Text(t) => t.into_bytes(),
+                lambda_http::Body::Binary(b) => b,
+                _ => Vec::new(),
             };
-            let health = health.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let health = health.clone();
-                    async move {
-                        let mut builder = lambda_http::http::Request::builder()
-                            .method(req.method().clone())
-                            .uri(req.uri().clone());
-                        for (name, value) in req.headers() {
-                            builder = builder.header(name, value);
-                        }
-                        let request = builder.body(lambda_http::Body::Empty).unwrap();
-                        let response = health.handle(request).await;
-                        let (parts, body) = response.into_parts();
-                        let bytes = match body {
-                            lambda_http::Body::Empty => Vec::new(),
-                            lambda_http::Body::Text(t) => t.into_bytes(),
-                            lambda_http::Body::Binary(b) => b,
-                            _ => Vec::new(),
-                        };
-                        Ok::<_, std::convert::Infallible>(hyper::Response::from_parts(
-                            parts,
-                            Full::new(Bytes::from(bytes)),
-                        ))
-                    }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), service)
-                    .await;
-            });
+            hyper::Response::from_parts(parts, bytes)
         }
-    });
-    port
+    })
+    .await
 }
 
 /// `GET path` over a plain connection: the status line and headers, and the body.

@@ -281,13 +281,7 @@ async fn service_names_follow_the_seed_examples() {
     let s = setup("links-service").await;
     let mut app = s
         .emulator
-        .object(
-            "argoproj.io",
-            "v1alpha1",
-            "applications",
-            "glueops-core",
-            "taco-backend-prod",
-        )
+        .application("glueops-core", "taco-backend-prod")
         .unwrap();
     app["metadata"] =
         json!({"name": "taco-backend-prod-677bfb55b7-942nr", "namespace": "glueops-core"});
@@ -796,16 +790,7 @@ fn valkey_get(valkey: &Valkey, key: &str) -> String {
 async fn a_missing_app_is_cached_briefly_and_never_served_stale() {
     let s = setup("links-missing-app").await;
     let ghost = |name: &str| {
-        let mut app = s
-            .emulator
-            .object(
-                "argoproj.io",
-                "v1alpha1",
-                "applications",
-                "argocd",
-                "billing-api",
-            )
-            .unwrap();
+        let mut app = s.emulator.application("argocd", "billing-api").unwrap();
         app["metadata"] = json!({"name": name, "namespace": "argocd"});
         app
     };
@@ -845,10 +830,7 @@ async fn credentials_in_repo_urls_reach_neither_the_answer_nor_the_cache_nor_the
     let logs = captured_logs();
     let s = setup("links-repo-credentials").await;
     let set_repo = |namespace: &str, name: &str, field: &str, url: &str| {
-        let mut app = s
-            .emulator
-            .object("argoproj.io", "v1alpha1", "applications", namespace, name)
-            .unwrap();
+        let mut app = s.emulator.application(namespace, name).unwrap();
         let pointer = format!("/spec/{field}/repoURL");
         *app.pointer_mut(&pointer).unwrap() = url.into();
         s.emulator.apply(app);
@@ -993,16 +975,7 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
         {"secretKey": "B", "remoteRef": {"key": hostile}},
     ]);
     s.emulator.apply(external_secret);
-    let mut app = s
-        .emulator
-        .object(
-            "argoproj.io",
-            "v1alpha1",
-            "applications",
-            "argocd",
-            "billing-api",
-        )
-        .unwrap();
+    let mut app = s.emulator.application("argocd", "billing-api").unwrap();
     app["spec"]["source"]["path"] = "../../attacker/repo".into();
     s.emulator.apply(app.clone());
     let f = s.function(&[]).await;

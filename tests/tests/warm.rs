@@ -179,13 +179,7 @@ async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_c
         "metadata": {"name": "taco-backend-prod-677bfb55b7-third", "namespace": "nonprod",
         "labels": {"app.kubernetes.io/name": "taco-backend-prod"}}}));
     let mut app = argo
-        .object(
-            "argoproj.io",
-            "v1alpha1",
-            "applications",
-            "glueops-core",
-            "taco-backend-prod",
-        )
+        .application("glueops-core", "taco-backend-prod")
         .unwrap();
     app["spec"]["destination"] = serde_json::json!({"name": "edge", "namespace": "nonprod"});
     argo.apply(app);

@@ -64,12 +64,8 @@ pub struct TokenError(#[from] SignError);
 pub enum EksTokenError {
     #[error("its EKS user names no region and AWS_REGION is not set")]
     NoRegion,
-    #[error("no AWS credentials are available to sign an EKS token")]
-    NoCredentialsProvider,
-    #[error("no AWS credentials to sign an EKS token within {} seconds", .0.as_secs())]
-    CredentialsTimeout(std::time::Duration),
-    #[error("no AWS credentials to sign an EKS token: {0}")]
-    Credentials(#[source] aws_credential_types::provider::error::CredentialsError),
+    #[error("cannot sign an EKS token: {0}")]
+    Credentials(#[from] crate::sigv4::CredentialsError),
     #[error(transparent)]
     Sign(#[from] TokenError),
 }
@@ -98,7 +94,6 @@ pub fn presign(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
@@ -164,19 +159,7 @@ mod tests {
         let url = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap();
         let (base, query) = url.split_once('?').unwrap();
         assert_eq!(base, "https://sts.eu-west-1.amazonaws.com/");
-        let params: HashMap<&str, String> = query
-            .split('&')
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap();
-                (
-                    k,
-                    percent_encoding::percent_decode_str(v)
-                        .decode_utf8()
-                        .unwrap()
-                        .into_owned(),
-                )
-            })
-            .collect();
+        let params = crate::sigv4::query_params(query);
         assert_eq!(params["Action"], "GetCallerIdentity");
         assert_eq!(params["Version"], "2011-06-15");
         assert_eq!(params["X-Amz-Algorithm"], "AWS4-HMAC-SHA256");

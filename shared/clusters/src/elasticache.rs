@@ -2,7 +2,7 @@
 //! is a SigV4-presigned `connect` request made natively from the function's own role, valid for 15
 //! minutes. So no cache password exists anywhere: not in the template, the environment or a secret.
 
-use crate::sigv4::{presigned_url, SignError};
+use crate::sigv4::{presigned_url, role_credentials, CredentialsError, SignError};
 use aws_credential_types::Credentials;
 use gluelinks_core::config::{ConfigError, Env};
 use std::time::{Duration, SystemTime};
@@ -40,12 +40,8 @@ pub fn auth_token(
 pub enum IamAuthError {
     #[error("no AWS region: set AWS_REGION")]
     NoRegion,
-    #[error("no AWS credentials are available to sign the cache's IAM auth token")]
-    NoCredentialsProvider,
-    #[error("no AWS credentials to sign the cache's IAM auth token within {} ms", .0.as_millis())]
-    CredentialsTimeout(Duration),
-    #[error("no AWS credentials to sign the cache's IAM auth token: {0}")]
-    Credentials(#[source] aws_credential_types::provider::error::CredentialsError),
+    #[error("cannot sign the cache's IAM auth token: {0}")]
+    Credentials(#[from] CredentialsError),
     #[error(transparent)]
     Sign(#[from] SignError),
 }
@@ -102,14 +98,7 @@ impl IamAuth {
             .get_or_init(|| super::aws_sdk_config(self.timeout))
             .await;
         let region = sdk.region().ok_or(IamAuthError::NoRegion)?.to_string();
-        let provider = sdk
-            .credentials_provider()
-            .ok_or(IamAuthError::NoCredentialsProvider)?;
-        use aws_credential_types::provider::ProvideCredentials;
-        let credentials = tokio::time::timeout(self.timeout, provider.provide_credentials())
-            .await
-            .map_err(|_| IamAuthError::CredentialsTimeout(self.timeout))?
-            .map_err(IamAuthError::Credentials)?;
+        let credentials = role_credentials(sdk, self.timeout).await?;
         Ok(auth_token(
             &credentials,
             &region,
@@ -192,7 +181,6 @@ impl Diagnosis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn the_token_is_a_presigned_connect_for_the_user_and_cache() {
@@ -214,19 +202,7 @@ mod tests {
         .unwrap();
         let (host, query) = token.split_once("/?").unwrap();
         assert_eq!(host, "gluelinks-links");
-        let params: HashMap<&str, String> = query
-            .split('&')
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap();
-                (
-                    k,
-                    percent_encoding::percent_decode_str(v)
-                        .decode_utf8()
-                        .unwrap()
-                        .into_owned(),
-                )
-            })
-            .collect();
+        let params = crate::sigv4::query_params(query);
         assert_eq!(params["Action"], "connect");
         assert_eq!(params["User"], "gluelinks-app");
         assert_eq!(params["ResourceType"], "ServerlessCache");

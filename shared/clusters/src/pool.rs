@@ -184,14 +184,7 @@ impl ClusterClients {
             .or(env_region)
             .or_else(|| sdk.region().map(|r| r.to_string()))
             .ok_or(EksTokenError::NoRegion)?;
-        let provider = sdk
-            .credentials_provider()
-            .ok_or(EksTokenError::NoCredentialsProvider)?;
-        use aws_credential_types::provider::ProvideCredentials;
-        let credentials = tokio::time::timeout(self.timeout, provider.provide_credentials())
-            .await
-            .map_err(|_| EksTokenError::CredentialsTimeout(self.timeout))?
-            .map_err(EksTokenError::Credentials)?;
+        let credentials = super::sigv4::role_credentials(sdk, self.timeout).await?;
         Ok(eks_token::presign(
             &credentials,
             &region,

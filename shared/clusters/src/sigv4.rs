@@ -12,6 +12,45 @@ use std::time::{Duration, SystemTime};
 #[error("cannot sign a request: {0}")]
 pub struct SignError(String);
 
+/// A signed URL's query, decoded: what the signers' tests read.
+#[cfg(test)]
+pub(crate) fn query_params(query: &str) -> std::collections::HashMap<&str, String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let value = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+            (k, value.into_owned())
+        })
+        .collect()
+}
+
+/// Why the function's own AWS credentials, to sign with, could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("no AWS credentials are available")]
+    NoProvider,
+    #[error("no AWS credentials within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    #[error("no AWS credentials: {0}")]
+    Failed(#[source] aws_credential_types::provider::error::CredentialsError),
+}
+
+/// The credentials of `sdk`'s provider (the function's role), fetched within `timeout`.
+pub async fn role_credentials(
+    sdk: &aws_config::SdkConfig,
+    timeout: Duration,
+) -> Result<Credentials, CredentialsError> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let provider = sdk
+        .credentials_provider()
+        .ok_or(CredentialsError::NoProvider)?;
+    tokio::time::timeout(timeout, provider.provide_credentials())
+        .await
+        .map_err(|_| CredentialsError::Timeout(timeout))?
+        .map_err(CredentialsError::Failed)
+}
+
 /// `GET url` signed for `service` in `region` with `credentials` at `now`, the signature in the query
 /// (valid for `expires`), with `headers` (besides `host`) signed too. Returns the signed URL.
 pub fn presigned_url(

@@ -388,6 +388,11 @@ impl Emulator {
             .unwrap_or_else(|e: ApiError| panic!("apply: {}", e.message))
     }
 
+    /// An Argo CD Application, as stored.
+    pub fn application(&self, namespace: &str, name: &str) -> Option<Value> {
+        self.object("argoproj.io", "v1alpha1", "applications", namespace, name)
+    }
+
     pub fn object(
         &self,
         group: &str,
