@@ -305,10 +305,17 @@ pub fn captured_logs() -> &'static LogCapture {
     LOGS.get_or_init(|| {
         let captured = LogCapture::default();
         let writer = captured.clone();
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        // The functions' own filter at DEBUG, the most a deployment can log.
         tracing_subscriber::fmt()
             .json()
             .with_writer(move || writer.clone())
             .with_max_level(tracing::Level::DEBUG)
+            .finish()
+            .with(gluelinks_core::logging::filter(
+                tracing::level_filters::LevelFilter::DEBUG,
+            ))
             .init();
         captured
     })

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use gluelinks_clusters::pool::{describe, ClusterClients, ClusterError};
+use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
@@ -169,68 +169,90 @@ async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
     assert_eq!(leaks(&logged, &secrets), None, "{logged}");
 }
 
+/// Kubeconfigs that would make the function run a program or read a file, or send its credentials to a
+/// server it cannot verify: refused when loaded, before any of it is used, naming the field and never its
+/// content. The first is the one that used to run: a shell that leaves a file behind.
 #[tokio::test]
-async fn an_exec_plugins_output_is_never_repeated() {
+async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
+    let logs = captured_logs();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let emulator = Emulator::start().await;
-    let dir = temp_dir("kubeconfig-exec");
-    let exec = |script: &str| {
-        let user = format!(
-            "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [\"-c\", \"{script}\"]\n"
-        );
+    let dir = temp_dir("kubeconfig-refused");
+    let ran = dir.join("plugin.ran");
+    let credential = format!(
+        r#"{{\"apiVersion\": \"client.authentication.k8s.io/v1beta1\", \"kind\": \"ExecCredential\", \"status\": {{\"token\": \"{}\"}}}}"#,
+        emulator.token()
+    );
+    let token_line = format!("    token: {}\n", emulator.token());
+    let user = |fields: &str| emulator.kubeconfig("x").replace(&token_line, fields);
+    let cluster = |fields: &str| {
         emulator
             .kubeconfig("x")
-            .replace(&format!("    token: {}\n", emulator.token()), &user)
+            .replace("    certificate-authority-data:", &format!("{fields}    certificate-authority-data:"))
     };
-    // A plugin whose first credential has already expired, and which prints garbage when run again, at
-    // the first call.
-    let script = dir.join("expiring.sh");
-    let once = dir.join("expiring.ran");
-    std::fs::write(
-        &script,
-        format!(
-            "if [ -e {once} ]; then echo '{{token: {TOKEN}: : x'; exit 0; fi\ntouch {once}\n\
-             echo '{{\"apiVersion\": \"client.authentication.k8s.io/v1beta1\", \"kind\": \"ExecCredential\", \
-             \"status\": {{\"token\": \"{TOKEN}\", \"expirationTimestamp\": \"2000-01-01T00:00:00Z\"}}}}'\n",
-            once = once.display()
-        ),
-    )
-    .unwrap();
     let cases = [
         (
-            "expiring",
-            exec(&format!("sh {}", script.display())),
-            "its user's exec plugin did not print a valid ExecCredential",
+            "exec",
+            user(&format!(
+                "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: /bin/sh\n      args: [\"-c\", \"touch {}; echo '{credential}'\"]\n",
+                ran.display()
+            )),
+            "its user runs an exec plugin",
         ),
         (
-            "garbled",
-            exec(&format!("echo '{{token: {TOKEN}: : x'")),
-            "its user's exec plugin did not print a valid ExecCredential",
+            "auth-provider",
+            user("    auth-provider:\n      name: oidc\n      config:\n        cmd-path: /bin/sh\n        id-token: tok-Qv93-never-echoed-0123456789\n"),
+            "its user has an auth-provider",
         ),
         (
-            "failing",
-            exec(&format!("echo {TOKEN}; exit 3")),
-            "its user's exec plugin failed (exit status: 3)",
+            "token-file",
+            user("    tokenFile: /proc/self/environ\n"),
+            "its user names a file in tokenFile",
+        ),
+        (
+            "client-key-file",
+            user("    client-certificate: /etc/hostname\n    client-key: /etc/hostname\n"),
+            "its user names a file in client-certificate",
+        ),
+        (
+            "ca-file",
+            cluster("    certificate-authority: /etc/ssl/certs/ca-certificates.crt\n"),
+            "its cluster names a certificate-authority file",
+        ),
+        (
+            "insecure",
+            cluster("    insecure-skip-tls-verify: true\n"),
+            "KUBE_INSECURE_SKIP_TLS_VERIFY_CLUSTERS",
         ),
     ];
     for (name, text, _) in &cases {
         std::fs::write(dir.join(format!("{name}.kubeconfig")), text).unwrap();
     }
-    let clients = ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(2));
-    // The client runs the plugin when it is built, and again whenever its credential expires.
-    for (name, _, expected) in cases {
-        let message = match clients.client(name).await {
-            Err(err) => err.to_string(),
-            Ok(client) => {
-                let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(client);
-                let err = pods
-                    .list(&kube::api::ListParams::default())
-                    .await
-                    .unwrap_err();
-                describe(&err, "listing pods")
-            }
-        };
-        assert!(message.ends_with(expected), "{name}: {message}");
-        assert!(!message.contains(TOKEN), "{name}: {message}");
+    let env = Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
+    ]);
+    for (name, _, expected) in &cases {
+        let (status, body) = list_secrets(&env, name).await;
+        assert_eq!(body["status"], "cluster_unreachable", "{name}: {status} {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("Cluster '{name}' has an unusable kubeconfig: ")) && message.contains(expected),
+            "{name}: {message}"
+        );
+        for content in ["/bin/sh", "touch", "/proc", "/etc", "tok-Qv93", emulator.token()] {
+            assert!(!message.contains(content), "{name} quotes {content}: {message}");
+        }
     }
+    assert!(!ran.exists(), "the exec plugin ran");
+    assert!(!logs.text().contains("tok-Qv93"), "a refused kubeconfig's content was logged");
+
+    // The operator's explicit exception: this cluster's kubeconfig may skip certificate checks.
+    let allowed = Env::from_pairs([
+        ("AUTH_READ_TOKEN", READ),
+        ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
+        ("KUBE_INSECURE_SKIP_TLS_VERIFY_CLUSTERS", "insecure"),
+    ]);
+    let (status, body) = list_secrets(&allowed, "insecure").await;
+    assert_eq!((status, &body["status"]), (200, &json!("success")), "{body}");
 }

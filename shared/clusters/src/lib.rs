@@ -8,6 +8,7 @@
 pub mod eks_token;
 pub mod elasticache;
 mod kubeconfig_errors;
+pub mod kubeconfig_rules;
 pub mod pool;
 pub mod secrets_manager;
 pub mod sigv4;

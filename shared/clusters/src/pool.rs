@@ -5,6 +5,7 @@
 
 use super::eks_token::{self, EksTarget, EksTokenError};
 use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_problem, FieldLines};
+use super::kubeconfig_rules;
 use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use gluelinks_core::config::{ConfigError, Env};
@@ -33,6 +34,8 @@ struct Cached {
 pub struct ClusterClients {
     store: Store,
     timeout: Duration,
+    /// Clusters whose kubeconfigs may set `insecure-skip-tls-verify` (see [`kubeconfig_rules`]).
+    insecure_allowed: Vec<String>,
     clients: Mutex<HashMap<String, Cached>>,
     aws: OnceCell<aws_config::SdkConfig>,
 }
@@ -42,6 +45,7 @@ impl ClusterClients {
         Self {
             store,
             timeout,
+            insecure_allowed: Vec::new(),
             clients: Mutex::new(HashMap::new()),
             aws: OnceCell::new(),
         }
@@ -52,12 +56,20 @@ impl ClusterClients {
         Self::from_env_for(env, Role::Reader).await
     }
 
-    /// The role's store, and `KUBE_TIMEOUT_SECONDS` (default 10) for connecting and each call.
+    /// The role's store, `KUBE_TIMEOUT_SECONDS` (default 10) for connecting and each call, and the
+    /// clusters listed in `KUBE_INSECURE_SKIP_TLS_VERIFY_CLUSTERS` (none by default).
     pub async fn from_env_for(env: &Env, role: Role) -> Result<Self, ConfigError> {
         Ok(Self::new(
             Store::from_env_for(env, role).await?,
             super::timeout_from_env(env)?,
-        ))
+        )
+        .allow_insecure_tls(env.list(kubeconfig_rules::INSECURE_SETTING)))
+    }
+
+    /// Lets these clusters' kubeconfigs switch certificate checks off (`insecure-skip-tls-verify`).
+    pub fn allow_insecure_tls(mut self, clusters: Vec<String>) -> Self {
+        self.insecure_allowed = clusters;
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -119,6 +131,25 @@ impl ClusterClients {
                     "its current-context '{context_name}' is not among its contexts"
                 ))
             })?;
+        let cluster_entry = kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == context.cluster)
+            .and_then(|c| c.cluster.as_ref())
+            .ok_or_else(|| bad("its current context names a cluster it does not define".into()))?;
+        let user_entry = context.user.as_deref().and_then(|name| {
+            kubeconfig
+                .auth_infos
+                .iter()
+                .find(|u| u.name == name)
+                .and_then(|u| u.auth_info.as_ref())
+        });
+        let insecure_allowed = self.insecure_allowed.iter().any(|c| c == cluster);
+        if let Some(refusal) =
+            kubeconfig_rules::refusal(cluster, cluster_entry, user_entry, insecure_allowed)
+        {
+            return Err(bad(refusal));
+        }
         let lines = FieldLines::find(
             text,
             &kubeconfig,

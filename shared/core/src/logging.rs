@@ -12,6 +12,26 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::level_filters::LevelFilter;
 use tracing::Instrument;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Crates that log requests, connections or credentials' plumbing at DEBUG (headers, TLS secrets, raw
+/// events): held at INFO or above whatever `LOG_LEVEL` says, so a DEBUG run prints only our own detail.
+const NOISY: [&str; 12] = [
+    "kube", "hyper", "h2", "tower", "reqwest", "rustls", "aws_smithy", "aws_config", "aws_sdk",
+    "aws_sigv4", "lambda_runtime", "lambda_http",
+];
+
+/// What is logged at `level`: our own lines at that level, the [`NOISY`] crates' at INFO at most.
+pub fn filter(level: LevelFilter) -> Targets {
+    let noisy = level.min(LevelFilter::INFO);
+    NOISY
+        .iter()
+        .fold(Targets::new().with_default(level), |targets, krate| {
+            targets.with_target(*krate, noisy)
+        })
+}
 
 /// The level named by `LOG_LEVEL` (default `INFO`).
 pub fn level(env: &Env) -> Result<LevelFilter, ConfigError> {
@@ -48,6 +68,8 @@ pub fn init(env: &Env) {
         .with_span_list(false)
         .with_target(false)
         .with_max_level(filter)
+        .finish()
+        .with(self::filter(filter))
         .init();
     if let Some(err) = problem {
         tracing::warn!(error = %err, "logging at INFO instead");
@@ -91,5 +113,19 @@ mod tests {
         assert!(level(&Env::from_pairs([("LOG_LEVEL", "LOUD")])).is_err());
         let trace = level(&Env::from_pairs([("LOG_LEVEL", "trace")])).unwrap_err();
         assert!(trace.to_string().contains("TRACE is refused"), "{trace}");
+    }
+
+    #[test]
+    fn noisy_crates_stay_at_info_whatever_the_level() {
+        use tracing::Level;
+        let debug = filter(LevelFilter::DEBUG);
+        for target in ["kube_client::client", "hyper_util::client", "aws_smithy_runtime::x", "rustls::conn", "lambda_runtime::layers"] {
+            assert!(!debug.would_enable(target, &Level::DEBUG), "{target}");
+            assert!(debug.would_enable(target, &Level::INFO), "{target}");
+        }
+        assert!(debug.would_enable("gluelinks_secrets::write", &Level::DEBUG));
+        let warn = filter(LevelFilter::WARN);
+        assert!(!warn.would_enable("kube_client::client", &Level::INFO));
+        assert!(!warn.would_enable("gluelinks_links", &Level::INFO));
     }
 }
