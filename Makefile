@@ -19,10 +19,10 @@ WATCH_PORT ?= 9301
 # Where `make invoke` runs its private `cargo lambda watch`.
 INVOKE_PORT ?= 9310
 # The tokens the sample events in events/ carry; `make invoke` configures the functions to accept them.
-SAMPLE_READ_TOKEN := sample-read-token-0123456789
-SAMPLE_WRITE_TOKEN := sample-write-token-0123456789
+SAMPLE_PROXY_TOKEN := sample-proxy-token-0123456789
+SAMPLE_OPERATOR_TOKEN := sample-operator-token-0123456789
 
-.PHONY: run test unit lint-template invoke contract burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
+.PHONY: rbac run test unit lint-template invoke contract burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -73,7 +73,7 @@ lint-template: $(VENV)/.test-tools
 
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
-	AUTH_READ_TOKEN=$(SAMPLE_READ_TOKEN) AUTH_WRITE_TOKEN=$(SAMPLE_WRITE_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+	AUTH_PROXY_TOKEN=$(SAMPLE_PROXY_TOKEN) AUTH_OPERATOR_TOKEN=$(SAMPLE_OPERATOR_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
 
 ## contract: schemathesis fuzzes every operation of shared/openapi.json against `make run`'s stack (bounded).
 contract: $(VENV)/.run-tools $(VENV)/.test-tools
@@ -113,6 +113,12 @@ arm64-runner:
 	    echo "running the arm64 zips needs qemu-user and libc6-arm64-cross: sudo apt-get install qemu-user libc6-arm64-cross"; exit 1; \
 	  fi; \
 	fi
+
+## rbac: the RBAC manifests and admission policy of shared/rbac/, for an Argo CD in ARGOCD_NAMESPACE
+## (default argocd): `make rbac ARGOCD_NAMESPACE=argo | kubectl apply -f -`.
+ARGOCD_NAMESPACE ?= argocd
+rbac:
+	@for f in shared/rbac/*.yaml; do echo "---"; sed 's/^\(  *namespace:\) argocd$$/\1 $(ARGOCD_NAMESPACE)/' "$$f"; done
 
 ## build: the arm64 `bootstrap` zip of every function, under target/lambda/<function>/.
 build: $(VENV)/.run-tools $(VENV)/.build-tools

@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${CONTRACT_PORT:-9340}
 watch_port=${CONTRACT_WATCH_PORT:-9341}
-token=sample-write-token-0123456789
+token=sample-operator-token-0123456789
 cargo build --quiet --workspace --bins
 . tests/local-stack.sh
 unset CLUSTERS_DIR SECRETS_LIST_CLUSTERS_DIR SECRETS_ADD_CLUSTERS_DIR VALKEY_URL
-export AUTH_READ_TOKEN=sample-read-token-0123456789 AUTH_WRITE_TOKEN=$token
+export AUTH_PROXY_TOKEN=sample-proxy-token-0123456789 AUTH_OPERATOR_TOKEN=$token
 trap stop_stack EXIT
 start_served .run/contract "$port" "$watch_port"
 fuzz() {

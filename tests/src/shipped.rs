@@ -10,8 +10,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub const READ_TOKEN: &str = "sample-read-token-0123456789";
-pub const WRITE_TOKEN: &str = "sample-write-token-0123456789";
+pub const PROXY_TOKEN: &str = "sample-proxy-token-0123456789";
+pub const OPERATOR_TOKEN: &str = "sample-operator-token-0123456789";
 
 /// The demo cluster enforcing the shipped RBAC, one kubeconfig directory per identity, and a Valkey:
 /// what a deployment has, locally.
@@ -25,7 +25,7 @@ impl DemoStack {
     pub async fn start(name: &str) -> Self {
         let emulator = Emulator::start().await;
         demo::seed(&emulator);
-        emulator.enforce_rbac(&demo::rbac());
+        emulator.enforce_manifests(&demo::rbac());
         let identities = [
             ("reader", "links-role", "gluelinks"),
             ("lister", "secrets-list-role", "gluelinks-secrets-lister"),
@@ -49,7 +49,7 @@ impl DemoStack {
     /// Every secret value the stack and the sample events hold, none of which may ever be logged: the API
     /// tokens, each identity's cluster bearer token, and every password or token field of an event body.
     pub fn secrets(&self) -> Vec<String> {
-        let mut secrets = vec![READ_TOKEN.to_string(), WRITE_TOKEN.to_string()];
+        let mut secrets = vec![PROXY_TOKEN.to_string(), OPERATOR_TOKEN.to_string()];
         secrets.extend(["reader", "lister", "writer"].map(|i| format!("{i}-token-0123456789")));
         for function in functions() {
             for (_, event) in events_of(&function) {
@@ -83,11 +83,15 @@ impl DemoStack {
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let dir = |i: usize| self.dirs[i].display().to_string();
         vec![
-            ("AUTH_READ_TOKEN", READ_TOKEN.to_string()),
-            ("AUTH_WRITE_TOKEN", WRITE_TOKEN.to_string()),
+            ("AUTH_PROXY_TOKEN", PROXY_TOKEN.to_string()),
+            ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN.to_string()),
             ("CLUSTERS_DIR", dir(0)),
             ("SECRETS_LIST_CLUSTERS_DIR", dir(1)),
             ("SECRETS_ADD_CLUSTERS_DIR", dir(2)),
+            (
+                "SECRETS_LIST_NAMESPACES",
+                crate::emulator::demo::PULL_SECRET_NAMESPACES.join(","),
+            ),
             ("VALKEY_URL", self.valkey.url.clone()),
         ]
     }

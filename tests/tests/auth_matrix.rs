@@ -73,8 +73,8 @@ async fn every_route_by_every_token_in_every_header() {
         .map(|i| temp_dir(&format!("auth-matrix-{i}")).display().to_string())
         .collect();
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
-        ("AUTH_WRITE_TOKEN", WRITE),
+        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", WRITE),
         ("CLUSTERS_DIR", dirs[0].as_str()),
         ("SECRETS_LIST_CLUSTERS_DIR", dirs[1].as_str()),
         ("SECRETS_ADD_CLUSTERS_DIR", dirs[2].as_str()),

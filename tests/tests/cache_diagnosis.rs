@@ -63,7 +63,7 @@ async fn an_unreachable_cache_is_explained_by_elasticache() {
     emulator.write_kubeconfig(&dir, "demo");
     let dead = format!("redis://127.0.0.1:{}", free_port());
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
+        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
         ("VALKEY_URL", dead.as_str()),
         ("VALKEY_CACHE_NAME", "gluelinks-links"),

@@ -57,8 +57,8 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
     emulator.write_kubeconfig(&dir, "demo");
     let valkey = Valkey::start();
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
-        ("AUTH_WRITE_TOKEN", WRITE),
+        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", WRITE),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
         ("VALKEY_URL", valkey.url.as_str()),
         ("LOG_LEVEL", "DEBUG"),

@@ -6,10 +6,10 @@ use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, temp_dir};
 use serde_json::json;
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 
 async fn list(dir: &str) -> (u16, serde_json::Value) {
-    let env = Env::from_pairs([("AUTH_READ_TOKEN", READ), ("CLUSTERS_DIR", dir)]);
+    let env = Env::from_pairs([("AUTH_PROXY_TOKEN", READ), ("CLUSTERS_DIR", dir)]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
     let response = function.handle_checked(event("clusters-list.json")).await;
     (response.status().as_u16(), body_json(&response))

@@ -12,12 +12,12 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 use std::time::Duration;
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 const VAULT: &str = "https://vault.acme.dev/ui/vault/secrets/secret/show/";
 
 fn env(dir: &std::path::Path, valkey: &Valkey) -> Env {
     Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
         ("VALKEY_URL", valkey.url.as_str()),
         ("VAULT_BASE_URL", "https://vault.acme.dev"),
@@ -313,7 +313,7 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
         r#"resources: ["deployments", "statefulsets", "daemonsets"]"#,
         r#"resources: ["deployments"]"#,
     );
-    emulator.enforce_rbac(&old_role);
+    emulator.enforce_manifests(&old_role);
     emulator.add_token("reader-token-0123456789", "links-bot", &["gluelinks"]);
     let reader_dir = temp_dir("discovery-old-role");
     std::fs::write(
@@ -344,7 +344,7 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
     );
 
     // External Secrets Operator upgraded from v1beta1-only to v1-only between two clicks.
-    emulator.enforce_rbac(&gluelinks_tests::shipped_rbac());
+    emulator.enforce_manifests(&gluelinks_tests::shipped_rbac());
     emulator.serve_external_secrets(&["v1beta1"]);
     let (body, _) = live("argocd", "ledger").await;
     assert_eq!(column(&body, "vault", "label"), ["secret/ledger/db"]);

@@ -631,7 +631,7 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
     use Op::*;
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
-    emulator.enforce_rbac(&shipped_rbac());
+    emulator.enforce_manifests(&shipped_rbac());
     let dir = temp_dir("rbac");
     let identities = [
         ("reader", "links-bot", vec!["gluelinks"]),

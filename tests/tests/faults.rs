@@ -787,8 +787,8 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
     shared.store.set(Mode::Pass).await;
     let valkey_url = valkey_proxy.url("redis");
     let mut pairs: Vec<(&str, &str)> = vec![
-        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
-        ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
         ("VALKEY_URL", &valkey_url),
         ("CLUSTER_SECRET_PREFIX", &prefix),
         ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", &prefix),

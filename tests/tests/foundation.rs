@@ -10,11 +10,11 @@ use lambda_http::Request;
 use serde_json::Value;
 use std::time::Instant;
 
-const READ: &str = "sample-read-token-0123456789";
-const WRITE: &str = "sample-write-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
+const WRITE: &str = "sample-operator-token-0123456789";
 
 fn env(extra: &[(&str, &str)]) -> Env {
-    let mut pairs = vec![("AUTH_READ_TOKEN", READ), ("AUTH_WRITE_TOKEN", WRITE)];
+    let mut pairs = vec![("AUTH_PROXY_TOKEN", READ), ("AUTH_OPERATOR_TOKEN", WRITE)];
     pairs.extend_from_slice(extra);
     Env::from_pairs(pairs)
 }
@@ -507,7 +507,7 @@ async fn a_body_that_is_not_utf8_is_a_clear_400() {
     e["isBase64Encoded"] = true.into();
     let dir = gluelinks_tests::temp_dir("utf8-body");
     let add = secrets_add::SecretsAdd::from_env(&env(&[
-        ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
     ]))
     .await

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-const READ: &str = "sample-read-token-0123456789";
-const WRITE: &str = "sample-write-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
+const WRITE: &str = "sample-operator-token-0123456789";
 
 fn request(event: &str, edit: impl FnOnce(&mut Value)) -> lambda_http::Request {
     let mut e: Value = serde_json::from_str(&event_text(event)).unwrap();
@@ -40,7 +40,7 @@ async fn each_function_works_with_only_its_own_identity() {
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
     let rbac_text = shipped_rbac();
-    emulator.enforce_rbac(&rbac_text);
+    emulator.enforce_manifests(&rbac_text);
     let identities = [
         ("reader", "links-role", "gluelinks"),
         ("lister", "secrets-list-role", "gluelinks-secrets-lister"),
@@ -58,8 +58,8 @@ async fn each_function_works_with_only_its_own_identity() {
     let dir = |i: usize| dirs[i].to_str().unwrap();
     // One environment, as `make run` has: each function picks its own identity's store from it.
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
-        ("AUTH_WRITE_TOKEN", WRITE),
+        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", WRITE),
         ("CLUSTERS_DIR", dir(0)),
         ("SECRETS_LIST_CLUSTERS_DIR", dir(1)),
         ("SECRETS_ADD_CLUSTERS_DIR", dir(2)),

@@ -14,7 +14,7 @@ use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 const TOKEN: &str = "tok-Qv93-never-echoed-0123456789";
 
 /// The 1-based line of `text` that starts (after indentation) with `prefix`.
@@ -132,7 +132,7 @@ async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
     let clients = ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(2));
     let dir_text = dir.to_str().unwrap();
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("SECRETS_LIST_CLUSTERS_DIR", dir_text),
     ]);
     for (name, _, expected) in cases {
@@ -186,9 +186,10 @@ async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
     let token_line = format!("    token: {}\n", emulator.token());
     let user = |fields: &str| emulator.kubeconfig("x").replace(&token_line, fields);
     let cluster = |fields: &str| {
-        emulator
-            .kubeconfig("x")
-            .replace("    certificate-authority-data:", &format!("{fields}    certificate-authority-data:"))
+        emulator.kubeconfig("x").replace(
+            "    certificate-authority-data:",
+            &format!("{fields}    certificate-authority-data:"),
+        )
     };
     let cases = [
         (
@@ -229,30 +230,51 @@ async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
         std::fs::write(dir.join(format!("{name}.kubeconfig")), text).unwrap();
     }
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
     ]);
     for (name, _, expected) in &cases {
         let (status, body) = list_secrets(&env, name).await;
-        assert_eq!(body["status"], "cluster_unreachable", "{name}: {status} {body}");
+        assert_eq!(
+            body["status"], "cluster_unreachable",
+            "{name}: {status} {body}"
+        );
         let message = body["message"].as_str().unwrap();
         assert!(
-            message.starts_with(&format!("Cluster '{name}' has an unusable kubeconfig: ")) && message.contains(expected),
+            message.starts_with(&format!("Cluster '{name}' has an unusable kubeconfig: "))
+                && message.contains(expected),
             "{name}: {message}"
         );
-        for content in ["/bin/sh", "touch", "/proc", "/etc", "tok-Qv93", emulator.token()] {
-            assert!(!message.contains(content), "{name} quotes {content}: {message}");
+        for content in [
+            "/bin/sh",
+            "touch",
+            "/proc",
+            "/etc",
+            "tok-Qv93",
+            emulator.token(),
+        ] {
+            assert!(
+                !message.contains(content),
+                "{name} quotes {content}: {message}"
+            );
         }
     }
     assert!(!ran.exists(), "the exec plugin ran");
-    assert!(!logs.text().contains("tok-Qv93"), "a refused kubeconfig's content was logged");
+    assert!(
+        !logs.text().contains("tok-Qv93"),
+        "a refused kubeconfig's content was logged"
+    );
 
     // The operator's explicit exception: this cluster's kubeconfig may skip certificate checks.
     let allowed = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
         ("KUBE_INSECURE_SKIP_TLS_VERIFY_CLUSTERS", "insecure"),
     ]);
     let (status, body) = list_secrets(&allowed, "insecure").await;
-    assert_eq!((status, &body["status"]), (200, &json!("success")), "{body}");
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("success")),
+        "{body}"
+    );
 }

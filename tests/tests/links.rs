@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 
 struct Setup {
     emulator: Emulator,
@@ -54,7 +54,7 @@ impl Setup {
     async fn function(&self, extra: &[(&str, &str)]) -> links::Links {
         let dir = self.dir.to_str().unwrap().to_string();
         let mut pairs = vec![
-            ("AUTH_READ_TOKEN", READ),
+            ("AUTH_PROXY_TOKEN", READ),
             ("CLUSTERS_DIR", dir.as_str()),
             ("VALKEY_URL", self.valkey.url.as_str()),
             ("GRAFANA_BASE_URL", "https://grafana.acme.dev"),

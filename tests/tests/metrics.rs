@@ -28,8 +28,8 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     emulator.write_kubeconfig(&dir, "demo");
     let valkey = Valkey::start();
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
-        ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
         ("VALKEY_URL", valkey.url.as_str()),
         ("CACHE_TTL_SECONDS", "1"),
@@ -78,7 +78,7 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     assert_eq!(lines[0]["ClustersFailed"], 0.0);
 
     let add = secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-        ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
     ]))
     .await

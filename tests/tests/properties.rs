@@ -100,7 +100,7 @@ fn any_write_body_is_a_bounded_4xx() {
     let dir = gluelinks_tests::temp_dir("properties-bodies");
     let add = runtime
         .block_on(secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-            ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+            ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
             ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
         ])))
         .unwrap();
@@ -151,7 +151,7 @@ fn nested_oversized_and_duplicate_key_bodies_are_refused() {
     let dir = gluelinks_tests::temp_dir("properties-hostile");
     let add = runtime
         .block_on(secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-            ("AUTH_WRITE_TOKEN", "sample-write-token-0123456789"),
+            ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
             ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
         ])))
         .unwrap();

@@ -10,8 +10,8 @@ use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const READ: &str = "sample-read-token-0123456789";
-const WRITE: &str = "sample-write-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
+const WRITE: &str = "sample-operator-token-0123456789";
 const PASSWORD: &str = "pw-Zx81-never-shown";
 
 struct Setup {
@@ -27,8 +27,8 @@ async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
     let dir = temp_dir(name);
     emulator.write_kubeconfig(&dir, "demo");
     let mut env: Vec<(String, String)> = vec![
-        ("AUTH_READ_TOKEN".into(), READ.into()),
-        ("AUTH_WRITE_TOKEN".into(), WRITE.into()),
+        ("AUTH_PROXY_TOKEN".into(), READ.into()),
+        ("AUTH_OPERATOR_TOKEN".into(), WRITE.into()),
         ("CLUSTERS_DIR".into(), dir.to_str().unwrap().into()),
     ];
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));

@@ -9,7 +9,7 @@ use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir};
 use serde_json::{json, Value};
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 
 fn secret(name: &str, secret_type: &str, labels: Value, data: Value) -> Value {
     json!({ "apiVersion": "v1", "kind": "Secret", "type": secret_type,
@@ -70,7 +70,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     let dir = temp_dir("secrets-list-metadata");
     emulator.write_kubeconfig(&dir, "demo");
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
     ]);
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();

@@ -9,11 +9,11 @@ use gluelinks_tests::{event_text, temp_dir, Valkey};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
-const READ: &str = "sample-read-token-0123456789";
+const READ: &str = "sample-proxy-token-0123456789";
 
 fn env(dir: &std::path::Path, valkey: &Valkey) -> Env {
     Env::from_pairs([
-        ("AUTH_READ_TOKEN", READ),
+        ("AUTH_PROXY_TOKEN", READ),
         ("CLUSTERS_DIR", dir.to_str().unwrap()),
         ("VALKEY_URL", valkey.url.as_str()),
     ])

@@ -6,6 +6,7 @@ use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{Api, Call};
+use gluelinks_core::withheld::withheld;
 use lambda_http::Request;
 
 #[derive(Clone, Copy, Debug)]
@@ -13,7 +14,7 @@ pub enum Endpoint {
     List,
 }
 
-pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/clusters", Scope::Read)];
+pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/clusters", Scope::List)];
 
 /// `GET /clusters`: the stored clusters' names, sorted.
 #[derive(serde::Serialize)]
@@ -42,16 +43,25 @@ impl Clusters {
     async fn answer(&self, call: Call<Endpoint>) -> HttpResponse {
         match call.route.id {
             Endpoint::List => match self.store.list().await {
-                Ok(clusters) => json(
-                    200,
-                    &Listed {
-                        total: clusters.len(),
-                        clusters,
-                    },
-                ),
+                Ok(mut clusters) => {
+                    // A caller granted some clusters sees those.
+                    clusters.retain(|c| call.caller.reaches(c));
+                    json(
+                        200,
+                        &Listed {
+                            total: clusters.len(),
+                            clusters,
+                        },
+                    )
+                }
                 Err(err) => {
                     tracing::error!(error = %err, "listing clusters failed");
-                    call.error(500, &err.to_string())
+                    let message = if call.caller.may_write() {
+                        err.to_string()
+                    } else {
+                        withheld(&err.public(), &err)
+                    };
+                    call.error(500, &message)
                 }
             },
         }

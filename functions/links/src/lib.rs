@@ -10,7 +10,7 @@ use gluelinks_core::http::route::Route;
 use gluelinks_core::http::{headers, Api, Call};
 use gluelinks_core::names;
 use gluelinks_core::text::bounded;
-use gluelinks_links::service::{LinksRequest, LinksService, Readiness};
+use gluelinks_links::service::{ClusterChoiceError, LinksRequest, LinksService, Readiness};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,10 +24,10 @@ pub static ROUTES: &[Route<Endpoint>] = &[
     Route::get(
         Endpoint::AppLinks,
         "/api/v1/applications/{app}/links",
-        Scope::Read,
+        Scope::Proxy,
     ),
-    Route::get(Endpoint::HeaderLinks, "/api/links", Scope::Read),
-    Route::get(Endpoint::Ready, "/api/v1/ready", Scope::Read),
+    Route::get(Endpoint::HeaderLinks, "/api/links", Scope::Proxy),
+    Route::get(Endpoint::Ready, "/api/v1/ready", Scope::Proxy),
 ];
 
 pub struct Links {
@@ -106,15 +106,19 @@ impl Links {
             );
             return call.error(400, &message);
         }
+        let granted = call.caller.clusters();
         let request = LinksRequest {
             namespace: &namespace,
             app: &app,
             cluster: header(&call.req, self.service.cluster_header()),
             target: header(&call.req, headers::TARGET_CLUSTER),
+            granted: &granted,
         };
         match self.service.links(request).await {
             Ok(links) => json(200, &links),
-            // Every cluster-choice error is the request's or the configuration's: a 400 saying what to send.
+            Err(e @ ClusterChoiceError::NotGranted { .. }) => call.error(403, &e.to_string()),
+            // Every other cluster-choice error is the request's or the configuration's: a 400 saying what
+            // to send.
             Err(e) => call.error(400, &e.to_string()),
         }
     }

@@ -34,14 +34,18 @@ pub struct ExistingSecret {
     description: Described,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    /// Whether `adopt: true` would take it over (it is of the right kind, not created by GlueLinks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adoptable: Option<bool>,
 }
 
 impl From<&Existing> for ExistingSecret {
     fn from(e: &Existing) -> Self {
         Self {
             exists: true,
-            description: Described::from(&e.secret),
-            reason: e.refusal.clone(),
+            description: Described::from(e.secret.secret()),
+            reason: e.refusal.as_ref().map(|r| r.reason.clone()),
+            adoptable: e.refusal.as_ref().map(|r| r.adoptable),
         }
     }
 }
@@ -60,7 +64,7 @@ impl Foreign {
     pub fn new(foreign: &[Existing]) -> Self {
         let reasons: Vec<&str> = foreign
             .iter()
-            .filter_map(|e| e.refusal.as_deref())
+            .filter_map(|e| e.refusal.as_ref().map(|r| r.reason.as_str()))
             .collect();
         Self {
             error: true,
@@ -149,6 +153,33 @@ impl Unknown {
     }
 }
 
+/// 409: the cluster refused a target in the dry run every write starts with; nothing was written.
+#[derive(Serialize)]
+pub struct Rejected {
+    error: bool,
+    message: String,
+    rejected: BTreeMap<String, String>,
+    status_code: u16,
+}
+
+impl Rejected {
+    pub fn new(name: &str, rejected: &[(String, String)]) -> Self {
+        let reasons: Vec<String> = rejected
+            .iter()
+            .map(|(ns, why)| format!("{ns} ({why})"))
+            .collect();
+        Self {
+            error: true,
+            message: format!(
+                "The cluster refused to write secret {name} in: {}. Nothing was written anywhere",
+                reasons.join("; ")
+            ),
+            rejected: rejected.iter().cloned().collect(),
+            status_code: 409,
+        }
+    }
+}
+
 /// One target of a dry run.
 #[derive(Serialize)]
 pub struct WouldWrite {
@@ -165,7 +196,9 @@ impl From<&Planned> for WouldWrite {
         let (action, reason) = match &p.plan.action {
             Action::Created => ("create", None),
             Action::Replaced => ("replace", None),
+            Action::Adopted => ("adopt", None),
             Action::Unknown(why) => ("unknown", Some(why.clone())),
+            Action::Refused(why) => ("refused", Some(why.clone())),
         };
         Self {
             namespace: p.namespace.clone(),
@@ -191,7 +224,7 @@ impl DryRun {
     pub fn new(plan: &Plan, targets: usize, planned: &[Planned]) -> Self {
         let unknown = planned
             .iter()
-            .filter(|p| matches!(p.plan.action, Action::Unknown(_)))
+            .filter(|p| matches!(p.plan.action, Action::Unknown(_) | Action::Refused(_)))
             .count();
         let common = plan.common();
         Self {
@@ -202,7 +235,7 @@ impl DryRun {
             would_write: planned.iter().map(WouldWrite::from).collect(),
             message: match unknown {
                 0 => format!("Dry run: nothing was written; {targets} secret(s) would be written"),
-                n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read (see reason)"),
+                n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read or would be refused by the cluster (see reason), so nothing would be written"),
             },
         }
     }
@@ -307,7 +340,7 @@ impl Written {
             .collect();
         let replaced = outcomes
             .iter()
-            .any(|o| matches!(&o.result, Ok(done) if done.action == Action::Replaced));
+            .any(|o| matches!(&o.result, Ok(done) if done.action != Action::Created));
         let verb = if replaced { "written" } else { "created" };
         // Some writes got no answer: what is known to be written is what was confirmed.
         let written = if outcomes

@@ -10,8 +10,8 @@ use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::response::{json, HttpResponse};
 use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{headers, Api, Call};
-use gluelinks_core::metrics::Metrics;
+use gluelinks_core::http::{headers, request, Api, Call};
+use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
 use gluelinks_secrets::write::Report;
 use lambda_http::{Body, Request};
@@ -50,6 +50,7 @@ fn status(err: &AddError) -> u16 {
             ClusterError::Store(StoreError::Unavailable { .. }) | ClusterError::Kubeconfig { .. },
         ) => 502,
         AddError::KubeconfigTimeout { .. } => 504,
+        AddError::NotGranted { .. } => 403,
     }
 }
 
@@ -85,87 +86,98 @@ impl SecretsAdd {
     }
 
     async fn answer(&self, call: Call<WriteKind>) -> HttpResponse {
+        let user = headers::user(&call.req);
+        let source_ip = request::source_ip(&call.req);
+        let gateway_id = request::gateway_request_id(&call.req);
+        let requester = Requester {
+            route: call.route.path,
+            principal: call.caller.principal(),
+            source_ip: source_ip.as_deref(),
+            gateway_request_id: gateway_id.as_deref(),
+            argocd_user_unverified: user.as_deref(),
+        };
+        // Refused as a whole: one audit line, with what the request named when it could be read.
+        let refused = |asked: Asked, e: &AddError| {
+            let code = status(e);
+            let outcome = match e {
+                _ if code >= 500 => "failed",
+                AddError::NotGranted { .. } => "refused: cluster not granted",
+                _ => "refused: invalid request",
+            };
+            Audit { requester, asked }.record(None, outcome);
+            call.error(code, &message(e))
+        };
+        let plan = match self.service.plan(call.route.id, body_bytes(&call.req)) {
+            Ok(plan) => plan,
+            Err(e) => return refused(Asked::default(), &e),
+        };
+        let common = plan.common().clone();
+        let asked = Asked {
+            cluster: Some(&common.cluster),
+            secret: Some(&common.name),
+            upsert: common.upsert,
+            dry_run: common.dry_run,
+            adopt: common.adopt,
+        };
         let Added {
             plan,
             targets,
             report,
-        } = match self.service.add(call.route.id, body_bytes(&call.req)).await {
+        } = match self.service.run(plan, &call.caller.clusters()).await {
             Ok(added) => added,
-            Err(e) => {
-                let code = status(&e);
-                // Nothing was written: counted by whose fault it was (no namespace was reached).
-                Metrics::new()
-                    .dimension("route", call.route.path)
-                    .dimension(
-                        "outcome",
-                        if code >= 500 {
-                            "failed"
-                        } else {
-                            "refused: invalid request"
-                        },
-                    )
-                    .count("CredentialWrites", 1)
-                    .emit();
-                return call.error(code, &message(&e));
-            }
+            Err(e) => return refused(asked, &e),
         };
-        let common = plan.common();
-        let audit = |outcome: &str, namespace: &str| {
-            tracing::info!(
-                audit = "secrets.write",
-                route = call.route.path,
-                grant = call.grant.as_str(),
-                argocd_user_unverified = headers::user(&call.req),
-                cluster = %common.cluster,
-                namespace,
-                secret = %common.name,
-                upsert = common.upsert,
-                dry_run = common.dry_run,
-                outcome,
-                "secret write"
-            );
-            Metrics::new()
-                .dimension("route", call.route.path)
-                .dimension("outcome", outcome)
-                .count("CredentialWrites", 1)
-                .emit();
-        };
+        let audit = Audit { requester, asked };
         match report {
             Report::Foreign(foreign) => {
                 for e in &foreign {
-                    audit("refused: not a secret of this kind", &e.namespace);
+                    let adoptable = e.refusal.as_ref().is_some_and(|r| r.adoptable);
+                    audit.record(
+                        Some(&e.namespace),
+                        if adoptable {
+                            "refused: not created by GlueLinks"
+                        } else {
+                            "refused: never replaced"
+                        },
+                    );
                 }
                 json(409, &body::Foreign::new(&foreign))
             }
+            Report::Rejected(rejected) => {
+                for (ns, _) in &rejected {
+                    audit.record(Some(ns), "refused: by the cluster");
+                }
+                json(409, &body::Rejected::new(&common.name, &rejected))
+            }
             Report::Exists(existing) => {
                 for e in &existing {
-                    audit("refused: exists", &e.namespace);
+                    audit.record(Some(&e.namespace), "refused: exists");
                 }
                 json(409, &body::Conflict::new(&plan, &existing))
             }
             Report::Unknown(unknown) => {
                 for (ns, _) in &unknown {
-                    audit("refused: state unknown", ns);
+                    audit.record(Some(ns), "refused: state unknown");
                 }
                 json(502, &body::Unknown::new(&common.name, &unknown))
             }
             Report::DryRun(planned) => {
                 for o in &planned {
-                    audit("dry run", &o.namespace);
+                    audit.record(Some(&o.namespace), "dry run");
                 }
                 json(200, &body::DryRun::new(&plan, targets, &planned))
             }
             Report::Written(outcomes) => {
                 for o in &outcomes {
                     match &o.result {
-                        Ok(done) => audit(done.action.verb(), &o.namespace),
+                        Ok(done) => audit.record(Some(&o.namespace), done.action.outcome()),
                         Err(e) => {
                             let outcome = if e.outcome_unknown() {
                                 "unknown: no answer"
                             } else {
                                 "failed"
                             };
-                            audit(outcome, &o.namespace);
+                            audit.record(Some(&o.namespace), outcome);
                             tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
                         }
                     }

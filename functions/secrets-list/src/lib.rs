@@ -22,7 +22,7 @@ pub enum Endpoint {
     List,
 }
 
-pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/secrets", Scope::Read)];
+pub static ROUTES: &[Route<Endpoint>] = &[Route::get(Endpoint::List, "/secrets", Scope::List)];
 
 pub struct SecretsList {
     api: Api<Endpoint>,
@@ -87,15 +87,33 @@ impl SecretsList {
         let Some(cluster) = query(&call.req, "cluster").filter(|c| !c.is_empty()) else {
             return call.error(400, "Missing required parameter 'cluster'");
         };
-        let listing = match list::list_cluster(&self.clusters, &cluster, &self.settings).await {
+        if !call.caller.reaches(&cluster) {
+            return call.error(403, &not_granted(&cluster));
+        }
+        let listing = match list::list_cluster(
+            &self.clusters,
+            &cluster,
+            &self.settings,
+            &call.caller,
+        )
+        .await
+        {
             Ok(listing) => listing,
-            Err(e) => return call.error(status(&e), &e.to_string()),
+            Err(e) => return call.error(status(&e), &e.for_caller(&call.caller)),
         };
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
         json(200, &Body::new(&cluster, &listing))
     }
+}
+
+/// The refusal of a cluster outside the caller's grant.
+fn not_granted(cluster: &str) -> String {
+    format!(
+        "Cluster '{}' is not among the clusters this caller is granted (OPERATOR_GRANTS)",
+        gluelinks_core::text::bounded(cluster, gluelinks_core::http::response::ECHO_LIMIT)
+    )
 }
 
 /// The status of a cluster the listing could not start on: seed 003's 404 for one not stored.

@@ -46,8 +46,27 @@ pub enum StoreError {
     InvalidName(String),
     #[error("Cluster '{cluster}' not found. No kubeconfig {location}")]
     NotFound { cluster: String, location: String },
+    /// `reason` may quote AWS (an ARN) and `location` names where the kubeconfigs are kept; `summary` says
+    /// what failed in our words only (an AWS error code, a timeout), for callers who may not write.
     #[error("The kubeconfig store {location} cannot be read: {reason}")]
-    Unavailable { location: String, reason: String },
+    Unavailable {
+        location: String,
+        reason: String,
+        summary: String,
+    },
+}
+
+impl StoreError {
+    /// What a caller who may not write is told: no secret name or path, no AWS message.
+    pub fn public(&self) -> String {
+        match self {
+            StoreError::InvalidName(_) => self.to_string(),
+            StoreError::NotFound { cluster, .. } => format!("Cluster '{cluster}' not found"),
+            StoreError::Unavailable { summary, .. } => {
+                format!("The kubeconfig store cannot be read: {summary}")
+            }
+        }
+    }
 }
 
 /// Checks a cluster name before any store is touched: DNS-label characters only, so no `/`, `..` or NUL

@@ -10,6 +10,7 @@ use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
+use gluelinks_core::withheld::withheld;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
@@ -24,6 +25,29 @@ pub enum ClusterError {
     Store(#[from] StoreError),
     #[error("Cluster '{cluster}' has an unusable kubeconfig: {reason}")]
     Kubeconfig { cluster: String, reason: String },
+}
+
+impl ClusterError {
+    /// What a caller who may not write is told: no secret name or path, no AWS message (an EKS token's
+    /// failure may quote one).
+    pub fn public(&self) -> String {
+        match self {
+            ClusterError::Store(e) => e.public(),
+            ClusterError::Kubeconfig { cluster, .. } => {
+                format!("Cluster '{cluster}' has an unusable kubeconfig")
+            }
+        }
+    }
+
+    /// What `caller` is told of this failure: all of it when it may write, else [`Self::public`] with an
+    /// error id, the rest logged.
+    pub fn for_caller(&self, caller: &gluelinks_core::auth::Caller) -> String {
+        if caller.may_write() {
+            self.to_string()
+        } else {
+            withheld(&self.public(), self)
+        }
+    }
 }
 
 struct Cached {
@@ -228,8 +252,30 @@ impl ClusterClients {
 /// The most of the API server's own message a failure quotes (an admission webhook writes what it likes).
 const STATUS_MESSAGE_LIMIT: usize = 500;
 
-/// A user-facing message for a failed Kubernetes call (`what` says which); never carries credentials.
+/// A message for a failed Kubernetes call (`what` says which), for any caller: our words, the status code
+/// and reason of an API error, never the API server's own message (an admission webhook's or RBAC's text
+/// names users, groups and objects), which is logged under the error id the message gives. Never carries
+/// credentials.
 pub fn describe(err: &kube::Error, what: &str) -> String {
+    match err {
+        kube::Error::Api(status) => {
+            let reason = if status.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", bounded(&status.reason, STATUS_MESSAGE_LIMIT))
+            };
+            withheld(
+                &format!("Kubernetes API error {what}{reason} (HTTP {})", status.code),
+                &describe_in_full(err, what),
+            )
+        }
+        other => describe_in_full(other, what),
+    }
+}
+
+/// [`describe`] with the API server's own message, bounded: for operators who may write, who need a
+/// webhook's or a policy's reason to act on it. Never carries credentials.
+pub fn describe_in_full(err: &kube::Error, what: &str) -> String {
     match err {
         kube::Error::Api(status) => format!(
             "Kubernetes API error {what}: {} (HTTP {})",

@@ -47,7 +47,8 @@ impl SecretsManagerStore {
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        let reason = match &err {
+        // (the full reason, what it is in our words only)
+        let (reason, summary) = match &err {
             SdkError::TimeoutError(_) => {
                 let bound = self
                     .client
@@ -56,21 +57,31 @@ impl SecretsManagerStore {
                     .and_then(|t| t.operation_timeout())
                     .map(|t| format!(" within {} seconds (KUBE_TIMEOUT_SECONDS)", t.as_secs()))
                     .unwrap_or_default();
-                format!("AWS Secrets Manager did not answer{bound}")
+                let said = format!("AWS Secrets Manager did not answer{bound}");
+                (said.clone(), said)
             }
             SdkError::ServiceError(service) => {
                 let refusal = service.err();
                 match (refusal.code(), refusal.message()) {
-                    (Some(code), Some(message)) => format!(
-                        "AWS Secrets Manager refused: {code}: {}",
-                        bounded(message, MESSAGE_LIMIT)
+                    (Some(code), Some(message)) => (
+                        format!(
+                            "AWS Secrets Manager refused: {code}: {}",
+                            bounded(message, MESSAGE_LIMIT)
+                        ),
+                        format!("AWS Secrets Manager refused: {code}"),
                     ),
-                    (Some(code), None) => format!("AWS Secrets Manager refused: {code}"),
+                    (Some(code), None) => {
+                        let said = format!("AWS Secrets Manager refused: {code}");
+                        (said.clone(), said)
+                    }
                     // No error code: an answer that is not one of its own (cut short, or from a proxy).
-                    _ => format!(
-                        "AWS Secrets Manager's answer could not be read (HTTP {})",
-                        service.raw().status().as_u16()
-                    ),
+                    _ => {
+                        let said = format!(
+                            "AWS Secrets Manager's answer could not be read (HTTP {})",
+                            service.raw().status().as_u16()
+                        );
+                        (said.clone(), said)
+                    }
                 }
             }
             SdkError::DispatchFailure(failure) => {
@@ -83,19 +94,27 @@ impl SecretsManagerStore {
                 } else {
                     "failed"
                 };
-                format!(
-                    "reaching AWS Secrets Manager {what}: {}",
-                    bounded(&cause, MESSAGE_LIMIT)
+                (
+                    format!(
+                        "reaching AWS Secrets Manager {what}: {}",
+                        bounded(&cause, MESSAGE_LIMIT)
+                    ),
+                    format!("reaching AWS Secrets Manager {what}"),
                 )
             }
             SdkError::ResponseError(_) => {
-                "AWS Secrets Manager's answer could not be read".to_string()
+                let said = "AWS Secrets Manager's answer could not be read".to_string();
+                (said.clone(), said)
             }
-            _ => "the call to AWS Secrets Manager could not be made".to_string(),
+            _ => {
+                let said = "the call to AWS Secrets Manager could not be made".to_string();
+                (said.clone(), said)
+            }
         };
         StoreError::Unavailable {
             location: self.location(),
             reason,
+            summary,
         }
     }
 }
@@ -174,6 +193,7 @@ impl KubeconfigStore for SecretsManagerStore {
             .ok_or_else(|| StoreError::Unavailable {
                 location: self.location(),
                 reason: format!("secret {id} has no secret string"),
+                summary: "a kubeconfig secret has no secret string".into(),
             })
     }
 }

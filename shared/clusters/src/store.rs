@@ -40,6 +40,7 @@ impl KubeconfigStore for DirStore {
         let unavailable = |e: std::io::Error| StoreError::Unavailable {
             location: format!("directory {}", self.dir.display()),
             reason: e.to_string(),
+            summary: format!("the directory cannot be listed ({})", e.kind()),
         };
         let mut names = Vec::new();
         for entry in std::fs::read_dir(&self.dir).map_err(unavailable)? {
@@ -72,6 +73,7 @@ impl KubeconfigStore for DirStore {
             _ => StoreError::Unavailable {
                 location: format!("file {}", path.display()),
                 reason: e.to_string(),
+                summary: format!("a kubeconfig file cannot be read ({})", e.kind()),
             },
         })?;
         Ok(SecretString::from(text))

@@ -147,12 +147,12 @@ mod tests {
     #[test]
     fn debug_names_variables_without_their_values() {
         let env = Env::from_pairs([
-            ("AUTH_WRITE_TOKEN", "write-token-0123456789"),
+            ("AUTH_OPERATOR_TOKEN", "write-token-0123456789"),
             ("TTL", "30"),
         ]);
         let debug = format!("{env:?}");
         assert!(
-            debug.contains("AUTH_WRITE_TOKEN") && debug.contains("TTL"),
+            debug.contains("AUTH_OPERATOR_TOKEN") && debug.contains("TTL"),
             "{debug}"
         );
         assert!(

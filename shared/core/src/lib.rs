@@ -1,10 +1,11 @@
 //! What every GlueLinks function shares, and nothing heavy: settings from the environment, JSON logging,
 //! CloudWatch metrics (EMF),
 //! token auth, HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
-//! time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
+//! repository locations, time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
 //! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
 
 pub mod api_doc;
+pub mod argocd;
 pub mod auth;
 pub mod config;
 pub mod http;
@@ -13,6 +14,8 @@ pub mod metrics;
 pub mod names;
 pub mod text;
 pub mod time;
+pub mod urls;
+pub mod withheld;
 
 /// The API version every response names (`"version": "v1"`).
 pub const API_VERSION: &str = "v1";

@@ -19,8 +19,18 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Crates that log requests, connections or credentials' plumbing at DEBUG (headers, TLS secrets, raw
 /// events): held at INFO or above whatever `LOG_LEVEL` says, so a DEBUG run prints only our own detail.
 const NOISY: [&str; 12] = [
-    "kube", "hyper", "h2", "tower", "reqwest", "rustls", "aws_smithy", "aws_config", "aws_sdk",
-    "aws_sigv4", "lambda_runtime", "lambda_http",
+    "kube",
+    "hyper",
+    "h2",
+    "tower",
+    "reqwest",
+    "rustls",
+    "aws_smithy",
+    "aws_config",
+    "aws_sdk",
+    "aws_sigv4",
+    "lambda_runtime",
+    "lambda_http",
 ];
 
 /// What is logged at `level`: our own lines at that level, the [`NOISY`] crates' at INFO at most.
@@ -119,7 +129,13 @@ mod tests {
     fn noisy_crates_stay_at_info_whatever_the_level() {
         use tracing::Level;
         let debug = filter(LevelFilter::DEBUG);
-        for target in ["kube_client::client", "hyper_util::client", "aws_smithy_runtime::x", "rustls::conn", "lambda_runtime::layers"] {
+        for target in [
+            "kube_client::client",
+            "hyper_util::client",
+            "aws_smithy_runtime::x",
+            "rustls::conn",
+            "lambda_runtime::layers",
+        ] {
             assert!(!debug.would_enable(target, &Level::DEBUG), "{target}");
             assert!(debug.would_enable(target, &Level::INFO), "{target}");
         }

@@ -53,7 +53,7 @@ impl DiscoverySettings {
         }
         Ok(Self {
             argocd_namespaces,
-            tracking_label: env.string("TRACKING_LABEL_KEY", "app.kubernetes.io/instance"),
+            tracking_label: gluelinks_core::argocd::instance_label(env),
             service_names: ServiceNames::from_env(env)?,
             budget: Duration::from_secs_f64(seconds),
         })

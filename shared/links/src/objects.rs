@@ -17,7 +17,7 @@ pub const PAGE_SIZE: u32 = 500;
 /// cannot keep a function reading forever.
 pub const MAX_PAGES: usize = 200;
 
-pub const TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+pub use gluelinks_core::argocd::TRACKING_ID;
 
 /// A kind of workload whose pods the Pod links show.
 #[derive(Debug, PartialEq, Eq)]

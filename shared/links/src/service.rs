@@ -9,9 +9,11 @@ use crate::objects::ExternalSecretsApi;
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
+use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::http::headers;
 use gluelinks_core::metrics::Metrics;
+use gluelinks_core::withheld::withheld;
 use gluelinks_links_model::{fixtures, render, LinkSettings, LinksResponse};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -35,6 +37,8 @@ pub struct LinksRequest<'a> {
     pub cluster: Option<&'a str>,
     /// `Argocd-Target-Cluster-Name`: where the workloads run, when it is a stored cluster.
     pub target: Option<&'a str>,
+    /// The clusters the caller may reach (a proxy token bound to its Argo CD's clusters).
+    pub granted: &'a Clusters,
 }
 
 /// Why a request's clusters could not be chosen: each a mistake in the request or the configuration.
@@ -46,6 +50,8 @@ pub enum ClusterChoiceError {
     NotStored { name: String, header: String },
     #[error("No cluster kubeconfig is stored")]
     NoneStored,
+    #[error("Cluster '{name}' (named by {by}) is not one this caller may reach: the token is bound to other clusters")]
+    NotGranted { name: String, by: String },
     #[error("Several clusters are stored ({}): set DEFAULT_CLUSTER, or configure the extension to send the {header} header", .names.join(", "))]
     Ambiguous { names: Vec<String>, header: String },
 }
@@ -57,6 +63,17 @@ enum ListingFailed {
     Store(#[from] StoreError),
     #[error(transparent)]
     Elapsed(#[from] Elapsed),
+}
+
+impl ListingFailed {
+    /// What a links caller (Argo CD's proxy, for any of its users) is told: no secret path or AWS message;
+    /// the rest is logged under an error id.
+    fn public(&self) -> String {
+        match self {
+            ListingFailed::Store(e) => withheld(&e.public(), e),
+            ListingFailed::Elapsed(e) => e.to_string(),
+        }
+    }
 }
 
 /// Why no cluster was chosen: the request's fault, or a store that could not be listed (the answer then
@@ -166,11 +183,7 @@ impl LinksService {
                     "links: the kubeconfig store failed"
                 );
                 Ok(self
-                    .links_of(
-                        req.namespace,
-                        req.app,
-                        &Observed::failed(&reason.to_string()),
-                    )
+                    .links_of(req.namespace, req.app, &Observed::failed(&reason.public()))
                     .0)
             }
         }
@@ -292,7 +305,7 @@ impl LinksService {
                 }
                 observed
             }
-            Ok(Err(e)) => Observed::failed(&e.to_string()),
+            Ok(Err(e)) => Observed::failed(&withheld(&e.public(), &e)),
             Err(elapsed) => Observed::failed(&elapsed.to_string()),
         };
         self.links_of(namespace, app, &observed)
@@ -375,9 +388,21 @@ impl LinksService {
                 .await
                 .map_err(NoClusters::StoreFailed)
         };
+        let not_granted = |name: &str, by: &str| {
+            NoClusters::Refused(ClusterChoiceError::NotGranted {
+                name: name.to_string(),
+                by: by.to_string(),
+            })
+        };
         let cluster = match req.cluster.map(str::trim) {
             Some(name) => {
                 let name = validate_name(name).map_err(|e| NoClusters::Refused(e.into()))?;
+                if !req.granted.allows(name) {
+                    return Err(not_granted(
+                        name,
+                        &format!("the {} header", self.cluster_header),
+                    ));
+                }
                 if !stored().await?.iter().any(|c| c == name) {
                     return Err(NoClusters::Refused(ClusterChoiceError::NotStored {
                         name: name.to_string(),
@@ -386,12 +411,21 @@ impl LinksService {
                 }
                 name.to_string()
             }
-            None => self.default_cluster(deadline).await?,
+            None => {
+                let cluster = self.default_cluster(deadline).await?;
+                if !req.granted.allows(&cluster) {
+                    return Err(not_granted(&cluster, "the default cluster"));
+                }
+                cluster
+            }
         };
         let target = match req.target.map(str::trim) {
             Some(name)
                 if validate_name(name).is_ok() && stored().await?.iter().any(|c| c == name) =>
             {
+                if !req.granted.allows(name) {
+                    return Err(not_granted(name, "Argocd-Target-Cluster-Name"));
+                }
                 name.to_string()
             }
             _ => cluster.clone(),
@@ -425,13 +459,13 @@ impl LinksService {
     async fn kubernetes_ready(&self, deadline: Deadline) -> Result<(), String> {
         match self.default_cluster(deadline).await {
             Err(NoClusters::Refused(e)) => Err(e.to_string()),
-            Err(NoClusters::StoreFailed(reason)) => Err(reason.to_string()),
+            Err(NoClusters::StoreFailed(reason)) => Err(reason.public()),
             Ok(cluster) => match deadline
                 .bound(STORE, Box::pin(self.clusters.client(&cluster)))
                 .await
             {
                 Err(elapsed) => Err(elapsed.to_string()),
-                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Err(e)) => Err(withheld(&e.public(), &e)),
                 Ok(Ok(client)) => {
                     let who = format!("Cluster '{cluster}'");
                     match deadline.bound(&who, client.apiserver_version()).await {

@@ -3,9 +3,10 @@
 //!
 //! Request parsing and validation ([`request`]) know nothing of Kubernetes; [`list`] lists a cluster's
 //! secrets as metadata; [`write`] checks ownership and writes; [`service`] runs one add request from its
-//! body to its report. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and seed 003's
+//! body to its report; [`audit`] writes the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and seed 003's
 //! response bodies are the functions'.
 
+pub mod audit;
 pub mod list;
 pub mod request;
 pub mod service;
@@ -25,9 +26,22 @@ pub struct SecretSettings {
     /// One bound for a whole write request (checks, writes, retries), below the function's own timeout,
     /// so every namespace is still reported when a cluster is slow.
     pub deadline: std::time::Duration,
+    /// The label Argo CD's label tracking writes: a secret carrying it is declared in Git.
+    pub tracking_label: String,
+    /// Where secrets-list looks for docker pull secrets besides the Argo CD namespace.
+    pub list_namespaces: ListScope,
 }
 
-pub const REPOSITORY_LABEL: &str = "argocd.argoproj.io/secret-type";
+/// Where docker pull secrets are listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListScope {
+    /// The Argo CD namespace and these (the lister bound in each).
+    Namespaces(Vec<String>),
+    /// Every namespace (the lister bound cluster-wide).
+    Everywhere,
+}
+
+pub const REPOSITORY_LABEL: &str = gluelinks_core::argocd::SECRET_TYPE_LABEL;
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks");
 /// What a repository secret or credential template holds (`git`, `helm`, `oci`), as a label, so that the
 /// list can tell Helm repositories apart from metadata alone.
@@ -49,10 +63,45 @@ pub const ARGOCD_OWN_SECRETS: &[&str] = &[
     "argocd-manager-token",
 ];
 
+/// A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 letters, digits,
+/// `-`, `_` and `.`, starting and ending with a letter or digit.
+fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+    (prefix.is_empty() && !key.contains('/') || gluelinks_core::names::is_subdomain(prefix))
+        && !name.is_empty()
+        && is_label_value(name)
+}
+
+/// A label value: at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+fn is_label_value(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+        && b.first().is_none_or(u8::is_ascii_alphanumeric)
+        && b.last().is_none_or(u8::is_ascii_alphanumeric)
+}
+
+/// `SECRETS_LIST_NAMESPACES`: namespace names, or `*`.
+fn list_scope(env: &Env) -> Result<ListScope, ConfigError> {
+    let names = env.list("SECRETS_LIST_NAMESPACES");
+    if names == ["*"] {
+        return Ok(ListScope::Everywhere);
+    }
+    match names.iter().find(|n| !gluelinks_core::names::is_label(n)) {
+        Some(bad) => Err(ConfigError::new(
+            "SECRETS_LIST_NAMESPACES",
+            format!("{bad:?} is not a namespace name: list namespace names, or * alone for every namespace"),
+        )),
+        None => Ok(ListScope::Namespaces(names)),
+    }
+}
+
 impl SecretSettings {
     /// `ARGOCD_NAMESPACE` (default `argocd`), `DOCKER_CREDS_LABEL` (default
-    /// `jjo.finance/secret-type=docker-creds`), `SECRETS_MAX_NAMESPACES` (100) and
-    /// `SECRETS_DEADLINE_SECONDS` (20).
+    /// `jjo.finance/secret-type=docker-creds`), `SECRETS_MAX_NAMESPACES` (100),
+    /// `SECRETS_DEADLINE_SECONDS` (20), `TRACKING_LABEL_KEY` (`app.kubernetes.io/instance`) and
+    /// `SECRETS_LIST_NAMESPACES` (none besides the Argo CD namespace).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let argocd_namespace = env.string("ARGOCD_NAMESPACE", "argocd");
         if !gluelinks_core::names::is_label(&argocd_namespace) {
@@ -64,12 +113,12 @@ impl SecretSettings {
         let raw = env.string("DOCKER_CREDS_LABEL", "jjo.finance/secret-type=docker-creds");
         let docker_label = raw
             .split_once('=')
-            .filter(|(k, v)| !k.is_empty() && !v.is_empty() && !v.contains('='))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .filter(|(k, v)| is_label_key(k) && is_label_value(v) && !v.is_empty())
             .ok_or_else(|| {
                 ConfigError::new(
                     "DOCKER_CREDS_LABEL",
-                    format!("{raw:?} is not a label like key=value"),
+                    format!("{raw:?} is not a Kubernetes label like example.com/secret-type=docker-creds"),
                 )
             })?;
         let max_namespaces: usize = env.parse("SECRETS_MAX_NAMESPACES", 100)?;
@@ -91,10 +140,42 @@ impl SecretSettings {
             docker_label,
             max_namespaces,
             deadline: std::time::Duration::from_secs(deadline),
+            tracking_label: gluelinks_core::argocd::instance_label(env),
+            list_namespaces: list_scope(env)?,
         })
     }
 
     pub fn docker_selector(&self) -> String {
         format!("{}={}", self.docker_label.0, self.docker_label.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_docker_label_is_checked_after_trimming() {
+        let label = |raw: &str| {
+            SecretSettings::from_env(&Env::from_pairs([("DOCKER_CREDS_LABEL", raw)]))
+                .map(|s| s.docker_label)
+        };
+        let pair = |k: &str, v: &str| Ok((k.to_string(), v.to_string()));
+        assert_eq!(label(" acme.io/kind = pull "), pair("acme.io/kind", "pull"));
+        assert_eq!(label("kind=pull"), pair("kind", "pull"));
+        for bad in [
+            " = x",
+            "k = ",
+            "k==v",
+            "a b=c",
+            "k=v w",
+            "-k=v",
+            "acme.io/=v",
+            "/k=v",
+            "k=v/w",
+        ] {
+            let err = label(bad).unwrap_err();
+            assert_eq!(err.name, "DOCKER_CREDS_LABEL", "{bad}");
+        }
     }
 }

@@ -1,13 +1,21 @@
-//! Listing Argo CD credential secrets in one cluster: three list calls, concurrent, each asking the API
-//! server for metadata only (`PartialObjectMetadataList`), so no secret value ever reaches the function.
+//! Listing Argo CD credential secrets in one cluster, where they live: Argo CD's repository secrets and
+//! credential templates in the Argo CD namespace (the only one Argo CD reads them from), docker pull
+//! secrets there and in the namespaces `SECRETS_LIST_NAMESPACES` names (or every namespace with `*`). The
+//! lister identity is bound in those namespaces only (`shared/rbac/secrets-lister.yaml`): RBAC cannot
+//! limit `list` to metadata, so where it is not bound it can read no value. Every call is concurrent and
+//! asks the API server for metadata only (`PartialObjectMetadataList`), so no secret value ever reaches
+//! the function.
 //!
 //! Metadata carries neither a secret's `type` nor its data, so the type is selected by the API server (a
 //! `type=` field selector, reported back as selected) and a Helm repository is told apart by the
 //! [`REPOSITORY_TYPE_LABEL`] GlueLinks writes. Annotations are never reported: `kubectl apply` keeps a
 //! secret's whole content, values included, in one.
 
-use super::{SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
-use gluelinks_clusters::pool::{io_error_kind, ClusterClients, ClusterError};
+use super::{
+    ListScope, SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
+};
+use gluelinks_clusters::pool::{describe, io_error_kind, ClusterClients, ClusterError};
+use gluelinks_core::auth::Caller;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::core::PartialObjectMeta;
@@ -80,10 +88,7 @@ fn is_timeout(err: &kube::Error) -> bool {
 
 fn failure(err: &kube::Error, timeout: Duration) -> Failure {
     match err {
-        kube::Error::Api(status) => Failure::Unreachable(format!(
-            "The cluster refused to list secrets: {} (HTTP {})",
-            status.message, status.code
-        )),
+        kube::Error::Api(_) => Failure::Unreachable(describe(err, "listing secrets")),
         _ if is_timeout(err) => timed_out(timeout),
         _ => Failure::Unreachable(
             "Cannot connect to cluster. Please check if the cluster is running and accessible."
@@ -105,6 +110,7 @@ pub async fn list_cluster(
     clients: &ClusterClients,
     cluster: &str,
     settings: &SecretSettings,
+    caller: &Caller,
 ) -> Result<Listing, ClusterError> {
     let timeout = clients.timeout();
     let failed = |failure| Listing {
@@ -115,7 +121,7 @@ pub async fn list_cluster(
         match clients.client(cluster).await {
             Ok(client) => Ok(list(&client, settings, timeout).await),
             Err(e @ ClusterError::Kubeconfig { .. }) => {
-                Ok(failed(Failure::Unreachable(e.to_string())))
+                Ok(failed(Failure::Unreachable(e.for_caller(caller))))
             }
             Err(e) => Err(e),
         }
@@ -125,30 +131,43 @@ pub async fn list_cluster(
         .unwrap_or_else(|_| Ok(failed(timed_out(timeout))))
 }
 
-/// The three lists, concurrently, each bounded by `timeout`.
+/// The lists, concurrently, each bounded by `timeout`.
 pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Duration) -> Listing {
-    let api: Api<Secret> = Api::all(client.clone());
-    let select = |labels: String, secret_type: &'static str| {
-        let api = api.clone();
-        async move {
-            let params = ListParams::default()
-                .labels(&labels)
-                .fields(&format!("type={secret_type}"));
-            match tokio::time::timeout(timeout, api.list_metadata(&params)).await {
-                Ok(Ok(list)) => Ok(list
-                    .items
-                    .iter()
-                    .map(|s| entry(s, secret_type))
-                    .collect::<Vec<_>>()),
-                Ok(Err(e)) => Err(failure(&e, timeout)),
-                Err(_) => Err(timed_out(timeout)),
-            }
+    let select = |api: Api<Secret>, labels: String, secret_type: &'static str| async move {
+        let params = ListParams::default()
+            .labels(&labels)
+            .fields(&format!("type={secret_type}"));
+        match tokio::time::timeout(timeout, api.list_metadata(&params)).await {
+            Ok(Ok(list)) => Ok(list
+                .items
+                .iter()
+                .map(|s| entry(s, secret_type))
+                .collect::<Vec<_>>()),
+            Ok(Err(e)) => Err(failure(&e, timeout)),
+            Err(_) => Err(timed_out(timeout)),
         }
     };
-    let (repo_creds, docker_creds, repositories) = tokio::join!(
-        select(format!("{REPOSITORY_LABEL}=repo-creds"), OPAQUE),
-        select(settings.docker_selector(), DOCKER_CONFIG_TYPE),
-        select(format!("{REPOSITORY_LABEL}=repository"), OPAQUE),
+    let argocd: Api<Secret> = Api::namespaced(client.clone(), &settings.argocd_namespace);
+    let docker_apis: Vec<Api<Secret>> = match &settings.list_namespaces {
+        ListScope::Everywhere => vec![Api::all(client.clone())],
+        ListScope::Namespaces(extra) => std::iter::once(&settings.argocd_namespace)
+            .chain(extra.iter().filter(|ns| **ns != settings.argocd_namespace))
+            .map(|ns| Api::namespaced(client.clone(), ns))
+            .collect(),
+    };
+    let docker = futures::future::join_all(
+        docker_apis
+            .into_iter()
+            .map(|api| select(api, settings.docker_selector(), DOCKER_CONFIG_TYPE)),
+    );
+    let (repo_creds, docker, repositories) = tokio::join!(
+        select(
+            argocd.clone(),
+            format!("{REPOSITORY_LABEL}=repo-creds"),
+            OPAQUE
+        ),
+        docker,
+        select(argocd, format!("{REPOSITORY_LABEL}=repository"), OPAQUE),
     );
     let mut failure = None;
     let mut keep = |result: Result<Vec<SecretEntry>, Failure>| {
@@ -158,7 +177,7 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
         })
     };
     let repo_creds = keep(repo_creds);
-    let docker_creds = keep(docker_creds);
+    let docker_creds: Vec<SecretEntry> = docker.into_iter().flat_map(&mut keep).collect();
     let repositories = keep(repositories);
     Listing {
         repo_creds,

@@ -4,6 +4,7 @@
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
 use gluelinks_core::names::{is_label, is_subdomain};
 use gluelinks_core::text::bounded;
+use gluelinks_core::urls::{Form, Location};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -94,37 +95,66 @@ impl Fields {
         }
     }
 
-    /// A list given as a comma-separated string or a JSON array of strings.
-    pub fn list(&self, name: &str) -> Result<Vec<String>, Invalid> {
-        let items: Vec<String> = match self.present(name) {
+    /// A list given as a comma-separated string or a JSON array of strings, empty items left out, each
+    /// item once. More than `max` items (counted before duplicates are dropped, so that a long list costs
+    /// nothing more than its count) is refused with a message that names `setting`.
+    pub fn list(&self, name: &str, max: usize, setting: &str) -> Result<Vec<String>, Invalid> {
+        let not_a_list = || {
+            Invalid(format!(
+                "Field {name} must be a comma-separated string or a list of strings"
+            ))
+        };
+        let items: Vec<&str> = match self.present(name) {
             None => return Err(Invalid(format!("Missing required field: {name}"))),
-            Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_string()).collect(),
+            Some(Value::String(s)) => s.split(',').map(str::trim).collect(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|i| i.as_str().map(|s| s.trim().to_string()))
+                .map(|i| i.as_str().map(str::trim))
                 .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    Invalid(format!(
-                        "Field {name} must be a comma-separated string or a list of strings"
-                    ))
-                })?,
-            Some(_) => {
-                return Err(Invalid(format!(
-                    "Field {name} must be a comma-separated string or a list of strings"
-                )))
-            }
+                .ok_or_else(not_a_list)?,
+            Some(_) => return Err(not_a_list()),
         };
-        let mut out: Vec<String> = Vec::new();
-        for item in items.into_iter().filter(|i| !i.is_empty()) {
-            if !out.contains(&item) {
-                out.push(item);
-            }
+        let items: Vec<&str> = items.into_iter().filter(|i| !i.is_empty()).collect();
+        if items.len() > max {
+            return Err(Invalid(format!(
+                "Field {name} names {} {name}; at most {max} are written per request ({setting}): split the request",
+                items.len()
+            )));
         }
+        let mut seen = std::collections::BTreeSet::new();
+        let out: Vec<String> = items
+            .into_iter()
+            .filter(|i| seen.insert(*i))
+            .map(str::to_string)
+            .collect();
         if out.is_empty() {
             return Err(Invalid(format!("Missing required field: {name}")));
         }
         Ok(out)
     }
+
+    /// A field that may be set, left out (keep what exists) or `null` (remove what exists).
+    fn change(&self, name: &str) -> Result<Change, Invalid> {
+        match self.map.get(name) {
+            None => Ok(Change::Keep),
+            Some(Value::Null) => Ok(Change::Remove),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Change::Set(s.clone())),
+            Some(Value::String(_)) => Ok(Change::Remove),
+            Some(_) => Err(Invalid(format!(
+                "Field {name} must be a string, or null to remove it"
+            ))),
+        }
+    }
+}
+
+/// What an upsert does to an optional value the existing secret may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Left out of the request: what exists stays.
+    Keep,
+    Set(String),
+    /// `null` in the request: what exists is removed.
+    Remove,
 }
 
 fn secret_name(name: String) -> Result<String, Invalid> {
@@ -142,11 +172,11 @@ fn secret_name(name: String) -> Result<String, Invalid> {
     Ok(name)
 }
 
-/// An Argo CD project name (an `AppProject` object's name).
-fn project(value: Option<String>) -> Result<Option<String>, Invalid> {
-    match value {
-        Some(p) if !is_subdomain(&p) => Err(Invalid(format!(
-            "Invalid project '{}': use the name of an Argo CD AppProject",
+/// An Argo CD project name (an `AppProject` object's name), or its removal.
+fn project(change: Change) -> Result<Change, Invalid> {
+    match change {
+        Change::Set(p) if !is_subdomain(&p) => Err(Invalid(format!(
+            "Invalid project '{}': use the name of an Argo CD AppProject, or null to remove it",
             bounded(&p, ECHO)
         ))),
         other => Ok(other),
@@ -178,6 +208,20 @@ pub struct Common {
     pub name: String,
     pub upsert: bool,
     pub dry_run: bool,
+    /// Take over a secret of the right kind that GlueLinks did not create (audited as an adoption).
+    pub adopt: bool,
+}
+
+impl Common {
+    fn parse(fields: &Fields) -> Result<Self, Invalid> {
+        Ok(Self {
+            cluster: fields.required("cluster_name")?,
+            name: secret_name(fields.required("name")?)?,
+            upsert: fields.flag("upsert")?,
+            dry_run: fields.flag("dry_run")?,
+            adopt: fields.flag("adopt")?,
+        })
+    }
 }
 
 /// `POST /secrets/add_docker`. Its `Debug` shows no password (`secrecy`).
@@ -204,6 +248,7 @@ struct DockerBody {
     upsert: Option<Value>,
     registry: Option<Value>,
     dry_run: Option<Value>,
+    adopt: Option<Value>,
     email: Option<Value>,
 }
 
@@ -247,12 +292,6 @@ pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
     Ok(vec![host.to_ascii_lowercase()])
 }
 
-fn common(fields: &Fields) -> Result<(String, String), Invalid> {
-    let cluster = fields.required("cluster_name")?;
-    let name = secret_name(fields.required("name")?)?;
-    Ok((cluster, name))
-}
-
 impl DockerRequest {
     pub fn parse(body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
         let fields = Fields::parse::<DockerBody>(body)?;
@@ -263,15 +302,12 @@ impl DockerRequest {
                 "Field username must not contain ':' (registry auth is user:password)".into(),
             ));
         }
-        let (cluster, name) = common(&fields)?;
-        let namespaces = fields.list("namespaces")?;
-        if namespaces.len() > settings.max_namespaces {
-            return Err(Invalid(format!(
-                "Field namespaces names {} namespaces; at most {} are written per request (SECRETS_MAX_NAMESPACES): split the request",
-                namespaces.len(),
-                settings.max_namespaces
-            )));
-        }
+        let common = Common::parse(&fields)?;
+        let namespaces = fields.list(
+            "namespaces",
+            settings.max_namespaces,
+            "SECRETS_MAX_NAMESPACES",
+        )?;
         for ns in &namespaces {
             if !is_label(ns) {
                 return Err(Invalid(format!(
@@ -291,12 +327,7 @@ impl DockerRequest {
                 .unwrap_or_else(|| "ghcr.io".into()),
         )?;
         Ok(Self {
-            common: Common {
-                cluster,
-                name,
-                upsert: fields.flag("upsert")?,
-                dry_run: fields.flag("dry_run")?,
-            },
+            common,
             username,
             password,
             namespaces,
@@ -343,6 +374,15 @@ impl RepoKind {
         }
     }
 
+    /// The request's own word for it, as the repository-type label records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RepoKind::Git => "git",
+            RepoKind::Helm => "helm",
+            RepoKind::Oci => "oci",
+        }
+    }
+
     /// Argo CD's `type` field: OCI Helm registries are `helm` with `enableOCI`.
     pub fn argocd_type(self) -> &'static str {
         match self {
@@ -359,12 +399,16 @@ pub struct RepositoryRequest {
     pub common: Common,
     pub secret_type: SecretType,
     pub kind: RepoKind,
+    /// As Argo CD wants it (see [`repository_url`]).
     pub url: String,
     pub username: Option<String>,
     pub password: Option<SecretString>,
     pub ssh_private_key: Option<SecretString>,
-    /// The Argo CD project the repository or template is scoped to; `None` keeps what exists.
-    pub project: Option<String>,
+    /// The Argo CD project the repository or template is scoped to.
+    pub project: Change,
+    /// The repository's display name in Argo CD (its `name` key); a new repository secret is named after
+    /// the secret when none is given, an existing one keeps its own.
+    pub display_name: Option<String>,
 }
 
 /// `add_helm_repo`'s fields.
@@ -379,7 +423,10 @@ struct HelmBody {
     upsert: Option<Value>,
     use_oci: Option<Value>,
     dry_run: Option<Value>,
+    adopt: Option<Value>,
+    insecure_http: Option<Value>,
     project: Option<Value>,
+    display_name: Option<Value>,
 }
 
 /// `add_repository`'s fields.
@@ -396,7 +443,10 @@ struct RepositoryBody {
     ssh_private_key: Option<Value>,
     upsert: Option<Value>,
     dry_run: Option<Value>,
+    adopt: Option<Value>,
+    insecure_http: Option<Value>,
     project: Option<Value>,
+    display_name: Option<Value>,
 }
 
 /// `add_repo_creds`'s fields: a URL prefix in `url`.
@@ -413,13 +463,16 @@ struct RepoCredsBody {
     ssh_private_key: Option<Value>,
     upsert: Option<Value>,
     dry_run: Option<Value>,
+    adopt: Option<Value>,
+    insecure_http: Option<Value>,
     project: Option<Value>,
 }
 
 /// Whether a URL, in any of the forms a repository or registry is written in, carries credentials: a
 /// user-info part before the host. The one exception is a Git repository reached over SSH
 /// (`ssh://git@host/…`, `git@host:org/repo`), whose bare user name is no secret; a `kind` of `None` (a
-/// registry) or a Helm or OCI repository has none.
+/// registry) or a Helm or OCI repository has none. Read from the text, not a parse, so that even a text no
+/// parser accepts is never quoted when it may hold a credential.
 pub fn embeds_credentials(url: &str, kind: Option<RepoKind>) -> bool {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -436,18 +489,55 @@ pub fn embeds_credentials(url: &str, kind: Option<RepoKind>) -> bool {
     !(ssh_user && !user_info.contains(':') && !user_info.is_empty())
 }
 
-/// A URL as a message may quote it: bounded, and without anything before an `@`, where a user name or
-/// token would be.
+/// A URL as a message may quote it: bounded, without a query or fragment (where tokens are passed), and
+/// without anything before an `@`, where a user name or token would be.
 fn quoted(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
     match url.rsplit_once('@') {
         Some((_, host)) => format!("…@{}", bounded(host, ECHO)),
         None => bounded(url, ECHO),
     }
 }
 
+/// The forms each kind of repository is written in, and the example a refusal gives.
+fn accepted_forms(kind: RepoKind) -> (&'static [Form], &'static str) {
+    match kind {
+        RepoKind::Oci => (
+            &[Form::Oci, Form::Bare, Form::Https, Form::Http],
+            "use a registry path such as ghcr.io/org/charts",
+        ),
+        RepoKind::Helm => (
+            &[Form::Https, Form::Http, Form::Bare],
+            "use a chart repository URL such as https://charts.bitnami.com/bitnami",
+        ),
+        RepoKind::Git => (
+            &[Form::Https, Form::Http, Form::Ssh, Form::Scp],
+            "use https://host/org/repo or git@host:org/repo",
+        ),
+    }
+}
+
+/// Where a repository URL is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlUse {
+    /// One repository.
+    Repository,
+    /// A credential template: a prefix of the repository URLs it serves.
+    Template,
+}
+
 /// A repository URL as Argo CD wants it: OCI registries without a scheme, Helm over http(s), Git over
-/// http(s) or SSH.
-pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, Invalid> {
+/// http(s) or SSH; a credential template's ending at a path boundary (`https://github.com/acme/`), so that
+/// Argo CD's prefix match cannot hand it to `https://github.com/acme-evil/…`. Refused: credentials in it,
+/// a query or fragment, a host that is not ASCII (punycode is), `http://` unless `insecure_http` accepts
+/// that the credentials cross the network in clear, and a template naming a host alone.
+pub fn repository_url(
+    raw: &str,
+    kind: RepoKind,
+    field: &str,
+    usage: UrlUse,
+    insecure_http: bool,
+) -> Result<String, Invalid> {
     let url = raw.trim();
     // A URL that carries credentials is refused without repeating it.
     if embeds_credentials(url, Some(kind)) {
@@ -455,61 +545,47 @@ pub fn repository_url(raw: &str, kind: RepoKind, field: &str) -> Result<String, 
             "Invalid {field}: it contains credentials; send them in username and password (or ssh_private_key) instead"
         )));
     }
-    let bad = |why: &str| Invalid(format!("Invalid {field} '{}': {why}", quoted(url)));
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("it contains spaces or control characters"));
+    let bad =
+        |why: &dyn std::fmt::Display| Invalid(format!("Invalid {field} '{}': {why}", quoted(url)));
+    let location = Location::parse(url).map_err(|e| bad(&e))?;
+    if location.has_query_or_fragment() {
+        return Err(Invalid(format!(
+            "Invalid {field}: it has a query (?…) or fragment (#…), which can carry a token and which Argo CD does not use; remove it"
+        )));
     }
-    let has_host = |rest: &str| {
-        rest.split('/')
-            .next()
-            .is_some_and(|h| !h.is_empty() && h.contains('.') || h.starts_with("localhost"))
+    let (forms, example) = accepted_forms(kind);
+    let host = location.host();
+    let named_host = host.contains('.') || host == "localhost" || host.starts_with('[');
+    if !forms.contains(&location.form()) || !named_host {
+        return Err(bad(&example));
+    }
+    if location.form() == Form::Http && !insecure_http {
+        return Err(bad(&"http:// sends the credentials in clear text; use https://, or send insecure_http: true to accept that"));
+    }
+    if usage == UrlUse::Template && location.segments().is_empty() {
+        return Err(bad(&"a credential template must name at least an organisation (https://github.com/acme): a host alone would hand its credentials to every repository there"));
+    }
+    let mut stored = match (kind, location.form()) {
+        (RepoKind::Oci, _) => url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .trim_end_matches('/')
+            .to_string(),
+        (RepoKind::Helm, Form::Bare) => format!("https://{url}"),
+        _ => url.to_string(),
     };
-    match kind {
-        RepoKind::Oci => {
-            let rest = url
-                .trim_start_matches("oci://")
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                .trim_end_matches('/');
-            if !has_host(rest) {
-                return Err(bad("use a registry path such as ghcr.io/org/charts"));
-            }
-            Ok(rest.to_string())
-        }
-        RepoKind::Helm => {
-            let with_scheme = if url.starts_with("https://") || url.starts_with("http://") {
-                url.to_string()
-            } else {
-                format!("https://{url}")
-            };
-            let rest = with_scheme.split_once("://").map_or("", |(_, r)| r);
-            if !has_host(rest) {
-                return Err(bad(
-                    "use a chart repository URL such as https://charts.bitnami.com/bitnami",
-                ));
-            }
-            Ok(with_scheme)
-        }
-        RepoKind::Git => {
-            let ok = ((url.starts_with("https://") || url.starts_with("http://"))
-                && has_host(url.split_once("://").map_or("", |(_, r)| r)))
-                || url.starts_with("ssh://")
-                || (url.starts_with("git@") && url.contains(':'));
-            if !ok {
-                return Err(bad("use https://host/org/repo or git@host:org/repo"));
-            }
-            Ok(url.to_string())
-        }
+    if usage == UrlUse::Template && !stored.ends_with('/') {
+        stored.push('/');
     }
+    Ok(stored)
 }
 
 impl RepositoryRequest {
     /// `POST /secrets/add_helm_repo` (seed 003): a Helm (or, with `use_oci`, OCI) repository.
     pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
         let fields = Fields::parse::<HelmBody>(body)?;
-        let name = secret_name(fields.required("name")?)?;
+        let common = Common::parse(&fields)?;
         let raw_url = fields.required("repository_url")?;
-        let cluster = fields.required("cluster_name")?;
         let username = username("username", fields.required("username")?)?;
         let password = secret_value("password", fields.required("password")?)?;
         let kind = if fields.flag("use_oci")? {
@@ -518,31 +594,40 @@ impl RepositoryRequest {
             RepoKind::Helm
         };
         Ok(Self {
-            url: repository_url(&raw_url, kind, "repository_url")?,
-            common: Common {
-                cluster,
-                name,
-                upsert: fields.flag("upsert")?,
-                dry_run: fields.flag("dry_run")?,
-            },
+            url: repository_url(
+                &raw_url,
+                kind,
+                "repository_url",
+                UrlUse::Repository,
+                fields.flag("insecure_http")?,
+            )?,
+            common,
             secret_type: SecretType::Repository,
             kind,
             username: Some(username),
             password: Some(password),
             ssh_private_key: None,
-            project: project(fields.optional("project")?)?,
+            project: project(fields.change("project")?)?,
+            display_name: display_name(&fields)?,
         })
     }
 
     /// `POST /secrets/add_repository` (`repository_url`) and `POST /secrets/add_repo_creds` (`url`, a prefix).
     pub fn parse_generic(body: &[u8], secret_type: SecretType) -> Result<Self, Invalid> {
-        let (fields, url_field) = match secret_type {
-            SecretType::Repository => (Fields::parse::<RepositoryBody>(body)?, "repository_url"),
-            SecretType::CredentialTemplate => (Fields::parse::<RepoCredsBody>(body)?, "url"),
+        let (fields, url_field, usage) = match secret_type {
+            SecretType::Repository => (
+                Fields::parse::<RepositoryBody>(body)?,
+                "repository_url",
+                UrlUse::Repository,
+            ),
+            SecretType::CredentialTemplate => (
+                Fields::parse::<RepoCredsBody>(body)?,
+                "url",
+                UrlUse::Template,
+            ),
         };
-        let name = secret_name(fields.required("name")?)?;
+        let common = Common::parse(&fields)?;
         let raw_url = fields.required(url_field)?;
-        let cluster = fields.required("cluster_name")?;
         let kind = RepoKind::parse(&fields.optional("type")?.unwrap_or_else(|| "git".into()))?;
         let username = fields
             .optional("username")?
@@ -572,25 +657,43 @@ impl RepositoryRequest {
             }
         }
         Ok(Self {
-            url: repository_url(&raw_url, kind, url_field)?,
-            common: Common {
-                cluster,
-                name,
-                upsert: fields.flag("upsert")?,
-                dry_run: fields.flag("dry_run")?,
-            },
+            url: repository_url(
+                &raw_url,
+                kind,
+                url_field,
+                usage,
+                fields.flag("insecure_http")?,
+            )?,
+            common,
             secret_type,
             kind,
             username,
             password,
             ssh_private_key,
-            project: project(fields.optional("project")?)?,
+            project: project(fields.change("project")?)?,
+            display_name: match secret_type {
+                SecretType::Repository => display_name(&fields)?,
+                SecretType::CredentialTemplate => None,
+            },
         })
     }
 }
 
+/// A repository's display name: printable, bounded.
+fn display_name(fields: &Fields) -> Result<Option<String>, Invalid> {
+    let Some(name) = fields.optional("display_name")? else {
+        return Ok(None);
+    };
+    if name.len() > MAX_USERNAME || name.chars().any(char::is_control) {
+        return Err(Invalid(format!(
+            "Field display_name must be at most {MAX_USERNAME} printable characters"
+        )));
+    }
+    Ok(Some(name))
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use gluelinks_core::config::Env;
 
@@ -715,7 +818,9 @@ mod tests {
             ("ssh://ghp_secret@ghcr.io/acme", RepoKind::Oci),
         ];
         for (url, kind) in refused {
-            let err = repository_url(url, kind, "repository_url").unwrap_err().0;
+            let err = repository_url(url, kind, "repository_url", UrlUse::Repository, false)
+                .unwrap_err()
+                .0;
             assert!(err.contains("contains credentials"), "{url}: {err}");
             assert!(!err.contains("ghp_"), "{url} echoed: {err}");
         }
@@ -723,14 +828,23 @@ mod tests {
             "git@github.com:acme/app.git",
             "ssh://git@github.com/acme/app.git",
         ] {
-            assert!(repository_url(url, RepoKind::Git, "u").is_ok(), "{url}");
+            assert!(
+                repository_url(url, RepoKind::Git, "u", UrlUse::Repository, false).is_ok(),
+                "{url}"
+            );
         }
         // Whatever else is wrong with a URL or registry carrying an '@', the message never quotes what is
         // before it.
-        for url in ["ghp_secret@github.com:acme", "ghp_secret@:acme/app.git"] {
-            let err = repository_url(url, RepoKind::Git, "repository_url")
-                .unwrap_err()
-                .0;
+        for url in ["ghp_secret@bad_host:acme", "ghp_secret@:acme/app.git"] {
+            let err = repository_url(
+                url,
+                RepoKind::Git,
+                "repository_url",
+                UrlUse::Repository,
+                false,
+            )
+            .unwrap_err()
+            .0;
             assert!(!err.contains("ghp_"), "{url} echoed: {err}");
         }
         for registry in ["ghp_secret@ghcr.io:5000", "ghp_secret@bad host!"] {
@@ -776,7 +890,7 @@ mod tests {
         assert!(err.len() < 600, "{} bytes", err.len());
     }
 
-    pub(super) fn merge(target: &mut Value, patch: &Value) {
+    pub(crate) fn merge(target: &mut Value, patch: &Value) {
         for (k, v) in patch.as_object().unwrap() {
             target[k] = v.clone();
         }
@@ -849,10 +963,146 @@ mod tests {
         ];
         for (raw, kind, expected) in urls {
             assert_eq!(
-                repository_url(raw, kind, "url").map_err(|_| ()),
+                repository_url(raw, kind, "url", UrlUse::Repository, false).map_err(|_| ()),
                 expected.map(str::to_string),
                 "{raw}"
             );
+        }
+    }
+
+    #[test]
+    fn repository_urls_follow_the_location_rules() {
+        use RepoKind::*;
+        let url =
+            |raw: &str, kind, usage, insecure| repository_url(raw, kind, "url", usage, insecure);
+        // raw, kind, use, insecure_http → stored, or what the refusal says
+        let cases: Vec<(&str, RepoKind, UrlUse, bool, Result<&str, &str>)> = vec![
+            (
+                "https://gitlab.example.com/acme/app.git?private_token=tok-secret",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("query (?…) or fragment"),
+            ),
+            (
+                "https://github.com/acme/app#tok-secret",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("query (?…) or fragment"),
+            ),
+            (
+                "http://git.example.com/acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("insecure_http: true"),
+            ),
+            (
+                "http://git.example.com/acme/app",
+                Git,
+                UrlUse::Repository,
+                true,
+                Ok("http://git.example.com/acme/app"),
+            ),
+            (
+                "http://charts.example.com",
+                Helm,
+                UrlUse::Repository,
+                false,
+                Err("clear text"),
+            ),
+            (
+                "ssh://git@exa_mple.com/acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("not a valid host"),
+            ),
+            (
+                "git@bad host:acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("spaces"),
+            ),
+            (
+                "git@-x-.example.com:acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("not a valid host"),
+            ),
+            (
+                "https://gіthub.com/acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Err("punycode"),
+            ),
+            (
+                "https://xn--gthub-n4a.com/acme/app",
+                Git,
+                UrlUse::Repository,
+                false,
+                Ok("https://xn--gthub-n4a.com/acme/app"),
+            ),
+            (
+                "https://github.com",
+                Git,
+                UrlUse::Template,
+                false,
+                Err("at least an organisation"),
+            ),
+            (
+                "https://github.com/",
+                Git,
+                UrlUse::Template,
+                false,
+                Err("at least an organisation"),
+            ),
+            (
+                "https://github.com/acme",
+                Git,
+                UrlUse::Template,
+                false,
+                Ok("https://github.com/acme/"),
+            ),
+            (
+                "git@github.com:acme",
+                Git,
+                UrlUse::Template,
+                false,
+                Ok("git@github.com:acme/"),
+            ),
+            (
+                "ghcr.io/acme",
+                Oci,
+                UrlUse::Template,
+                false,
+                Ok("ghcr.io/acme/"),
+            ),
+            (
+                "ghcr.io",
+                Oci,
+                UrlUse::Template,
+                false,
+                Err("at least an organisation"),
+            ),
+        ];
+        for (raw, kind, usage, insecure, expected) in cases {
+            match (url(raw, kind, usage, insecure), expected) {
+                (Ok(stored), Ok(want)) => assert_eq!(stored, want, "{raw}"),
+                (Err(e), Err(says)) => {
+                    assert!(e.0.contains(says), "{raw}: {}", e.0);
+                    assert!(
+                        !e.0.contains("tok-secret") && !e.0.contains("private_token"),
+                        "{raw} echoed: {}",
+                        e.0
+                    );
+                }
+                (got, want) => panic!("{raw}: {got:?}, expected {want:?}"),
+            }
         }
     }
 
@@ -878,7 +1128,7 @@ mod tests {
             RepositoryRequest::parse_generic(creds, SecretType::CredentialTemplate)
                 .unwrap()
                 .url,
-            "https://github.com/acme"
+            "https://github.com/acme/"
         );
         let leaky = br#"{"name": "org", "url": "https://octo:ghp_secret@github.com/acme", "cluster_name": "c", "username": "u", "password": "p"}"#;
         let err = RepositoryRequest::parse_generic(leaky, SecretType::CredentialTemplate)
@@ -892,9 +1142,8 @@ mod tests {
         assert_eq!(
             RepositoryRequest::parse_generic(scoped, SecretType::CredentialTemplate)
                 .unwrap()
-                .project
-                .as_deref(),
-            Some("payments")
+                .project,
+            Change::Set("payments".into())
         );
         let bad_project = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "username": "u", "password": "p", "project": "Not A Project"}"#;
         assert!(

@@ -10,7 +10,10 @@ use crate::write::{self, Report, Target};
 use crate::SecretSettings;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
+use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::http::response::ECHO_LIMIT;
+use gluelinks_core::text::bounded;
 use tokio::time::{timeout_at, Instant};
 
 /// What a request writes.
@@ -84,6 +87,8 @@ pub enum AddError {
     Cluster(#[from] ClusterError),
     #[error("The kubeconfig of cluster '{cluster}' could not be read within {seconds} s; nothing was written")]
     KubeconfigTimeout { cluster: String, seconds: u64 },
+    #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS); nothing was written")]
+    NotGranted { cluster: String },
 }
 
 /// A request that ran: what it asked for, how many targets it had, and what happened.
@@ -107,14 +112,23 @@ impl SecretsService {
         })
     }
 
-    /// Runs one request: validate, then (within `SECRETS_DEADLINE_SECONDS` for everything) read every
-    /// target, refuse or plan or write, and report per target.
-    pub async fn add(&self, kind: WriteKind, body: &[u8]) -> Result<Added, AddError> {
+    /// A request's body, parsed and checked: nothing is read before the request is known to be valid.
+    pub fn plan(&self, kind: WriteKind, body: &[u8]) -> Result<Plan, AddError> {
         if body.len() > MAX_BODY_BYTES {
             return Err(AddError::TooLarge);
         }
-        let plan = Plan::parse(kind, body, &self.settings)?;
+        Ok(Plan::parse(kind, body, &self.settings)?)
+    }
+
+    /// Runs a request on a cluster `granted` allows: within `SECRETS_DEADLINE_SECONDS` for everything,
+    /// read every target, refuse or plan or write, and report per target.
+    pub async fn run(&self, plan: Plan, granted: &Clusters) -> Result<Added, AddError> {
         let common = plan.common();
+        if !granted.allows(&common.cluster) {
+            return Err(AddError::NotGranted {
+                cluster: bounded(&common.cluster, ECHO_LIMIT),
+            });
+        }
         let deadline = Instant::now() + self.settings.deadline;
         let client = timeout_at(deadline, Box::pin(self.clusters.client(&common.cluster)))
             .await
@@ -123,7 +137,7 @@ impl SecretsService {
                 seconds: self.settings.deadline.as_secs(),
             })??;
         let targets = plan.targets(&self.settings);
-        let report = write::run(&client, &targets, common.upsert, common.dry_run, deadline).await;
+        let report = write::run(&client, &targets, common, &self.settings, deadline).await;
         Ok(Added {
             targets: targets.len(),
             plan,

@@ -1,25 +1,34 @@
 //! Writing credential secrets so that no request can damage a cluster.
 //!
-//! - **Ownership**: a write replaces only a secret of the kind it writes (the same
-//!   `argocd.argoproj.io/secret-type`, or the docker-creds label and type). Anything else anywhere in the
-//!   request means nothing is written anywhere, with or without `upsert`.
-//! - **Upsert changes only what the request sets**: labels, annotations, owner references, finalizers and
-//!   data keys it does not set survive; only the other authentication method's keys are removed.
-//! - **Unknown means "may exist"**: a target whose state could not be read (and so whose owner is not
-//!   known) blocks every write of the request, with or without `upsert`.
-//! - **Bounded work**: reads and writes run at most [`CONCURRENCY`] at a time, all within one deadline.
+//! - **GlueLinks changes only what it created.** An existing secret is replaced only when it carries
+//!   `app.kubernetes.io/managed-by: gluelinks` and is of the kind written ([`Standing::Owned`]); one of
+//!   the right kind without that label only when the request says `adopt` ([`Standing::Unmarked`]).
+//!   Never, whatever the request says ([`Standing::Refused`]): a secret of another kind or another tool's,
+//!   one with a controller owner (an ExternalSecret, a SealedSecret), one Argo CD syncs from Git, one being
+//!   deleted, an immutable one.
+//! - **All or nothing.** Every target is read and judged, then written by the cluster as a dry run
+//!   (`dryRun=All`, so admission policies and webhooks, quotas and immutability have their say) before the
+//!   first real write; a refusal anywhere writes nothing anywhere. A target that cannot be read may be a
+//!   secret GlueLinks must not replace: it blocks the request too.
+//! - **An upsert changes only what the request means** ([`Target::merged`]): keys, labels, annotations and
+//!   owner references it does not set survive; transport settings go when the server changes; the other
+//!   authentication methods' keys go when the method changes; a pull secret's other registries stay.
+//! - **Bounded work**: calls run at most [`CONCURRENCY`] at a time, all within one deadline.
 //!
 //! [`run`] is the whole flow; the function crate turns its [`Report`] into HTTP.
 
-use super::request::{DockerRequest, RepoKind, RepositoryRequest, SecretType};
+use super::request::{Change, Common, DockerRequest, RepoKind, RepositoryRequest, SecretType};
 use super::{
     SecretSettings, DOCKER_CONFIG_TYPE, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
-use gluelinks_clusters::pool::{describe, io_error_kind};
+use gluelinks_clusters::pool::{describe_in_full, io_error_kind};
+use gluelinks_core::argocd::TRACKING_ID;
+use gluelinks_core::names::MAX_SUBDOMAIN;
 use gluelinks_core::text::bounded;
+use gluelinks_core::urls::Location;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
 use kube::api::{Api, ObjectMeta, PostParams};
@@ -31,18 +40,100 @@ use tokio::time::Instant;
 /// How many Kubernetes calls one request has in flight at once.
 pub const CONCURRENCY: usize = 8;
 
-/// Argo CD's authentication keys of a repository secret. A request sets one method; the keys of the
-/// others are removed, so the secret holds one method only and Argo CD cannot go on using the old one.
-const AUTH_KEYS: [&str; 8] = [
-    "username",
+/// Argo CD's authentication methods and the data keys of each (its repository and credential-template
+/// secrets). A request sets one method; when an existing secret holds another's keys, an upsert removes
+/// every other method's keys, so that Argo CD cannot go on using the old one.
+const METHODS: [(Method, &[&str]); 6] = [
+    (
+        Method::Basic,
+        &["username", "password", "forceHttpBasicAuth"],
+    ),
+    (Method::Ssh, &["sshPrivateKey"]),
+    (Method::Other, &["bearerToken"]),
+    (
+        Method::Other,
+        &[
+            "githubAppPrivateKey",
+            "githubAppID",
+            "githubAppInstallationID",
+            "githubAppEnterpriseBaseUrl",
+        ],
+    ),
+    (Method::Other, &["gcpServiceAccountKey"]),
+    (Method::Other, &["useAzureWorkloadIdentity"]),
+];
+
+/// A TLS client certificate goes with any method, and is dropped with the method it served.
+const TLS_CLIENT_KEYS: [&str; 2] = ["tlsClientCertData", "tlsClientCertKey"];
+
+/// How Argo CD reaches a server: kept while the server stays the same, dropped when the URL's protocol,
+/// host or port changes (a new token must not go out with the old server's proxy or without TLS checks).
+const TRANSPORT_KEYS: [&str; 7] = [
+    "insecure",
+    "insecureIgnoreHostKey",
+    "insecureOCIForceHttp",
+    "proxy",
+    "noProxy",
+    "tlsClientCertData",
+    "tlsClientCertKey",
+];
+
+/// Keys whose value is a credential: reported as set whenever a request sets them, whatever they held, so
+/// that `changed_keys` never tells whether a guess equals what is stored.
+const CREDENTIAL_KEYS: [&str; 7] = [
     "password",
     "sshPrivateKey",
-    "githubAppID",
-    "githubAppInstallationID",
-    "githubAppPrivateKey",
-    "githubAppEnterpriseBaseUrl",
     "bearerToken",
+    "githubAppPrivateKey",
+    "tlsClientCertKey",
+    "gcpServiceAccountKey",
+    ".dockerconfigjson",
 ];
+
+/// The annotation with which a cluster's administrator lets the shipped admission policy allow GlueLinks
+/// to adopt a secret it did not create (see `shared/rbac/secrets-writer-policy.yaml`).
+pub const ADOPTABLE_ANNOTATION: &str = "gluelinks.io/adoptable";
+
+/// The authentication method a request sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Basic,
+    Ssh,
+    /// A method GlueLinks never writes (bearer token, GitHub App, GCP, Azure).
+    Other,
+}
+
+/// A secret read from the cluster. Its `Debug` shows the metadata and the names of its data keys, never
+/// their values.
+#[derive(Clone)]
+pub struct Stored(Secret);
+
+impl Stored {
+    pub fn secret(&self) -> &Secret {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let meta = &self.0.metadata;
+        f.debug_struct("Stored")
+            .field("name", &meta.name)
+            .field("namespace", &meta.namespace)
+            .field("type", &self.0.type_)
+            .field("labels", &meta.labels)
+            .field(
+                "data_keys",
+                &self
+                    .0
+                    .data
+                    .iter()
+                    .flat_map(|d| d.keys())
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
 
 /// What kind of secret a target is, which decides what it may replace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +142,13 @@ enum Kind {
     Docker { label: (String, String) },
     /// An Argo CD secret with this `argocd.argoproj.io/secret-type` value.
     Argo(&'static str),
+}
+
+/// What a repository secret's upsert needs to know beyond the keys it sets.
+#[derive(Clone)]
+struct Repository {
+    method: Method,
+    location: Location,
 }
 
 /// One secret to write into one namespace: the labels and data keys the request sets, and the keys it
@@ -63,7 +161,47 @@ pub struct Target {
     secret_type: &'static str,
     labels: BTreeMap<String, String>,
     set: BTreeMap<String, Vec<u8>>,
+    /// Keys a new secret gets, which an upsert leaves as they are (a repository's display name).
+    on_create: BTreeMap<String, Vec<u8>>,
     remove: Vec<&'static str>,
+    repository: Option<Repository>,
+    /// A pull secret's `.dockerconfigjson` `auths` entries: an upsert replaces these registries' entries
+    /// and keeps the others'.
+    docker_auths: Option<Map<String, Value>>,
+}
+
+/// Where an existing secret stands with GlueLinks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// GlueLinks created it: an upsert may replace it.
+    Owned,
+    /// Of the right kind, not created by GlueLinks: replaced only with `adopt` (and audited so).
+    Unmarked(String),
+    /// Never replaced, whatever the request says; why.
+    Refused(String),
+}
+
+fn label<'a>(secret: &'a Secret, key: &str) -> Option<&'a str> {
+    secret
+        .metadata
+        .labels
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+fn annotation<'a>(secret: &'a Secret, key: &str) -> Option<&'a str> {
+    secret
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// Text from the cluster (a kind, a name, a tool), as a message may quote it.
+fn shown(text: &str) -> String {
+    bounded(text, MAX_SUBDOMAIN)
 }
 
 impl Target {
@@ -80,51 +218,94 @@ impl Target {
             secret_type,
             labels,
             set: BTreeMap::new(),
+            on_create: BTreeMap::new(),
             remove: Vec::new(),
+            repository: None,
+            docker_auths: None,
         }
     }
 
-    /// Why `existing` is not a secret this target may replace, or `None` when it is.
-    pub fn refusal(&self, existing: &Secret) -> Option<String> {
-        let labels = existing.metadata.labels.clone().unwrap_or_default();
+    /// Where `existing` stands: whether this target may replace it, and if not, why. `tracking_label` is
+    /// the label Argo CD's label tracking writes.
+    pub fn standing(&self, existing: &Secret, tracking_label: &str) -> Standing {
+        let (name, ns) = (&self.name, &self.namespace);
         let existing_type = existing.type_.as_deref().unwrap_or("Opaque");
-        let argo_type = labels.get(REPOSITORY_LABEL);
-        let owned = match &self.kind {
-            Kind::Docker { label } => {
-                labels.get(&label.0) == Some(&label.1) && existing_type == DOCKER_CONFIG_TYPE
+        let argo_type = label(existing, REPOSITORY_LABEL);
+        let of_kind = match &self.kind {
+            Kind::Docker { label: (k, v) } => {
+                label(existing, k) == Some(v.as_str()) && existing_type == DOCKER_CONFIG_TYPE
             }
-            Kind::Argo(value) => argo_type.map(String::as_str) == Some(*value),
+            Kind::Argo(value) => argo_type == Some(*value),
         };
-        // Another tool's (Helm's, a GitOps controller's): replacing it would take it from its owner.
-        let manager = labels
-            .get(MANAGED_BY.0)
-            .filter(|m| m.as_str() != MANAGED_BY.1);
-        if let (true, Some(manager)) = (owned, manager) {
-            return Some(format!(
-                "Secret {} in namespace {} is managed by '{}' ({}); GlueLinks will not replace it, even with upsert. Change it with that tool, or choose another name",
-                self.name,
-                self.namespace,
-                bounded(manager, gluelinks_core::names::MAX_LABEL),
+        let never = |why: String| {
+            Standing::Refused(format!(
+                "Secret {name} in namespace {ns} {why}; GlueLinks will not replace it, even with upsert or adopt"
+            ))
+        };
+        if !of_kind {
+            let what = match argo_type {
+                Some(t) => format!("an Argo CD '{}' secret", shown(t)),
+                None => format!("a '{}' secret", shown(existing_type)),
+            };
+            let wanted = match &self.kind {
+                Kind::Docker { label } => format!(
+                    "a '{DOCKER_CONFIG_TYPE}' secret labelled {}={}",
+                    label.0, label.1
+                ),
+                Kind::Argo(value) => format!("an Argo CD '{value}' secret"),
+            };
+            return never(format!("is {what}, not {wanted}. Choose another name"));
+        }
+        if let Some(manager) = label(existing, MANAGED_BY.0).filter(|m| *m != MANAGED_BY.1) {
+            return never(format!(
+                "is managed by '{}' ({}). Change it with that tool, or choose another name",
+                shown(manager),
                 MANAGED_BY.0
             ));
         }
-        if owned {
-            return None;
+        let controller = existing
+            .metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| o.controller == Some(true));
+        if let Some(owner) = controller {
+            let source = format!("{} {}", shown(&owner.kind), shown(&owner.name));
+            return never(format!(
+                "is controlled by {source} (its controller ownerReference), which would put its own content back. Change it at its source, {source}"
+            ));
         }
-        let what = match argo_type {
-            Some(t) => format!("an Argo CD '{t}' secret"),
-            None => format!("a '{existing_type}' secret"),
+        let tracked = match (
+            annotation(existing, TRACKING_ID),
+            label(existing, tracking_label),
+        ) {
+            (Some(_), _) => Some(format!("its {TRACKING_ID} annotation")),
+            (None, Some(_)) => Some(format!("its {tracking_label} label")),
+            (None, None) => None,
         };
-        let wanted = match &self.kind {
-            Kind::Docker { label } => format!(
-                "a '{DOCKER_CONFIG_TYPE}' secret labelled {}={}",
-                label.0, label.1
-            ),
-            Kind::Argo(value) => format!("an Argo CD '{value}' secret"),
+        if let Some(mark) = tracked {
+            return never(format!(
+                "is declared in Git and synced by Argo CD ({mark}), which would revert any change. Change it in Git"
+            ));
+        }
+        if existing.metadata.deletion_timestamp.is_some() {
+            return never("is being deleted. Try again once it is gone".into());
+        }
+        if existing.immutable == Some(true) {
+            return never(
+                "is immutable (immutable: true): its data cannot change. Delete it first, or choose another name".into(),
+            );
+        }
+        if label(existing, MANAGED_BY.0) == Some(MANAGED_BY.1) {
+            return Standing::Owned;
+        }
+        let writer = match annotation(existing, "managed-by") {
+            Some("argocd.argoproj.io") => " (Argo CD's repository API wrote it)",
+            _ => "",
         };
-        Some(format!(
-            "Secret {} in namespace {} is {what}, not {wanted}; GlueLinks will not replace it, even with upsert. Choose another name",
-            self.name, self.namespace
+        Standing::Unmarked(format!(
+            "Secret {name} in namespace {ns} was not created by GlueLinks{writer}: it has no {}: {} label. Send adopt: true (with upsert: true) to take it over, or choose another name",
+            MANAGED_BY.0, MANAGED_BY.1
         ))
     }
 
@@ -139,8 +320,9 @@ impl Target {
             },
             type_: Some(self.secret_type.to_string()),
             data: Some(
-                self.set
+                self.on_create
                     .iter()
+                    .chain(&self.set)
                     .map(|(k, v)| (k.clone(), ByteString(v.clone())))
                     .collect(),
             ),
@@ -148,9 +330,36 @@ impl Target {
         }
     }
 
-    /// `existing` with this target's labels and keys applied, and the names of the data keys that change.
-    /// Everything else of `existing` (its resourceVersion included, so a concurrent change is a conflict)
-    /// is kept.
+    /// The keys an upsert of `data` removes beyond the request's own: transport settings when the
+    /// server changes, the other methods' keys when the method changes.
+    fn also_removed(&self, data: &BTreeMap<String, ByteString>) -> Vec<&'static str> {
+        let Some(repository) = &self.repository else {
+            return Vec::new();
+        };
+        let mut removed = Vec::new();
+        let stored_location = data
+            .get("url")
+            .and_then(|url| std::str::from_utf8(&url.0).ok())
+            .and_then(|url| Location::parse(url).ok());
+        let same_server =
+            stored_location.is_some_and(|stored| stored.same_server(&repository.location));
+        if !same_server {
+            removed.extend(TRANSPORT_KEYS);
+        }
+        let others = METHODS
+            .iter()
+            .filter(|(method, _)| *method != repository.method)
+            .flat_map(|(_, keys)| keys.iter().copied());
+        if others.clone().any(|k| data.contains_key(k)) {
+            removed.extend(others.filter(|k| !self.set.contains_key(*k)));
+            removed.extend(TLS_CLIENT_KEYS);
+        }
+        removed
+    }
+
+    /// `existing` with this target's labels and keys applied, and the names of the data keys that change
+    /// (a credential key the request sets counts as changed whatever it held). Everything else of
+    /// `existing` (its resourceVersion included, so a concurrent change is a conflict) is kept.
     fn merged(&self, existing: &Secret) -> (Secret, Vec<String>) {
         let mut secret = existing.clone();
         secret
@@ -160,16 +369,23 @@ impl Target {
             .extend(self.labels.clone());
         let data = secret.data.get_or_insert_with(BTreeMap::new);
         let mut changed = BTreeSet::new();
-        for key in &self.remove {
+        let removed = self.also_removed(data);
+        for key in self.remove.iter().chain(&removed) {
             if data.remove(*key).is_some() {
                 changed.insert(key.to_string());
             }
         }
-        for (key, value) in &self.set {
-            if data.get(key).map(|b| &b.0) != Some(value) {
-                changed.insert(key.clone());
-                data.insert(key.clone(), ByteString(value.clone()));
+        let mut set = self.set.clone();
+        if let Some(entries) = &self.docker_auths {
+            if let Some(config) = merged_docker_config(data.get(".dockerconfigjson"), entries) {
+                set.insert(".dockerconfigjson".into(), config);
             }
+        }
+        for (key, value) in set {
+            if data.get(&key).map(|b| &b.0) != Some(&value) || CREDENTIAL_KEYS.contains(&&*key) {
+                changed.insert(key.clone());
+            }
+            data.insert(key, ByteString(value));
         }
         secret.string_data = None;
         (secret, changed.into_iter().collect())
@@ -177,8 +393,27 @@ impl Target {
 
     /// The data keys a new secret gets.
     fn keys(&self) -> Vec<String> {
-        self.set.keys().cloned().collect()
+        self.on_create
+            .keys()
+            .chain(self.set.keys())
+            .cloned()
+            .collect()
     }
+}
+
+/// An existing `.dockerconfigjson` with `entries` put into its `auths`, every other registry's entry and
+/// every other field kept; `None` when it is not a JSON object with an `auths` object (then the request's
+/// whole config replaces it).
+fn merged_docker_config(
+    existing: Option<&ByteString>,
+    entries: &Map<String, Value>,
+) -> Option<Vec<u8>> {
+    let mut config: Value = serde_json::from_slice(&existing?.0).ok()?;
+    let auths = config.get_mut("auths")?.as_object_mut()?;
+    for (registry, entry) in entries {
+        auths.insert(registry.clone(), entry.clone());
+    }
+    serde_json::to_vec(&config).ok()
 }
 
 /// A `kubernetes.io/dockerconfigjson` pull secret for each of the user's namespaces, and the
@@ -208,6 +443,7 @@ pub fn docker_targets(req: &DockerRequest, settings: &SecretSettings) -> Vec<Tar
             target
                 .set
                 .insert(".dockerconfigjson".into(), config.clone());
+            target.docker_auths = Some(auths.clone());
             target
         })
         .collect()
@@ -221,25 +457,14 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
         Kind::Argo(req.secret_type.label()),
         "Opaque",
     );
-    let kind_name = match req.kind {
-        RepoKind::Git => "git",
-        RepoKind::Helm => "helm",
-        RepoKind::Oci => "oci",
-    };
     target
         .labels
-        .insert(REPOSITORY_TYPE_LABEL.into(), kind_name.into());
+        .insert(REPOSITORY_TYPE_LABEL.into(), req.kind.name().into());
     let mut set = |key: &str, value: &str| {
         target.set.insert(key.into(), value.as_bytes().to_vec());
     };
     set("type", req.kind.argocd_type());
     set("url", &req.url);
-    if req.secret_type == SecretType::Repository {
-        set("name", &req.common.name);
-    }
-    if let Some(project) = &req.project {
-        set("project", project);
-    }
     if let Some(username) = &req.username {
         set("username", username);
     }
@@ -256,11 +481,31 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
     } else {
         target.remove.push("enableOCI");
     }
-    let unset: Vec<&'static str> = AUTH_KEYS
-        .into_iter()
-        .filter(|k| !target.set.contains_key(*k))
-        .collect();
-    target.remove.extend(unset);
+    match &req.project {
+        Change::Keep => {}
+        Change::Set(project) => {
+            target
+                .set
+                .insert("project".into(), project.as_bytes().to_vec());
+        }
+        Change::Remove => target.remove.push("project"),
+    }
+    if req.secret_type == SecretType::Repository {
+        let name = req.display_name.as_ref().unwrap_or(&req.common.name);
+        let slot = match req.display_name {
+            Some(_) => &mut target.set,
+            None => &mut target.on_create,
+        };
+        slot.insert("name".into(), name.as_bytes().to_vec());
+    }
+    target.repository = Some(Repository {
+        method: if req.ssh_private_key.is_some() {
+            Method::Ssh
+        } else {
+            Method::Basic
+        },
+        location: Location::parse(&req.url).expect("a validated repository URL parses"),
+    });
     target
 }
 
@@ -271,27 +516,38 @@ fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
 /// What the check before writing found for one target.
 #[derive(Clone, Debug)]
 pub enum Found {
-    Exists(Box<Secret>),
+    Exists(Box<Stored>),
     Absent,
     /// The read failed or did not finish in time: the secret may exist.
     Unknown(String),
+}
+
+/// Why an existing target will not be replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: String,
+    /// Whether `adopt: true` would take it over.
+    pub adoptable: bool,
 }
 
 /// An existing target, as reported when a request is refused.
 #[derive(Clone, Debug)]
 pub struct Existing {
     pub namespace: String,
-    pub secret: Secret,
-    /// Why it will not be replaced, for a secret of another kind.
-    pub refusal: Option<String>,
+    pub secret: Stored,
+    pub refusal: Option<Refusal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Created,
     Replaced,
+    /// Replaced a secret GlueLinks did not create, as the request's `adopt` allowed.
+    Adopted,
     /// Dry runs: the target's state could not be read.
     Unknown(String),
+    /// Dry runs: the cluster refused the write (admission, quota, immutability, RBAC).
+    Refused(String),
 }
 
 impl Action {
@@ -299,8 +555,17 @@ impl Action {
     pub fn verb(&self) -> &'static str {
         match self {
             Action::Created => "created",
-            Action::Replaced => "configured",
+            Action::Replaced | Action::Adopted => "configured",
             Action::Unknown(_) => "unknown",
+            Action::Refused(_) => "refused",
+        }
+    }
+
+    /// The audit line's outcome.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Action::Adopted => "adopted",
+            other => other.verb(),
         }
     }
 }
@@ -332,34 +597,57 @@ pub struct Planned {
 /// How a write request ended.
 #[derive(Debug)]
 pub enum Report {
-    /// A target is a secret of another kind: nothing was written anywhere (with or without upsert).
+    /// Targets GlueLinks may not replace (never, or not without `adopt`): nothing was written anywhere.
     Foreign(Vec<Existing>),
     /// Without upsert, targets exist: nothing was written.
     Exists(Vec<Existing>),
     /// Targets whose state could not be read: nothing was written (with or without upsert).
     Unknown(Vec<(String, String)>),
+    /// The cluster refused a target in the dry run every write starts with: nothing was written.
+    Rejected(Vec<(String, String)>),
     /// A dry run: what each target would become; nothing was written.
     DryRun(Vec<Planned>),
     /// The writes, one outcome per target, in the targets' order.
     Written(Vec<Outcome>),
 }
 
-/// Checks every target, then writes all of them or none, within `deadline`.
+/// What the cluster said of one target's dry-run write.
+enum Preflight {
+    Accepted,
+    Refused(String),
+    Unknown(String),
+}
+
+/// Checks every target, has the cluster try every write as a dry run, then writes all of them or none,
+/// within `deadline`.
 pub async fn run(
     client: &kube::Client,
     targets: &[Target],
-    upsert: bool,
-    dry_run: bool,
+    request: &Common,
+    settings: &SecretSettings,
     deadline: Instant,
 ) -> Report {
     let found = check(client, targets, deadline).await;
+    let standing =
+        |t: &Target, secret: &Stored| t.standing(secret.secret(), &settings.tracking_label);
     let existing: Vec<Existing> = targets
         .iter()
         .zip(&found)
         .filter_map(|(t, f)| match f {
             Found::Exists(secret) => Some(Existing {
                 namespace: t.namespace.clone(),
-                refusal: t.refusal(secret),
+                refusal: match standing(t, secret) {
+                    Standing::Owned => None,
+                    Standing::Unmarked(_) if request.adopt => None,
+                    Standing::Unmarked(reason) => Some(Refusal {
+                        reason,
+                        adoptable: true,
+                    }),
+                    Standing::Refused(reason) => Some(Refusal {
+                        reason,
+                        adoptable: false,
+                    }),
+                },
                 secret: (**secret).clone(),
             }),
             _ => None,
@@ -373,33 +661,8 @@ pub async fn run(
                 .collect(),
         );
     }
-    if !upsert && !existing.is_empty() {
+    if !request.upsert && !existing.is_empty() {
         return Report::Exists(existing);
-    }
-    if dry_run {
-        let planned = targets
-            .iter()
-            .zip(&found)
-            .map(|(t, f)| Planned {
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                plan: match f {
-                    Found::Absent => Done {
-                        action: Action::Created,
-                        changed_keys: t.keys(),
-                    },
-                    Found::Exists(secret) => Done {
-                        action: Action::Replaced,
-                        changed_keys: t.merged(secret).1,
-                    },
-                    Found::Unknown(why) => Done {
-                        action: Action::Unknown(why.clone()),
-                        changed_keys: Vec::new(),
-                    },
-                },
-            })
-            .collect();
-        return Report::DryRun(planned);
     }
     let unknown: Vec<(String, String)> = targets
         .iter()
@@ -411,10 +674,68 @@ pub async fn run(
         .collect();
     // A target that could not be read may hold anything, a secret GlueLinks must not replace included:
     // nothing is written anywhere until every target has been read, with or without upsert.
+    if !unknown.is_empty() && !request.dry_run {
+        return Report::Unknown(unknown);
+    }
+    let tried = preflight(client, targets, &found, deadline).await;
+    if request.dry_run {
+        let planned = targets
+            .iter()
+            .zip(&found)
+            .zip(tried)
+            .map(|((t, f), tried)| Planned {
+                namespace: t.namespace.clone(),
+                name: t.name.clone(),
+                plan: match (f, tried) {
+                    (Found::Unknown(why), _) => Done {
+                        action: Action::Unknown(why.clone()),
+                        changed_keys: Vec::new(),
+                    },
+                    (_, Preflight::Unknown(why)) => Done {
+                        action: Action::Unknown(why),
+                        changed_keys: Vec::new(),
+                    },
+                    (_, Preflight::Refused(why)) => Done {
+                        action: Action::Refused(why),
+                        changed_keys: Vec::new(),
+                    },
+                    (Found::Absent, Preflight::Accepted) => Done {
+                        action: Action::Created,
+                        changed_keys: t.keys(),
+                    },
+                    (Found::Exists(secret), Preflight::Accepted) => Done {
+                        action: replacing(t, secret, settings),
+                        changed_keys: t.merged(secret.secret()).1,
+                    },
+                },
+            })
+            .collect();
+        return Report::DryRun(planned);
+    }
+    let mut rejected = Vec::new();
+    let mut unknown = Vec::new();
+    for (t, tried) in targets.iter().zip(tried) {
+        match tried {
+            Preflight::Accepted => {}
+            Preflight::Refused(why) => rejected.push((t.namespace.clone(), why)),
+            Preflight::Unknown(why) => unknown.push((t.namespace.clone(), why)),
+        }
+    }
+    if !rejected.is_empty() {
+        return Report::Rejected(rejected);
+    }
     if !unknown.is_empty() {
         return Report::Unknown(unknown);
     }
-    Report::Written(apply(client, targets, &found, upsert, deadline).await)
+    Report::Written(apply(client, targets, &found, request, settings, deadline).await)
+}
+
+/// Whether replacing `existing` is an ordinary replacement or an adoption.
+fn replacing(target: &Target, existing: &Stored, settings: &SecretSettings) -> Action {
+    match target.standing(existing.secret(), &settings.tracking_label) {
+        Standing::Unmarked(_) => Action::Adopted,
+        _ => Action::Replaced,
+    }
 }
 
 fn past_deadline(what: &str) -> String {
@@ -432,9 +753,9 @@ async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> 
             match tokio::time::timeout_at(deadline, api(client, &t.namespace).get_opt(&t.name))
                 .await
             {
-                Ok(Ok(Some(secret))) => Found::Exists(Box::new(secret)),
+                Ok(Ok(Some(secret))) => Found::Exists(Box::new(Stored(secret))),
                 Ok(Ok(None)) => Found::Absent,
-                Ok(Err(e)) => Found::Unknown(describe(&e, &what)),
+                Ok(Err(e)) => Found::Unknown(describe_in_full(&e, &what)),
                 Err(_) => Found::Unknown(past_deadline(&format!(
                     "Reading secret {} in {}",
                     t.name, t.namespace
@@ -444,6 +765,55 @@ async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> 
         .buffered(CONCURRENCY)
         .collect()
         .await
+}
+
+/// Has the cluster carry out every known target's write as a dry run (`dryRun=All`: admission, quotas,
+/// immutability and RBAC decide, nothing is stored), at most [`CONCURRENCY`] at once.
+async fn preflight(
+    client: &kube::Client,
+    targets: &[Target],
+    found: &[Found],
+    deadline: Instant,
+) -> Vec<Preflight> {
+    let dry = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let dry = &dry;
+    futures::stream::iter(0..targets.len())
+        .map(|i| async move {
+            let (t, found) = (&targets[i], &found[i]);
+            let api = api(client, &t.namespace);
+            let what = format!("writing secret {} in {} (dry run)", t.name, t.namespace);
+            let call = async {
+                match found {
+                    Found::Absent => api.create(dry, &t.fresh()).await.map(drop),
+                    Found::Exists(secret) => {
+                        let (merged, _) = t.merged(secret.secret());
+                        api.replace(&t.name, dry, &merged).await.map(drop)
+                    }
+                    Found::Unknown(_) => Ok(()),
+                }
+            };
+            match tokio::time::timeout_at(deadline, call).await {
+                Ok(Ok(())) => Preflight::Accepted,
+                Ok(Err(e @ kube::Error::Api(_))) if !is_server_error(&e) => {
+                    Preflight::Refused(describe_in_full(&e, &what))
+                }
+                Ok(Err(e)) => Preflight::Unknown(describe_in_full(&e, &what)),
+                Err(_) => Preflight::Unknown(past_deadline(&format!(
+                    "Writing secret {} in {} (dry run)",
+                    t.name, t.namespace
+                ))),
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+fn is_server_error(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(s) if s.code >= 500)
 }
 
 const ATTEMPTS: usize = 3;
@@ -489,17 +859,18 @@ fn is_conflict(err: &kube::Error) -> bool {
 }
 
 /// Writes one target. The first attempt trusts `found` (the check's read); a conflict with a concurrent
-/// change re-reads, re-checks ownership and tries again.
+/// change re-reads, re-judges ownership and tries again.
 async fn write_one(
     client: &kube::Client,
     target: &Target,
     found: &Found,
-    upsert: bool,
+    request: &Common,
+    settings: &SecretSettings,
 ) -> Result<Done, WriteError> {
     let api = api(client, &target.namespace);
     let name = target.name.as_str();
     let what = format!("writing secret {name} in {}", target.namespace);
-    let cluster = |e: kube::Error| WriteError::Cluster(describe(&e, &what));
+    let cluster = |e: kube::Error| WriteError::Cluster(describe_in_full(&e, &what));
     let meanwhile = || WriteError::CreatedMeanwhile {
         name: name.to_string(),
         namespace: target.namespace.clone(),
@@ -512,7 +883,7 @@ async fn write_one(
     for _ in 0..ATTEMPTS {
         let current = match known.take() {
             Some(current) => current,
-            None => api.get_opt(name).await.map_err(cluster)?,
+            None => api.get_opt(name).await.map_err(cluster)?.map(Stored),
         };
         let attempt = match current {
             None => api
@@ -522,16 +893,20 @@ async fn write_one(
                     action: Action::Created,
                     changed_keys: target.keys(),
                 }),
-            Some(_) if !upsert => return Err(meanwhile()),
+            Some(_) if !request.upsert => return Err(meanwhile()),
             Some(current) => {
-                if let Some(refusal) = target.refusal(&current) {
-                    return Err(WriteError::Refused(refusal));
-                }
-                let (secret, changed_keys) = target.merged(&current);
+                let action = match target.standing(current.secret(), &settings.tracking_label) {
+                    Standing::Owned => Action::Replaced,
+                    Standing::Unmarked(_) if request.adopt => Action::Adopted,
+                    Standing::Unmarked(why) | Standing::Refused(why) => {
+                        return Err(WriteError::Refused(why))
+                    }
+                };
+                let (secret, changed_keys) = target.merged(current.secret());
                 api.replace(name, &PostParams::default(), &secret)
                     .await
                     .map(|_| Done {
-                        action: Action::Replaced,
+                        action,
                         changed_keys,
                     })
             }
@@ -539,7 +914,7 @@ async fn write_one(
         match attempt {
             Ok(done) => return Ok(done),
             // Someone else wrote it between our read and our write: read again.
-            Err(e) if upsert && is_conflict(&e) => continue,
+            Err(e) if request.upsert && is_conflict(&e) => continue,
             Err(e) if is_conflict(&e) => return Err(meanwhile()),
             // An API error is the cluster's refusal, and a call that never left was not applied;
             // anything else may have been applied unseen.
@@ -547,7 +922,7 @@ async fn write_one(
             Err(e) if never_sent(&e) => return Err(cluster(e)),
             Err(e) => {
                 return Err(WriteError::Unanswered {
-                    why: describe(&e, &what),
+                    why: describe_in_full(&e, &what),
                 })
             }
         }
@@ -564,7 +939,8 @@ async fn apply(
     client: &kube::Client,
     targets: &[Target],
     found: &[Found],
-    upsert: bool,
+    request: &Common,
+    settings: &SecretSettings,
     deadline: Instant,
 ) -> Vec<Outcome> {
     futures::stream::iter(0..targets.len())
@@ -574,7 +950,8 @@ async fn apply(
             let result = if Instant::now() >= deadline {
                 Err(WriteError::NotStarted { name, namespace })
             } else {
-                match tokio::time::timeout_at(deadline, write_one(client, t, found, upsert)).await {
+                let write = write_one(client, t, found, request, settings);
+                match tokio::time::timeout_at(deadline, write).await {
                     Ok(result) => result,
                     Err(_) => Err(WriteError::Unfinished { name, namespace }),
                 }
@@ -609,94 +986,204 @@ mod tests {
         repository_target(&req, &settings())
     }
 
-    const B64: fn(&str) -> String = |s| STANDARD.encode(s);
+    fn docker(body: &str) -> Target {
+        let req = DockerRequest::parse(body.as_bytes(), &settings()).unwrap();
+        docker_targets(&req, &settings()).remove(0)
+    }
 
-    #[test]
-    fn only_secrets_of_the_kind_written_may_be_replaced() {
-        let docker_req = DockerRequest::parse(
-            br#"{"password": "p", "username": "u", "cluster_name": "c", "name": "pull", "namespaces": "default"}"#,
-            &settings(),
-        )
-        .unwrap();
-        let docker = &docker_targets(&docker_req, &settings())[0];
-        let repository = repo(
-            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "u", "password": "p"}"#,
-        );
-        let pull = secret(
-            json!({"metadata": {"name": "pull", "labels": {"jjo.finance/secret-type": "docker-creds"}}, "type": DOCKER_CONFIG_TYPE}),
-        );
-        let unlabelled_pull =
-            secret(json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE}));
-        let labelled_opaque = secret(
-            json!({"metadata": {"name": "pull", "labels": {"jjo.finance/secret-type": "docker-creds"}}, "type": "Opaque"}),
-        );
-        let repo_secret =
-            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "repository"}}}));
-        let cluster =
-            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "cluster"}}}));
-        let template =
-            secret(json!({"metadata": {"name": "r", "labels": {REPOSITORY_LABEL: "repo-creds"}}}));
-        let plain = secret(json!({"metadata": {"name": "r"}, "type": "Opaque"}));
-        let cases = [
-            (docker, &pull, None),
-            (
-                docker,
-                &unlabelled_pull,
-                Some("is a 'kubernetes.io/dockerconfigjson' secret, not"),
-            ),
-            (docker, &labelled_opaque, Some("is a 'Opaque' secret")),
-            (
-                docker,
-                &repo_secret,
-                Some("is an Argo CD 'repository' secret"),
-            ),
-            (&repository, &repo_secret, None),
-            (
-                &repository,
-                &cluster,
-                Some("is an Argo CD 'cluster' secret, not an Argo CD 'repository' secret"),
-            ),
-            (&repository, &template, Some("'repo-creds'")),
-            (
-                &repository,
-                &plain,
-                Some("will not replace it, even with upsert"),
-            ),
-        ];
-        for (target, existing, expected) in cases {
-            let refusal = target.refusal(existing);
-            match expected {
-                None => assert_eq!(refusal, None, "{:?}", existing.metadata),
-                Some(text) => {
-                    let r = refusal.unwrap_or_default();
-                    assert!(r.contains(text), "{r}");
-                }
-            }
-        }
+    const B64: fn(&str) -> String = |s| STANDARD.encode(s);
+    const OURS: (&str, &str) = MANAGED_BY;
+
+    fn data(secret: &Secret) -> BTreeMap<String, String> {
+        secret
+            .data
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), String::from_utf8(v.0.clone()).unwrap()))
+            .collect()
     }
 
     #[test]
-    fn upsert_keeps_what_the_request_does_not_set() {
-        let existing = secret(json!({
+    fn only_what_gluelinks_created_is_replaced_and_some_secrets_never() {
+        let pull = docker(
+            r#"{"password": "p", "username": "u", "cluster_name": "c", "name": "pull", "namespaces": "default"}"#,
+        );
+        let repository = repo(
+            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "u", "password": "p"}"#,
+        );
+        let docker_label = "jjo.finance/secret-type";
+        let repo_meta = |extra: Value| {
+            let mut meta = json!({"name": "r", "labels": {REPOSITORY_LABEL: "repository"}});
+            crate::request::tests::merge(&mut meta, &extra);
+            secret(json!({"metadata": meta, "type": "Opaque"}))
+        };
+        let owned_labels = json!({REPOSITORY_LABEL: "repository", OURS.0: OURS.1});
+        let owner = |controller: bool| json!([{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "db-creds", "uid": "u", "controller": controller}]);
+        // (target, existing, Owned / Unmarked / Refused with what it says)
+        let cases: Vec<(&Target, Secret, &str, &str)> = vec![
+            (
+                &pull,
+                secret(
+                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds", OURS.0: OURS.1}}, "type": DOCKER_CONFIG_TYPE}),
+                ),
+                "owned",
+                "",
+            ),
+            (
+                &pull,
+                secret(
+                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds"}}, "type": DOCKER_CONFIG_TYPE}),
+                ),
+                "unmarked",
+                "was not created by GlueLinks",
+            ),
+            (
+                &pull,
+                secret(json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE})),
+                "refused",
+                "is a 'kubernetes.io/dockerconfigjson' secret, not",
+            ),
+            (
+                &pull,
+                secret(
+                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds"}}, "type": "Opaque"}),
+                ),
+                "refused",
+                "is a 'Opaque' secret",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": owned_labels})),
+                "owned",
+                "",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": owned_labels, "ownerReferences": owner(false)})),
+                "owned",
+                "",
+            ),
+            (
+                &repository,
+                repo_meta(json!({})),
+                "unmarked",
+                "Send adopt: true",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"annotations": {"managed-by": "argocd.argoproj.io"}})),
+                "unmarked",
+                "Argo CD's repository API wrote it",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": {REPOSITORY_LABEL: "cluster"}})),
+                "refused",
+                "is an Argo CD 'cluster' secret, not an Argo CD 'repository' secret",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": {REPOSITORY_LABEL: "repo-creds"}})),
+                "refused",
+                "'repo-creds'",
+            ),
+            (
+                &repository,
+                secret(json!({"metadata": {"name": "r"}, "type": "Opaque"})),
+                "refused",
+                "even with upsert or adopt",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": {REPOSITORY_LABEL: "repository", OURS.0: "Helm"}})),
+                "refused",
+                "is managed by 'Helm'",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"labels": owned_labels, "ownerReferences": owner(true)})),
+                "refused",
+                "Change it at its source, ExternalSecret db-creds",
+            ),
+            (
+                &repository,
+                repo_meta(json!({"annotations": {TRACKING_ID: "app:/Secret:argocd/r"}})),
+                "refused",
+                "declared in Git",
+            ),
+            (
+                &repository,
+                repo_meta(
+                    json!({"labels": {REPOSITORY_LABEL: "repository", "app.kubernetes.io/instance": "app"}}),
+                ),
+                "refused",
+                "its app.kubernetes.io/instance label",
+            ),
+            (
+                &repository,
+                repo_meta(
+                    json!({"labels": owned_labels, "deletionTimestamp": "2026-01-01T00:00:00Z", "finalizers": ["x"]}),
+                ),
+                "refused",
+                "is being deleted",
+            ),
+            (
+                &repository,
+                secret(
+                    json!({"metadata": {"name": "r", "labels": owned_labels}, "immutable": true}),
+                ),
+                "refused",
+                "is immutable",
+            ),
+        ];
+        for (target, existing, expected, says) in cases {
+            let standing = target.standing(&existing, "app.kubernetes.io/instance");
+            let (got, text) = match &standing {
+                Standing::Owned => ("owned", ""),
+                Standing::Unmarked(why) => ("unmarked", why.as_str()),
+                Standing::Refused(why) => ("refused", why.as_str()),
+            };
+            assert_eq!(got, expected, "{:?}: {standing:?}", existing.metadata);
+            assert!(text.contains(says), "{text}");
+        }
+    }
+
+    /// An owned repository secret with every kind of key GlueLinks does not set.
+    fn stored_repository(url: &str, auth: Value) -> Secret {
+        let mut data = json!({
+            "type": B64("git"), "url": B64(url), "name": B64("Billing (prod)"),
+            "project": B64("payments"), "proxy": B64("http://proxy:3128"), "noProxy": B64("10.0.0.0/8"),
+            "insecure": B64("true"), "insecureIgnoreHostKey": B64("true"), "enableLfs": B64("true"),
+            "tlsClientCertData": B64("cert"), "tlsClientCertKey": B64("key"), "insecureOCIForceHttp": B64("true"),
+        });
+        crate::request::tests::merge(&mut data, &auth);
+        secret(json!({
             "metadata": {
                 "name": "r", "namespace": "argocd", "resourceVersion": "41",
-                "labels": {REPOSITORY_LABEL: "repository", "team": "payments"},
+                "labels": {REPOSITORY_LABEL: "repository", OURS.0: OURS.1, "team": "payments"},
                 "annotations": {"note": "kept"},
                 "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "u-1"}],
                 "finalizers": ["example.com/keep"],
             },
             "type": "Opaque",
-            "data": {
-                "type": B64("git"), "url": B64("https://github.com/acme/r"), "name": B64("r"),
-                "project": B64("payments"), "proxy": B64("http://proxy:3128"), "insecure": B64("true"),
-                "sshPrivateKey": B64("old-key"),
-            },
-        }));
-        let target = repo(
-            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "new"}"#,
-        );
-        let (merged, changed) = target.merged(&existing);
-        assert_eq!(changed, ["password", "sshPrivateKey", "username"]);
+            "data": data,
+        }))
+    }
+
+    const TRANSPORT: [&str; 7] = TRANSPORT_KEYS;
+
+    #[test]
+    fn an_upsert_changes_only_what_the_request_means() {
+        let basic = json!({"username": B64("octo"), "password": B64("old"), "forceHttpBasicAuth": B64("true")});
+        let body = |extra: &str| {
+            format!(
+                r#"{{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "new"{extra}}}"#
+            )
+        };
+        // Same server, same method: everything the request does not set survives.
+        let existing = stored_repository("https://github.com/acme/r", basic.clone());
+        let (merged, changed) = repo(&body("")).merged(&existing);
+        assert_eq!(changed, ["password"]);
         let meta = &merged.metadata;
         assert_eq!(meta.resource_version.as_deref(), Some("41"));
         assert_eq!(meta.annotations.as_ref().unwrap()["note"], "kept");
@@ -706,25 +1193,170 @@ mod tests {
             Some(&["example.com/keep".to_string()][..])
         );
         let labels = meta.labels.as_ref().unwrap();
-        assert_eq!(labels["team"], "payments");
-        assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1);
-        assert_eq!(labels[REPOSITORY_TYPE_LABEL], "git");
-        let data = merged.data.unwrap();
-        for kept in ["project", "proxy", "insecure", "type", "url", "name"] {
-            assert!(data.contains_key(kept), "{kept}");
+        assert_eq!(
+            (
+                labels["team"].as_str(),
+                labels[REPOSITORY_TYPE_LABEL].as_str()
+            ),
+            ("payments", "git")
+        );
+        let kept = data(&merged);
+        for key in TRANSPORT
+            .iter()
+            .chain(&["project", "enableLfs", "forceHttpBasicAuth"])
+        {
+            assert!(kept.contains_key(*key), "{key} was dropped");
+        }
+        assert_eq!(
+            kept["name"], "Billing (prod)",
+            "the display name is set on create only"
+        );
+        assert_eq!(kept["password"], "new");
+
+        // The server changes (host, protocol or port): its transport settings go, the rest stays.
+        for url in [
+            "https://gitlab.example.com/acme/r",
+            "http://github.com/acme/r",
+            "https://github.com:8443/acme/r",
+        ] {
+            let request = body("").replace("https://github.com/acme/r", url);
+            let request = if url.starts_with("http:") {
+                request.replace('}', r#", "insecure_http": true}"#)
+            } else {
+                request
+            };
+            let (merged, changed) = repo(&request).merged(&existing);
+            let kept = data(&merged);
+            for key in TRANSPORT {
+                assert!(
+                    !kept.contains_key(key) && changed.contains(&key.to_string()),
+                    "{url}: {key} kept"
+                );
+            }
+            assert!(
+                kept.contains_key("project") && kept.contains_key("enableLfs"),
+                "{url}"
+            );
+        }
+
+        // The method changes: every other method's keys go, and the client certificate with them.
+        let github_app = json!({"githubAppPrivateKey": B64("k"), "githubAppID": B64("1"), "githubAppInstallationID": B64("2"),
+            "githubAppEnterpriseBaseUrl": B64("https://ghe"), "bearerToken": B64("t"), "gcpServiceAccountKey": B64("g"),
+            "useAzureWorkloadIdentity": B64("true")});
+        let (merged, _) =
+            repo(&body("")).merged(&stored_repository("https://github.com/acme/r", github_app));
+        let kept = data(&merged);
+        for key in [
+            "githubAppPrivateKey",
+            "githubAppID",
+            "githubAppInstallationID",
+            "githubAppEnterpriseBaseUrl",
+            "bearerToken",
+            "gcpServiceAccountKey",
+            "useAzureWorkloadIdentity",
+            "tlsClientCertData",
+            "tlsClientCertKey",
+        ] {
+            assert!(!kept.contains_key(key), "{key} survived a method switch");
         }
         assert!(
-            !data.contains_key("sshPrivateKey"),
-            "the old method's key is removed"
+            kept.contains_key("proxy") && kept.contains_key("insecure"),
+            "same server: transport kept"
         );
-        assert_eq!(data["password"].0, b"new");
+        let ssh = repo(
+            r#"{"name": "r", "repository_url": "git@github.com:acme/r.git", "cluster_name": "c", "ssh_private_key": "-----KEY-----"}"#,
+        );
+        let (merged, _) = ssh.merged(&existing);
+        let kept = data(&merged);
+        for key in [
+            "username",
+            "password",
+            "forceHttpBasicAuth",
+            "tlsClientCertKey",
+        ] {
+            assert!(!kept.contains_key(key), "{key} survived the switch to SSH");
+        }
+        assert_eq!(kept["sshPrivateKey"], "-----KEY-----");
 
-        // A request that sets the project changes it; the same request twice changes nothing.
-        let scoped = repo(
-            r#"{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "new", "project": "billing"}"#,
+        // project: null removes it; a project or display name given sets it; the same request twice
+        // changes no key but the credential.
+        let (merged, changed) = repo(&body(r#", "project": null"#)).merged(&existing);
+        assert!(!data(&merged).contains_key("project") && changed.contains(&"project".to_string()));
+        let named = repo(&body(
+            r#", "project": "billing", "display_name": "Billing""#,
+        ));
+        let (merged, changed) = named.merged(&existing);
+        assert_eq!(
+            (
+                data(&merged)["project"].as_str(),
+                data(&merged)["name"].as_str()
+            ),
+            ("billing", "Billing")
         );
-        let (merged, changed) = scoped.merged(&existing);
-        assert!(changed.contains(&"project".to_string()));
-        assert_eq!(scoped.merged(&merged).1, Vec::<String>::new());
+        assert!(changed.contains(&"project".to_string()) && changed.contains(&"name".to_string()));
+        assert_eq!(named.merged(&merged).1, ["password"]);
+    }
+
+    #[test]
+    fn changed_keys_never_tell_whether_a_guess_is_the_stored_credential() {
+        let existing = stored_repository(
+            "https://github.com/acme/r",
+            json!({"username": B64("octo"), "password": B64("stored")}),
+        );
+        for guess in ["stored", "another"] {
+            let target = repo(&format!(
+                r#"{{"name": "r", "repository_url": "https://github.com/acme/r", "cluster_name": "c", "username": "octo", "password": "{guess}"}}"#
+            ));
+            assert_eq!(target.merged(&existing).1, ["password"], "{guess}");
+        }
+    }
+
+    #[test]
+    fn a_docker_upsert_replaces_only_its_registrys_entry() {
+        let existing_config = json!({"auths": {
+            "ghcr.io": {"auth": B64("old:old")},
+            "registry.example.com": {"auth": B64("team:kept")},
+        }, "credHelpers": {"ecr.example.com": "ecr-login"}});
+        let existing = secret(json!({
+            "metadata": {"name": "pull", "namespace": "default", "labels": {"jjo.finance/secret-type": "docker-creds", OURS.0: OURS.1}},
+            "type": DOCKER_CONFIG_TYPE,
+            "data": {".dockerconfigjson": B64(&existing_config.to_string())},
+        }));
+        let target = docker(
+            r#"{"password": "new-pw", "username": "octo", "cluster_name": "c", "name": "pull", "namespaces": "default"}"#,
+        );
+        let (merged, changed) = target.merged(&existing);
+        assert_eq!(changed, [".dockerconfigjson"]);
+        let config: Value = serde_json::from_str(&data(&merged)[".dockerconfigjson"]).unwrap();
+        assert_eq!(
+            config["auths"]["registry.example.com"]["auth"],
+            B64("team:kept")
+        );
+        assert_eq!(config["auths"]["ghcr.io"]["auth"], B64("octo:new-pw"));
+        assert_eq!(config["credHelpers"]["ecr.example.com"], "ecr-login");
+        // A config that is not one to merge into is replaced whole.
+        let broken = secret(
+            json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE, "data": {".dockerconfigjson": B64("not json")}}),
+        );
+        let config: Value =
+            serde_json::from_str(&data(&target.merged(&broken).0)[".dockerconfigjson"]).unwrap();
+        assert_eq!(config["auths"].as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_read_secret_is_debugged_without_its_data() {
+        let stored = Stored(stored_repository(
+            "https://github.com/acme/r",
+            json!({"password": B64("pw-never-shown")}),
+        ));
+        let shown = format!("{:?} {:?}", stored, Found::Exists(Box::new(stored.clone())));
+        assert!(
+            shown.contains("password") && shown.contains("argocd"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("pw-never-shown") && !shown.contains(&B64("pw-never-shown")),
+            "{shown}"
+        );
     }
 }

@@ -334,7 +334,7 @@ async fn links_latency() {
     emulator.write_kubeconfig(&dir, "demo");
     let valkey = Valkey::start();
     let env = Env::from_pairs([
-        ("AUTH_READ_TOKEN", "sample-read-token-0123456789"),
+        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
         ("CLUSTERS_DIR", dir.to_str().expect("a UTF-8 path")),
         ("VALKEY_URL", valkey.url.as_str()),
     ]);
@@ -531,7 +531,7 @@ async fn kubernetes_clients() {
 
 async fn handler_times() {
     println!("== in-process handler time (request event -> response) ==");
-    let env = Env::from_pairs([("AUTH_READ_TOKEN", "sample-read-token-0123456789")]);
+    let env = Env::from_pairs([("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789")]);
     let health = health::Health::from_env(&env).expect("health settings");
     let fixtures = fixtures::Fixtures::from_env(&env).expect("fixtures settings");
     // The event text is read once; parsing it is part of each call, as in the Lambda runtime.

@@ -37,7 +37,7 @@ async fn main() {
     if let Some(n) = value("--many-apps") {
         demo::many_apps(&emulator, n.parse().expect("--many-apps N"));
     }
-    emulator.enforce_rbac(&demo::rbac());
+    emulator.enforce_manifests(&demo::rbac());
     let reader = emulator.write_kubeconfig(&PathBuf::from(dir), &cluster);
     let mut written = vec![reader];
     for (role, dir) in [(Role::Lister, lister_dir), (Role::Writer, writer_dir)] {

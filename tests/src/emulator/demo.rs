@@ -270,16 +270,28 @@ pub fn shapes(emulator: &Emulator) {
     emulator.apply(token);
 }
 
-/// The RBAC the demo cluster enforces: the shipped manifests as the README says to apply them, with the
-/// secrets writer also bound in `kube-system`, where the sample `add_docker` event writes a pull secret.
+/// The namespaces besides the Argo CD namespace where the demo cluster keeps docker pull secrets: what
+/// `SECRETS_LIST_NAMESPACES` names for it, and where its lister and writer are bound.
+pub const PULL_SECRET_NAMESPACES: [&str; 2] = ["default", "kube-system"];
+
+/// The manifests the demo cluster enforces: the shipped RBAC and admission policy as the README says to
+/// apply them, with the lister and the writer also bound in [`PULL_SECRET_NAMESPACES`] (the commented
+/// RoleBindings of `shared/rbac/`, filled in), where the sample `add_docker` event writes a pull secret.
 pub fn rbac() -> String {
-    let writer_in_kube_system = "apiVersion: rbac.authorization.k8s.io/v1
+    let mut manifests = crate::shipped_rbac();
+    for namespace in PULL_SECRET_NAMESPACES {
+        for role in ["gluelinks-secrets-lister", "gluelinks-secrets-writer"] {
+            manifests.push_str(&format!(
+                "\n---\napiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata: {name: gluelinks-secrets-writer, namespace: kube-system}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: gluelinks-secrets-writer}
-subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: gluelinks-secrets-writer}]
-";
-    format!("{}\n---\n{writer_in_kube_system}", crate::shipped_rbac())
+metadata: {{name: {role}, namespace: {namespace}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {role}}}
+subjects: [{{kind: Group, apiGroup: rbac.authorization.k8s.io, name: {role}}}]
+"
+            ));
+        }
+    }
+    manifests
 }
 
 fn base64_of(text: &str) -> String {

@@ -1,10 +1,12 @@
 //! A Kubernetes API server for tests and local runs, in-process: HTTPS with its own CA, bearer-token and
 //! client-certificate users, the kinds GlueLinks touches, label and field selectors, write semantics with
-//! `Status` errors, optional RBAC from the shipped manifests, and injected latency and faults.
+//! `Status` errors and dry runs, optional RBAC and validating admission policies (CEL) from the shipped
+//! manifests, and injected latency and faults.
 //!
 //! Not a cluster: no controllers, watches or admission beyond what the functions rely on. `kubectl` talks
 //! to it (see `tests/tests/emulator.rs`), which is how we know it speaks the protocol.
 
+pub mod admission;
 pub mod demo;
 pub mod kinds;
 pub mod objects;
@@ -113,6 +115,7 @@ pub(crate) struct State {
     /// The external-secrets.io versions served (none: the CRD is not installed).
     external_secrets: Mutex<Vec<&'static str>>,
     rbac: Mutex<Option<Rbac>>,
+    admission: Mutex<Option<admission::Admission>>,
     tokens: Mutex<HashMap<String, Identity>>,
     client_certs: Mutex<Vec<(Vec<u8>, Identity)>>,
     eks_identity: Mutex<Option<Identity>>,
@@ -159,6 +162,9 @@ impl State {
     }
     fn lock_rbac(&self) -> MutexGuard<'_, Option<Rbac>> {
         lock(&self.rbac)
+    }
+    pub(crate) fn lock_admission(&self) -> MutexGuard<'_, Option<admission::Admission>> {
+        lock(&self.admission)
     }
     fn lock_tokens(&self) -> MutexGuard<'_, HashMap<String, Identity>> {
         lock(&self.tokens)
@@ -437,10 +443,13 @@ impl Emulator {
         *lock(&self.state.external_secrets) = versions.to_vec();
     }
 
-    /// Enforces the RBAC objects in `manifests` (multi-document YAML) from now on.
-    pub fn enforce_rbac(&self, manifests: &str) {
+    /// Enforces the RBAC objects and the validating admission policies in `manifests` (multi-document
+    /// YAML) from now on.
+    pub fn enforce_manifests(&self, manifests: &str) {
         let rbac = Rbac::from_yaml(manifests).expect("RBAC manifests");
+        let admission = admission::Admission::from_yaml(manifests).expect("admission policies");
         *self.state.lock_rbac() = Some(rbac);
+        *self.state.lock_admission() = Some(admission);
     }
 
     /// Every request received since the start or the last [`Self::reset_requests`].

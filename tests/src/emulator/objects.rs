@@ -123,6 +123,23 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// How a write is carried out: checked by an admission step after the object is defaulted (and, for an
+/// update, before it replaces `old`), and stored unless it is a dry run (`dryRun=All`).
+pub struct Write<'a> {
+    pub dry_run: bool,
+    /// `(new object, old object)`: `Null` as the new object of a delete, `None` as the old of a create.
+    pub admission: &'a dyn Fn(&Value, Option<&Value>) -> Result<(), ApiError>,
+}
+
+impl Default for Write<'_> {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            admission: &|_, _| Ok(()),
+        }
+    }
+}
+
 impl Objects {
     fn next_revision(&mut self) -> String {
         self.revision += 1;
@@ -237,7 +254,18 @@ impl Objects {
         &mut self,
         kind: &'static Kind,
         namespace: &str,
+        object: Value,
+    ) -> Result<Value, ApiError> {
+        self.create_with(kind, namespace, object, &Write::default())
+    }
+
+    /// [`Self::create`], checked by `write`'s admission and stored unless it is a dry run.
+    pub fn create_with(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
         mut object: Value,
+        write: &Write,
     ) -> Result<Value, ApiError> {
         let name = self.admit(kind, namespace, &mut object)?;
         let k = key(kind, namespace, &name);
@@ -248,6 +276,10 @@ impl Objects {
                 format!("{} \"{name}\" already exists", qualified(kind)),
             );
             return Err(err.about(kind, &name));
+        }
+        (write.admission)(&object, None)?;
+        if write.dry_run {
+            return Ok(object);
         }
         let revision = self.next_revision();
         let metadata = object["metadata"].as_object_mut().expect("admitted");
@@ -272,7 +304,19 @@ impl Objects {
         kind: &'static Kind,
         namespace: &str,
         name: &str,
+        object: Value,
+    ) -> Result<Value, ApiError> {
+        self.update_with(kind, namespace, name, object, &Write::default())
+    }
+
+    /// [`Self::update`], checked by `write`'s admission and stored unless it is a dry run.
+    pub fn update_with(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
         mut object: Value,
+        write: &Write,
     ) -> Result<Value, ApiError> {
         let current = self.get(kind, namespace, name)?;
         let admitted = self.admit(kind, namespace, &mut object)?;
@@ -293,6 +337,21 @@ impl Objects {
                 qualified(kind)
             );
             return Err(ApiError::new(409, "Conflict", message).about(kind, name));
+        }
+        if current["immutable"] == true {
+            for field in ["data", "type", "immutable"] {
+                if object[field] != current[field] {
+                    return Err(ApiError::invalid(
+                        kind,
+                        name,
+                        format!("{field}: Forbidden: field is immutable when `immutable` is set"),
+                    ));
+                }
+            }
+        }
+        (write.admission)(&object, Some(&current))?;
+        if write.dry_run {
+            return Ok(object);
         }
         let revision = self.next_revision();
         let metadata = object["metadata"].as_object_mut().expect("admitted");
@@ -327,6 +386,22 @@ impl Objects {
         namespace: &str,
         name: &str,
     ) -> Result<Value, ApiError> {
+        self.delete_with(kind, namespace, name, &Write::default())
+    }
+
+    /// [`Self::delete`], checked by `write`'s admission and carried out unless it is a dry run.
+    pub fn delete_with(
+        &mut self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+        write: &Write,
+    ) -> Result<Value, ApiError> {
+        let current = self.get(kind, namespace, name)?;
+        (write.admission)(&Value::Null, Some(&current))?;
+        if write.dry_run {
+            return Ok(current);
+        }
         let removed = self
             .items
             .remove(&key(kind, namespace, name))

@@ -1,7 +1,7 @@
 //! The emulator's HTTP side: authentication, discovery, faults, RBAC, then the object store.
 
 use super::kinds::{self, Kind, KINDS};
-use super::objects::{qualified, ApiError};
+use super::objects::{qualified, ApiError, Write};
 use super::rbac::Identity;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::{lock, Fault, InFlight, Recorded, State};
@@ -512,6 +512,41 @@ pub async fn handle(
     let namespace = target.namespace.clone().unwrap_or_default();
     let name = target.name.clone().unwrap_or_default();
     let kind = target.kind;
+    let admission = state.lock_admission().clone();
+    let operation = match verb {
+        "create" => "CREATE",
+        "delete" => "DELETE",
+        _ => "UPDATE",
+    };
+    let admit = |object: &Value, old: Option<&Value>| {
+        let Some(admission) = &admission else {
+            return Ok(());
+        };
+        let object_name = object["metadata"]["name"].as_str().unwrap_or(&name);
+        admission.admit(&super::admission::Request {
+            operation,
+            group: kind.group,
+            resource: kind.plural,
+            namespace: &namespace,
+            name: object_name,
+            user: &identity,
+            object: (!object.is_null()).then_some(object),
+            old_object: old,
+        })
+    };
+    let write = Write {
+        // Only `All` is a dry run the API server knows; anything else it refuses.
+        dry_run: match param("dryRun") {
+            None => false,
+            Some("All") => true,
+            Some(other) => {
+                return Ok(failure(&ApiError::bad_request(format!(
+                    "Invalid value: \"{other}\": supported values: \"All\""
+                ))))
+            }
+        },
+        admission: &admit,
+    };
     let result = match verb {
         "get" => state
             .lock_objects()
@@ -544,10 +579,18 @@ pub async fn handle(
             }
         }
         "create" => json_body()
-            .and_then(|o| state.lock_objects().create(kind, &namespace, o))
+            .and_then(|o| {
+                state
+                    .lock_objects()
+                    .create_with(kind, &namespace, o, &write)
+            })
             .map(|o| (201, o)),
         "update" => json_body()
-            .and_then(|o| state.lock_objects().update(kind, &namespace, &name, o))
+            .and_then(|o| {
+                state
+                    .lock_objects()
+                    .update_with(kind, &namespace, &name, o, &write)
+            })
             .map(|o| (200, o)),
         "patch"
             if content_type.starts_with("application/merge-patch+json")
@@ -564,7 +607,7 @@ pub async fn handle(
         )),
         "delete" => state
             .lock_objects()
-            .delete(kind, &namespace, &name)
+            .delete_with(kind, &namespace, &name, &write)
             .map(|o| (200, o)),
         _ => Err(not_found_resource()),
     };

@@ -9,7 +9,7 @@ pub mod request;
 pub mod response;
 pub mod route;
 
-use crate::auth::{Auth, Grant};
+use crate::auth::{Auth, Caller};
 use crate::config::{ConfigError, Env};
 use cors::Cors;
 use lambda_http::Request;
@@ -18,11 +18,12 @@ use route::{Match, Params, Route};
 use std::future::Future;
 use std::time::Instant;
 
-/// A request that reached its handler: the route it matched, its path parameters, and what auth granted.
+/// A request that reached its handler: the route it matched, its path parameters, and who auth found it
+/// to come from.
 pub struct Call<R: 'static> {
     pub route: &'static Route<R>,
     pub params: Params,
-    pub grant: Grant,
+    pub caller: Caller,
     pub req: Request,
 }
 
@@ -72,22 +73,25 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         let origin = request::header(&req, "origin").map(str::to_string);
         let style = ErrorStyle::for_path(&path);
         let user = headers::user(&req);
+        let iam = request::iam_caller(&req);
+        let source_ip = request::source_ip(&req);
+        let gateway_id = request::gateway_request_id(&req);
 
         let mut route_label = "unmatched";
-        let mut grant = Grant::Anonymous;
+        let mut caller = Caller::Anonymous;
         let mut response = if method == "OPTIONS" && origin.is_some() {
             self.cors.preflight(origin.as_deref(), &path)
         } else {
             match route::find(self.routes, &method, &path) {
                 Match::Found(route, params) => {
                     route_label = route.path;
-                    match self.auth.check(req.headers(), route.scope) {
-                        Ok(granted) => {
-                            grant = granted;
+                    match self.auth.check(req.headers(), iam.as_deref(), route.scope) {
+                        Ok(found) => {
+                            caller = found.clone();
                             handler(Call {
                                 route,
                                 params,
-                                grant,
+                                caller: found,
                                 req,
                             })
                             .await
@@ -114,7 +118,10 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
             route = route_label,
             status = response.status().as_u16(),
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            grant = grant.as_str(),
+            caller = caller.kind(),
+            principal = iam.as_deref().unwrap_or(caller.principal()),
+            source_ip = source_ip.as_deref(),
+            gateway_request_id = gateway_id.as_deref(),
             argocd_user_unverified = user.as_deref(),
             "request"
         );

@@ -1,5 +1,6 @@
 //! Reading what a request carries, the same way for API Gateway HTTP API events and `cargo lambda watch`.
 
+use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 
 /// The request path as API Gateway received it, without any stage prefix.
@@ -22,4 +23,38 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
         .and_then(|q| q.first(name))
         .map(str::to_string)
+}
+
+/// The API Gateway (HTTP API, payload 2.0) context of a request, when it came through one.
+fn gateway(
+    req: &Request,
+) -> Option<&lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => Some(context),
+        _ => None,
+    }
+}
+
+/// The ARN of the AWS principal whose SigV4 signature API Gateway verified (a route with IAM
+/// authorization); `None` when no IAM authorizer is in front. A client cannot set it: API Gateway writes
+/// the request context.
+pub fn iam_caller(req: &Request) -> Option<String> {
+    gateway(req)?
+        .authorizer
+        .as_ref()?
+        .iam
+        .as_ref()?
+        .user_arn
+        .clone()
+        .filter(|arn| !arn.is_empty())
+}
+
+/// The client's address as API Gateway saw it.
+pub fn source_ip(req: &Request) -> Option<String> {
+    gateway(req)?.http.source_ip.clone()
+}
+
+/// API Gateway's id of the request (its access log's `requestId`).
+pub fn gateway_request_id(req: &Request) -> Option<String> {
+    gateway(req)?.request_id.clone()
 }

@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn tells_wrong_method_from_unknown_path() {
         static ROUTES: &[Route<u8>] = &[
-            Route::get(1, "/secrets", Scope::Read),
+            Route::get(1, "/secrets", Scope::List),
             Route::post(2, "/secrets/add_docker", Scope::Write),
         ];
         assert!(matches!(find(ROUTES, "GET", "/secrets"), Match::Found(r, _) if r.id == 1));

@@ -1,0 +1,355 @@
+//! Repository and registry locations as people write them, read once on the `url` crate: `https://` (or
+//! `http://`) URLs, `ssh://user@host[:port]/path`, the scp-like `user@host:org/repo`, `oci://host/path`
+//! and a bare `host[:port]/path`. Every rule about a location — where a credential may sit, what a host
+//! may be, whether two locations are the same server — is checked against this one parse.
+//!
+//! Nothing here quotes what it was given: a [`LocationError`] names what is wrong, and callers decide what
+//! of the text they may repeat (never anything before an `@`, nor a query or fragment).
+
+use url::{Host, Url};
+
+/// How a location was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Https,
+    Http,
+    /// `ssh://[user@]host[:port]/path`
+    Ssh,
+    /// `[user@]host:path`, as Git and scp write SSH locations.
+    Scp,
+    /// `oci://host/path`
+    Oci,
+    /// `host[:port]/path`, without a scheme (Helm and OCI registries).
+    Bare,
+}
+
+/// Why a text is not a location. No variant carries any of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LocationError {
+    #[error("it is empty")]
+    Empty,
+    #[error("it contains spaces or control characters")]
+    Whitespace,
+    #[error("its scheme is not https, http, ssh or oci")]
+    Scheme,
+    #[error("it names no host")]
+    NoHost,
+    #[error("its host is not ASCII: write an internationalised domain name in its punycode form (xn--…)")]
+    NonAsciiHost,
+    #[error("its host is not a valid host name or IP address")]
+    BadHost,
+    #[error("its port is not a number from 1 to 65535")]
+    BadPort,
+    #[error("it cannot be read as a URL")]
+    Unreadable,
+}
+
+/// A parsed location: the form it was written in, and a URL to read its parts from (an scp-like location
+/// is read as `ssh://`, a bare one as `https://`).
+#[derive(Clone, Debug)]
+pub struct Location {
+    form: Form,
+    url: Url,
+}
+
+/// The authority of `rest` (what follows a scheme's `://`, or a whole scheme-less text): up to the first
+/// `/`, `?` or `#`.
+fn authority(rest: &str) -> &str {
+    rest.split(['/', '?', '#']).next().unwrap_or_default()
+}
+
+/// The host of an authority: after the last `@`, before a port (an IPv6 address keeps its brackets).
+fn host_of(authority: &str) -> &str {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port.split_inclusive(']').next().unwrap_or(host_port);
+    }
+    host_port.split(':').next().unwrap_or_default()
+}
+
+/// Whether a scheme-less text is scp-like (`host:path`) rather than a bare `host:port/path`: what follows
+/// the authority's `:` is not a port number.
+fn is_scp(text: &str) -> bool {
+    let first = text.split('/').next().unwrap_or_default();
+    let after_user = first.rsplit_once('@').map_or(first, |(_, h)| h);
+    match after_user.split_once(':') {
+        Some((_, port)) => !port.bytes().all(|b| b.is_ascii_digit()) || port.is_empty(),
+        None => false,
+    }
+}
+
+fn valid_domain(host: &str) -> bool {
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+impl Location {
+    pub fn parse(raw: &str) -> Result<Self, LocationError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(LocationError::Empty);
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(LocationError::Whitespace);
+        }
+        let (form, rest) = match text.split_once("://") {
+            Some((scheme, rest)) => {
+                let form = match scheme.to_ascii_lowercase().as_str() {
+                    "https" => Form::Https,
+                    "http" => Form::Http,
+                    "ssh" => Form::Ssh,
+                    "oci" => Form::Oci,
+                    _ => return Err(LocationError::Scheme),
+                };
+                (form, rest)
+            }
+            None if is_scp(text) => (Form::Scp, text),
+            None => (Form::Bare, text),
+        };
+        let host = host_of(authority(rest));
+        if host.is_empty() {
+            return Err(LocationError::NoHost);
+        }
+        if !host.is_ascii() {
+            return Err(LocationError::NonAsciiHost);
+        }
+        let readable = match form {
+            Form::Scp => {
+                // `user@host:org/repo` → `ssh://user@host/org/repo`: the first `:` after the host ends it.
+                let at = rest.rfind('@').map_or(0, |i| i + 1);
+                let colon = at + rest[at..].find(':').unwrap_or(0);
+                format!(
+                    "ssh://{}/{}",
+                    &rest[..colon],
+                    rest[colon + 1..].trim_start_matches('/')
+                )
+            }
+            Form::Bare => format!("https://{rest}"),
+            _ => text.to_string(),
+        };
+        let url = Url::parse(&readable).map_err(|e| match e {
+            url::ParseError::InvalidPort => LocationError::BadPort,
+            url::ParseError::EmptyHost => LocationError::NoHost,
+            url::ParseError::IdnaError
+            | url::ParseError::InvalidDomainCharacter
+            | url::ParseError::InvalidIpv4Address
+            | url::ParseError::InvalidIpv6Address => LocationError::BadHost,
+            _ => LocationError::Unreadable,
+        })?;
+        let host_ok = match url.host() {
+            None => return Err(LocationError::NoHost),
+            Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
+            Some(Host::Domain(d)) => valid_domain(d),
+        };
+        if !host_ok {
+            return Err(LocationError::BadHost);
+        }
+        if url.port() == Some(0) {
+            return Err(LocationError::BadPort);
+        }
+        Ok(Self { form, url })
+    }
+
+    pub fn form(&self) -> Form {
+        self.form
+    }
+
+    /// The protocol spoken: `https`, `http`, `ssh` (scp-like too) or `oci`; a bare location is `https`.
+    pub fn protocol(&self) -> &str {
+        self.url.scheme()
+    }
+
+    /// The host, lowercase; an IPv6 address in brackets.
+    pub fn host(&self) -> String {
+        self.url.host_str().unwrap_or_default().to_ascii_lowercase()
+    }
+
+    pub fn port(&self) -> Option<u16> {
+        self.url.port()
+    }
+
+    /// Whether both reach the same server the same way: protocol, host and port.
+    pub fn same_server(&self, other: &Location) -> bool {
+        self.protocol() == other.protocol()
+            && self.host() == other.host()
+            && self.url.port_or_known_default() == other.url.port_or_known_default()
+    }
+
+    /// Whether a user name sits before the host.
+    pub fn has_user(&self) -> bool {
+        !self.url.username().is_empty()
+    }
+
+    /// Whether a password sits before the host.
+    pub fn has_password(&self) -> bool {
+        self.url.password().is_some()
+    }
+
+    /// Whether it carries a query (`?…`) or a fragment (`#…`), where tokens are often passed.
+    pub fn has_query_or_fragment(&self) -> bool {
+        self.url.query().is_some() || self.url.fragment().is_some()
+    }
+
+    /// The path's non-empty segments, as written (percent-encoded).
+    pub fn segments(&self) -> Vec<&str> {
+        self.url
+            .path_segments()
+            .map(|s| s.filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_is_read_with_its_host() {
+        // text → form, protocol, host, port, segments
+        let cases: [(&str, Form, &str, &str, Option<u16>, &[&str]); 9] = [
+            (
+                "https://GitHub.com/acme/app.git",
+                Form::Https,
+                "https",
+                "github.com",
+                None,
+                &["acme", "app.git"],
+            ),
+            (
+                "http://charts.example.com:8080/x",
+                Form::Http,
+                "http",
+                "charts.example.com",
+                Some(8080),
+                &["x"],
+            ),
+            (
+                "ssh://git@github.com:2222/acme/app",
+                Form::Ssh,
+                "ssh",
+                "github.com",
+                Some(2222),
+                &["acme", "app"],
+            ),
+            (
+                "git@github.com:acme/app.git",
+                Form::Scp,
+                "ssh",
+                "github.com",
+                None,
+                &["acme", "app.git"],
+            ),
+            (
+                "github.com:acme",
+                Form::Scp,
+                "ssh",
+                "github.com",
+                None,
+                &["acme"],
+            ),
+            (
+                "oci://ghcr.io/acme/charts",
+                Form::Oci,
+                "oci",
+                "ghcr.io",
+                None,
+                &["acme", "charts"],
+            ),
+            (
+                "ghcr.io/acme/charts",
+                Form::Bare,
+                "https",
+                "ghcr.io",
+                None,
+                &["acme", "charts"],
+            ),
+            (
+                "registry.example.com:5000/x",
+                Form::Bare,
+                "https",
+                "registry.example.com",
+                Some(5000),
+                &["x"],
+            ),
+            (
+                "https://[::1]:8443/r",
+                Form::Https,
+                "https",
+                "[::1]",
+                Some(8443),
+                &["r"],
+            ),
+        ];
+        for (text, form, protocol, host, port, segments) in cases {
+            let l = Location::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (
+                    l.form(),
+                    l.protocol(),
+                    l.host().as_str(),
+                    l.port(),
+                    l.segments().as_slice()
+                ),
+                (form, protocol, host, port, segments),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_location_says_why_without_quoting_it() {
+        let cases = [
+            ("", LocationError::Empty),
+            ("https://exa mple.com/x", LocationError::Whitespace),
+            ("https://a.com/x\ny", LocationError::Whitespace),
+            ("ftp://a.com/x", LocationError::Scheme),
+            ("javascript://a.com/x", LocationError::Scheme),
+            ("https:///x", LocationError::NoHost),
+            ("https://gіthub.com/acme", LocationError::NonAsciiHost),
+            ("git@gіthub.com:acme/app", LocationError::NonAsciiHost),
+            ("ssh://git@exa_mple.com/x", LocationError::BadHost),
+            ("git@-bad-.com:acme/app", LocationError::BadHost),
+            ("https://a.com:99999/x", LocationError::BadPort),
+            ("https://a.com:0/x", LocationError::BadPort),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Location::parse(text).map(|_| ()), Err(expected), "{text:?}");
+        }
+        // Punycode is ASCII: accepted as written.
+        assert_eq!(
+            Location::parse("https://xn--gthub-n4a.com/acme")
+                .unwrap()
+                .host(),
+            "xn--gthub-n4a.com"
+        );
+    }
+
+    #[test]
+    fn credentials_queries_and_servers() {
+        let l = Location::parse("https://octo:pw@github.com/acme?private_token=x#f").unwrap();
+        assert!(l.has_user() && l.has_password() && l.has_query_or_fragment());
+        let ssh = Location::parse("git@github.com:acme/app.git").unwrap();
+        assert!(ssh.has_user() && !ssh.has_password() && !ssh.has_query_or_fragment());
+        let same = |a: &str, b: &str| {
+            Location::parse(a)
+                .unwrap()
+                .same_server(&Location::parse(b).unwrap())
+        };
+        assert!(same("https://github.com/a", "https://GITHUB.com:443/b"));
+        assert!(same("git@github.com:a/b", "ssh://git@github.com/c"));
+        assert!(!same("https://github.com/a", "http://github.com/a"));
+        assert!(!same(
+            "https://github.com/a",
+            "https://github.com.evil.example/a"
+        ));
+        assert!(!same("https://github.com/a", "https://github.com:8443/a"));
+    }
+}
