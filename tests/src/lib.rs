@@ -33,6 +33,23 @@ pub fn event(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&event_text(name)).expect("a valid API Gateway event")
 }
 
+/// The `requestContext.authorizer` API Gateway's IAM authorization writes into an HTTP API (payload 2.0)
+/// event for a request `arn` signed with SigV4, as a deployed operator route receives it.
+pub fn iam_authorizer(arn: &str) -> serde_json::Value {
+    let account = arn.split(':').nth(4).unwrap_or_default();
+    serde_json::json!({
+        "iam": {
+            "accessKey": "ASIAEXAMPLEKEY000000",
+            "accountId": account,
+            "callerId": "AROAEXAMPLEROLEID0000:session",
+            "cognitoIdentity": null,
+            "principalOrgId": "o-example",
+            "userArn": arn,
+            "userId": "AROAEXAMPLEROLEID0000:session"
+        }
+    })
+}
+
 /// The binary (and `functions/` folder) of a template function's logical id without its `Function`
 /// suffix: `SecretsList` → `secrets-list`, as the Makefile's `build-<LogicalId>` targets map them.
 pub fn function_binary(logical: &str) -> String {

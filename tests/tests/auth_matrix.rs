@@ -1,7 +1,8 @@
 //! Who may call what, route by route: every route the HTTP API declares (template.yaml), through the
-//! function that serves it, with no token, a wrong one, an unresolved Argo CD `$` placeholder, the read
-//! token and the write token, each in every header that may carry it. Responses are checked against the
-//! API description as well.
+//! function that serves it, with no token, a wrong one, an unresolved Argo CD `$` placeholder, Argo CD's
+//! proxy token and the operator token, each in every header that may carry it, and signed by an AWS
+//! principal (the request context API Gateway's IAM authorization fills) granted write, granted list
+//! only, or not granted. Responses are checked against the API description as well.
 
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
@@ -11,16 +12,24 @@ use gluelinks_tests::{event_text, temp_dir, template_routes};
 use lambda_http::Request;
 use serde_json::Value;
 
-const READ: &str = "matrix-read-token-0123456789";
-const WRITE: &str = "matrix-write-token-0123456789";
+const PROXY: &str = "matrix-proxy-token-0123456789";
+const OPERATOR: &str = "matrix-operator-token-0123456789";
+const CI: &str = "arn:aws:sts::123456789012:assumed-role/platform-ci/run-7";
+const AUDITOR: &str = "arn:aws:sts::123456789012:assumed-role/auditor/alice";
+const STRANGER: &str = "arn:aws:sts::123456789012:assumed-role/someone-else/bob";
+const GRANTS: &str = r#"{"arn:aws:iam::123456789012:role/platform-ci": {"clusters": "*", "access": "write"},
+    "arn:aws:iam::123456789012:role/auditor": {"clusters": "*", "access": "list"}}"#;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Presented {
     Nothing,
     Wrong,
     Placeholder,
-    Read,
-    Write,
+    Proxy,
+    Operator,
+    IamWriter,
+    IamLister,
+    IamStranger,
 }
 
 /// What a route must answer: refused as unauthenticated (401), refused as not allowed (403), or let
@@ -37,12 +46,14 @@ fn expected(scope: Scope, presented: Presented) -> Verdict {
     match (scope, presented) {
         (Scope::Public, _) => Verdict::Through,
         (_, Nothing | Wrong | Placeholder) => Verdict::Unauthenticated,
-        (Scope::Write, Read) => Verdict::Forbidden,
+        (Scope::List | Scope::Write, Proxy) => Verdict::Forbidden,
+        (Scope::Write, IamLister) => Verdict::Forbidden,
+        (_, IamStranger) => Verdict::Forbidden,
         _ => Verdict::Through,
     }
 }
 
-fn request(method: &str, path: &str, headers: &[(&str, String)]) -> Request {
+fn request(method: &str, path: &str, headers: &[(&str, String)], iam: Option<&str>) -> Request {
     let mut e: Value = serde_json::from_str(&event_text("health-api-v1-health.json")).unwrap();
     e["rawPath"] = path.into();
     e["requestContext"]["http"]["method"] = method.into();
@@ -54,6 +65,9 @@ fn request(method: &str, path: &str, headers: &[(&str, String)]) -> Request {
     if method == "POST" {
         e["body"] = "{}".into();
         e["headers"]["content-type"] = "application/json".into();
+    }
+    if let Some(arn) = iam {
+        e["requestContext"]["authorizer"] = gluelinks_tests::iam_authorizer(arn);
     }
     lambda_http::request::from_str(&e.to_string()).unwrap()
 }
@@ -73,8 +87,9 @@ async fn every_route_by_every_token_in_every_header() {
         .map(|i| temp_dir(&format!("auth-matrix-{i}")).display().to_string())
         .collect();
     let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
-        ("AUTH_OPERATOR_TOKEN", WRITE),
+        ("AUTH_PROXY_TOKEN", PROXY),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
+        ("OPERATOR_GRANTS", GRANTS),
         ("CLUSTERS_DIR", dirs[0].as_str()),
         ("SECRETS_LIST_CLUSTERS_DIR", dirs[1].as_str()),
         ("SECRETS_ADD_CLUSTERS_DIR", dirs[2].as_str()),
@@ -120,8 +135,13 @@ async fn every_route_by_every_token_in_every_header() {
             Some("not-the-token-0123456789".to_string()),
         ),
         (Presented::Placeholder, Some("$gluelinks.token".to_string())),
-        (Presented::Read, Some(READ.to_string())),
-        (Presented::Write, Some(WRITE.to_string())),
+        (Presented::Proxy, Some(PROXY.to_string())),
+        (Presented::Operator, Some(OPERATOR.to_string())),
+    ];
+    let signed = [
+        (Presented::IamWriter, CI),
+        (Presented::IamLister, AUDITOR),
+        (Presented::IamStranger, STRANGER),
     ];
     let mut cells = 0;
     for route in template_routes() {
@@ -129,45 +149,53 @@ async fn every_route_by_every_token_in_every_header() {
             .iter()
             .find(|(m, p, _)| *m == route.method && *p == route.path)
             .unwrap_or_else(|| panic!("{} {} is served", route.method, route.path));
+        let mut cases: Vec<(Presented, Vec<(&str, String)>, Option<&str>, Option<&String>)> =
+            Vec::new();
         for (presented, token) in &tokens {
-            let carriers: Vec<Vec<(&str, String)>> = match token {
-                None => vec![vec![]],
-                Some(t) => vec![
-                    vec![("authorization", format!("Bearer {t}"))],
-                    vec![("x-gluelinks-token", t.clone())],
-                ],
-            };
-            for headers in carriers {
-                let req = request(&route.method, &concrete(&route.path), &headers);
-                let response = match route.function.as_str() {
-                    "health" => health.handle_checked(req).await,
-                    "fixtures" => fixtures.handle_checked(req).await,
-                    "clusters" => clusters.handle_checked(req).await,
-                    "links" => links.handle_checked(req).await,
-                    "secrets-list" => list.handle_checked(req).await,
-                    "secrets-add" => add.handle_checked(req).await,
-                    other => panic!("no function {other}"),
-                };
-                let status = response.status().as_u16();
-                let verdict = match status {
-                    401 => Verdict::Unauthenticated,
-                    403 => Verdict::Forbidden,
-                    _ => Verdict::Through,
-                };
-                let cell = format!("{} {} {presented:?} {headers:?}", route.method, route.path);
-                assert_eq!(verdict, expected(scope, *presented), "{cell}: {status}");
-                if status == 401 || status == 403 {
-                    // The refusal says what to send, and never echoes what was sent.
-                    let text = body_json(&response).to_string();
-                    assert!(text.contains("token"), "{cell}: {text}");
-                    if let Some(t) = token {
-                        assert!(!text.contains(t.as_str()), "{cell}: echoed the token");
-                    }
+            match token {
+                None => cases.push((*presented, vec![], None, None)),
+                Some(t) => {
+                    cases.push((*presented, vec![("authorization", format!("Bearer {t}"))], None, Some(t)));
+                    cases.push((*presented, vec![("x-gluelinks-token", t.clone())], None, Some(t)));
                 }
-                cells += 1;
             }
         }
+        for (presented, arn) in signed {
+            cases.push((presented, vec![], Some(arn), None));
+        }
+        for (presented, headers, iam, token) in cases {
+            let req = request(&route.method, &concrete(&route.path), &headers, iam);
+            let response = match route.function.as_str() {
+                "health" => health.handle_checked(req).await,
+                "fixtures" => fixtures.handle_checked(req).await,
+                "clusters" => clusters.handle_checked(req).await,
+                "links" => links.handle_checked(req).await,
+                "secrets-list" => list.handle_checked(req).await,
+                "secrets-add" => add.handle_checked(req).await,
+                other => panic!("no function {other}"),
+            };
+            let status = response.status().as_u16();
+            let verdict = match status {
+                401 => Verdict::Unauthenticated,
+                403 => Verdict::Forbidden,
+                _ => Verdict::Through,
+            };
+            let cell = format!("{} {} {presented:?} {headers:?}", route.method, route.path);
+            assert_eq!(verdict, expected(scope, presented), "{cell}: {status}");
+            if status == 401 || status == 403 {
+                // The refusal says what to send or what is missing, and never echoes what was sent.
+                let text = body_json(&response).to_string();
+                assert!(text.contains("token") || text.contains("grant"), "{cell}: {text}");
+                if let Some(t) = token {
+                    assert!(!text.contains(t.as_str()), "{cell}: echoed the token");
+                }
+                if let Some(arn) = iam {
+                    assert!(!text.contains(arn), "{cell}: quoted the principal");
+                }
+            }
+            cells += 1;
+        }
     }
-    // Nine cells per route: no token, and four tokens in each of two headers.
-    assert_eq!(cells, 9 * template_routes().len());
+    // Twelve cells per route: no token, four tokens in each of two headers, three AWS principals.
+    assert_eq!(cells, 12 * template_routes().len());
 }

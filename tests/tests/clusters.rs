@@ -3,16 +3,52 @@
 use gluelinks_core::config::Env;
 use gluelinks_core::http::response::body_json;
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event, temp_dir};
+use gluelinks_tests::{event_text, iam_authorizer, temp_dir};
 use serde_json::json;
 
-const READ: &str = "sample-proxy-token-0123456789";
+const OPERATOR: &str = "sample-operator-token-0123456789";
+const GRANTS: &str = r#"{"arn:aws:iam::123456789012:role/auditor": {"clusters": ["test-cluster"], "access": "list"}}"#;
+
+/// `GET /clusters` with the sample event's operator token, or signed by `iam`.
+async fn list_as(dir: &str, iam: Option<&str>) -> (u16, serde_json::Value) {
+    let env = Env::from_pairs([
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
+        ("OPERATOR_GRANTS", GRANTS),
+        ("CLUSTERS_DIR", dir),
+    ]);
+    let function = clusters::Clusters::from_env(&env).await.unwrap();
+    let mut e: serde_json::Value = serde_json::from_str(&event_text("clusters-list.json")).unwrap();
+    if let Some(arn) = iam {
+        e["requestContext"]["authorizer"] = iam_authorizer(arn);
+    }
+    let req = lambda_http::request::from_str(&e.to_string()).unwrap();
+    let response = function.handle_checked(req).await;
+    (response.status().as_u16(), body_json(&response))
+}
 
 async fn list(dir: &str) -> (u16, serde_json::Value) {
-    let env = Env::from_pairs([("AUTH_PROXY_TOKEN", READ), ("CLUSTERS_DIR", dir)]);
-    let function = clusters::Clusters::from_env(&env).await.unwrap();
-    let response = function.handle_checked(event("clusters-list.json")).await;
-    (response.status().as_u16(), body_json(&response))
+    list_as(dir, None).await
+}
+
+const AUDITOR: &str = "arn:aws:sts::123456789012:assumed-role/auditor/alice";
+
+#[tokio::test]
+async fn a_principal_granted_some_clusters_sees_those() {
+    let dir = temp_dir("clusters-granted");
+    for file in ["test-cluster.kubeconfig", "production-cluster.kubeconfig"] {
+        std::fs::write(dir.join(file), "apiVersion: v1").unwrap();
+    }
+    let (status, body) = list_as(dir.to_str().unwrap(), Some(AUDITOR)).await;
+    assert_eq!((status, body), (200, json!({"clusters": ["test-cluster"], "total": 1})));
+}
+
+#[tokio::test]
+async fn a_caller_who_may_not_write_is_not_told_where_kubeconfigs_are() {
+    let (status, body) = list_as("/nonexistent/clusters", Some(AUDITOR)).await;
+    assert_eq!(status, 500);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("The kubeconfig store cannot be read: the directory cannot be listed"), "{message}");
+    assert!(message.contains("(error id ") && !message.contains("/nonexistent"), "{message}");
 }
 
 #[tokio::test]

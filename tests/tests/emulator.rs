@@ -558,7 +558,10 @@ enum Op {
     /// List a resource in a namespace, or cluster-wide.
     List(&'static str, Option<&'static str>),
     Get(&'static str, &'static str, &'static str),
+    /// A repository secret labelled as GlueLinks' own.
     CreateSecret(&'static str),
+    /// A secret without GlueLinks' label.
+    CreateUnmarked(&'static str),
     UpdateSecret(&'static str, &'static str),
     PatchSecret(&'static str, &'static str),
     DeleteSecret(&'static str, &'static str),
@@ -590,12 +593,17 @@ async fn attempt(client: &kube::Client, emulator: &Emulator, op: Op) -> u16 {
     let result = match op {
         Op::List(plural, ns) => api(plural, ns).list(&ListParams::default()).await.map(drop),
         Op::Get(plural, ns, name) => api(plural, Some(ns)).get(name).await.map(drop),
-        Op::CreateSecret(ns) => {
+        Op::CreateSecret(ns) | Op::CreateUnmarked(ns) => {
+            let labels = match op {
+                Op::CreateSecret(_) => json!({"app.kubernetes.io/managed-by": "gluelinks",
+                    "argocd.argoproj.io/secret-type": "repository"}),
+                _ => json!({}),
+            };
             let secret = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Secret",
-                "metadata": {"name": "rbac-probe"}, "stringData": {"a": "b"}}))
+                "metadata": {"name": "rbac-probe", "labels": labels}, "stringData": {"a": "b"}}))
             .unwrap();
             api("secrets", Some(ns))
-                .create(&pp, &secret)
+                .create(&PostParams { dry_run: true, ..pp }, &secret)
                 .await
                 .map(drop)
         }
@@ -699,8 +707,11 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
             Get("secrets", "argocd", "github-org-creds"),
             403,
         ),
-        // The lister lists secrets, and cannot read one by name, write one, or read anything else.
-        ("lister", List("secrets", None), 200),
+        // The lister lists secrets where credentials live (the Argo CD namespace by default), and cannot
+        // list elsewhere, read one by name, write one, or read anything else.
+        ("lister", List("secrets", Some("argocd")), 200),
+        ("lister", List("secrets", None), 403),
+        ("lister", List("secrets", Some("default")), 403),
         ("lister", Get("secrets", "argocd", "github-org-creds"), 403),
         ("lister", CreateSecret("argocd"), 403),
         ("lister", UpdateSecret("argocd", "bitnami-helm"), 403),
@@ -710,11 +721,15 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
             Get("applications", "glueops-core", "taco-backend-prod"),
             403,
         ),
-        // The writer gets, creates and updates in its bound namespaces only, and lists nothing.
+        // The writer gets, creates and updates in its bound namespaces only (the Argo CD namespace by
+        // default), and lists nothing; the admission policy lets it write only GlueLinks' own secrets
+        // (422: refused by the ValidatingAdmissionPolicy).
         ("writer", Get("secrets", "argocd", "github-org-creds"), 200),
         ("writer", CreateSecret("argocd"), 200),
-        ("writer", CreateSecret("default"), 200),
+        ("writer", CreateUnmarked("argocd"), 422),
         ("writer", UpdateSecret("argocd", "bitnami-helm"), 200),
+        ("writer", UpdateSecret("argocd", "github-org-creds"), 422),
+        ("writer", CreateSecret("default"), 403),
         ("writer", CreateSecret("kube-system"), 403),
         ("writer", Get("secrets", "payments", "anything"), 403),
         ("writer", List("secrets", None), 403),
@@ -723,10 +738,12 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("writer", DeleteSecret("argocd", "bitnami-helm"), 403),
         ("writer", List("pods", None), 403),
         // Static kubeconfigs: each secrets function's service account has its own function's verbs only.
-        ("sa-lister", List("secrets", None), 200),
+        ("sa-lister", List("secrets", Some("argocd")), 200),
+        ("sa-lister", List("secrets", None), 403),
         ("sa-lister", CreateSecret("argocd"), 403),
         ("sa-lister", UpdateSecret("argocd", "bitnami-helm"), 403),
         ("sa-writer", UpdateSecret("argocd", "bitnami-helm"), 200),
+        ("sa-writer", CreateUnmarked("argocd"), 422),
         ("sa-writer", List("secrets", None), 403),
         ("sa-writer", List("pods", None), 403),
     ];

@@ -8,7 +8,7 @@ use gluelinks_core::http::response::body_json;
 use gluelinks_tests::emulator::rbac::{Identity, Rbac};
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, shipped_rbac, temp_dir};
+use gluelinks_tests::{event_text, temp_dir};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -39,7 +39,9 @@ async fn each_function_works_with_only_its_own_identity() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
-    let rbac_text = shipped_rbac();
+    // The shipped manifests, with the lister and writer also bound where the demo keeps pull secrets, as
+    // the manifests' commented RoleBindings say to do.
+    let rbac_text = demo::rbac();
     emulator.enforce_manifests(&rbac_text);
     let identities = [
         ("reader", "links-role", "gluelinks"),
@@ -63,6 +65,7 @@ async fn each_function_works_with_only_its_own_identity() {
         ("CLUSTERS_DIR", dir(0)),
         ("SECRETS_LIST_CLUSTERS_DIR", dir(1)),
         ("SECRETS_ADD_CLUSTERS_DIR", dir(2)),
+        ("SECRETS_LIST_NAMESPACES", "default,kube-system"),
     ]);
 
     let links = links::Links::from_env(&env).await.unwrap();

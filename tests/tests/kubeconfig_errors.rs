@@ -14,7 +14,7 @@ use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const READ: &str = "sample-proxy-token-0123456789";
+const OPERATOR: &str = "sample-operator-token-0123456789";
 const TOKEN: &str = "tok-Qv93-never-echoed-0123456789";
 
 /// The 1-based line of `text` that starts (after indentation) with `prefix`.
@@ -132,7 +132,7 @@ async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
     let clients = ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(2));
     let dir_text = dir.to_str().unwrap();
     let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
         ("SECRETS_LIST_CLUSTERS_DIR", dir_text),
     ]);
     for (name, _, expected) in cases {
@@ -230,7 +230,7 @@ async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
         std::fs::write(dir.join(format!("{name}.kubeconfig")), text).unwrap();
     }
     let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
     ]);
     for (name, _, expected) in &cases {
@@ -267,7 +267,7 @@ async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
 
     // The operator's explicit exception: this cluster's kubeconfig may skip certificate checks.
     let allowed = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
         ("KUBE_INSECURE_SKIP_TLS_VERIFY_CLUSTERS", "insecure"),
     ]);

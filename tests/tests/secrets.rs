@@ -30,6 +30,7 @@ async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
         ("AUTH_PROXY_TOKEN".into(), READ.into()),
         ("AUTH_OPERATOR_TOKEN".into(), WRITE.into()),
         ("CLUSTERS_DIR".into(), dir.to_str().unwrap().into()),
+        ("SECRETS_LIST_NAMESPACES".into(), "default,kube-system".into()),
     ];
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Setup { emulator, env }
@@ -205,7 +206,7 @@ async fn bad_input_is_refused_and_nothing_changes() {
             docker_body(json!({})),
             READ,
             403,
-            "needs the write token",
+            "Argo CD's proxy token",
         ),
         (
             "add_docker",
@@ -299,10 +300,16 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
             .filter(|r| r.method == method)
             .count()
     };
+    let dry_runs = s
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.query.contains("dryRun=All"))
+        .count();
     assert_eq!(
-        (calls("GET"), calls("POST")),
-        (3, 3),
-        "one read and one write per namespace"
+        (calls("GET"), calls("POST"), dry_runs),
+        (3, 6, 3),
+        "one read, one dry run and one write per namespace"
     );
     assert_eq!(
         body["namespaces"],
@@ -444,13 +451,35 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_are_reported_namespace_by_namespace() {
     let s = setup("secrets-partial", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
+    // A namespace the cluster refuses (RBAC, an admission webhook, a quota): its dry run says so before
+    // anything is written, and nothing is, anywhere.
     let writes_in_kube_system = Matcher {
         method: Some("POST"),
         namespace: Some("kube-system".into()),
         ..Matcher::default()
     };
     s.emulator
-        .add_fault(writes_in_kube_system, Fault::Forbidden);
+        .add_fault(writes_in_kube_system.clone(), Fault::Forbidden);
+    let before = s.secrets();
+    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("kube-system") && message.contains("HTTP 403") && message.ends_with("Nothing was written anywhere"),
+        "{body}"
+    );
+    assert_eq!(s.secrets(), before, "nothing was written anywhere");
+
+    // A refusal that comes only at the real write (the cluster changed its mind after the dry run):
+    // reported namespace by namespace, never hidden.
+    s.emulator.clear_faults();
+    s.emulator.add_fault(
+        Matcher {
+            dry_run: Some(false),
+            ..writes_in_kube_system
+        },
+        Fault::Forbidden,
+    );
     let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["success"], false);
@@ -477,6 +506,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     s.emulator.add_fault(
         Matcher {
             method: Some("PUT"),
+            dry_run: Some(false),
             ..Matcher::default()
         },
         Fault::Status(409),
@@ -500,7 +530,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         .emulator
         .requests()
         .iter()
-        .filter(|r| r.method == "PUT")
+        .filter(|r| r.method == "PUT" && !r.query.contains("dryRun"))
         .count();
     assert_eq!(puts, 6, "3 attempts in each of 2 namespaces");
 
@@ -509,6 +539,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     let hang_posts_in_payments = Matcher {
         method: Some("POST"),
         namespace: Some("payments".into()),
+        dry_run: Some(false),
         ..Matcher::default()
     };
     s.emulator
@@ -689,9 +720,12 @@ async fn writes_are_audited_without_values() {
         .collect();
     assert_eq!(audits.len(), 4, "{text}");
     for a in &audits {
-        assert_eq!(a["fields"]["grant"], "write");
+        let principal = a["fields"]["principal"].as_str().unwrap();
+        assert!(principal.starts_with("operator token sha256:"), "{a}");
         assert_eq!(a["fields"]["argocd_user_unverified"], "alice@example.com");
         assert_eq!(a["fields"]["cluster"], "demo");
+        assert_eq!(a["fields"]["source_ip"], "203.0.113.10", "{a}");
+        assert_eq!(a["fields"]["gateway_request_id"], "sample-request", "{a}");
     }
     assert!(!text.contains(PASSWORD), "a log line carries the password");
     assert!(!text.contains(WRITE), "a log line carries the token");
@@ -867,22 +901,33 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upsert_changes_only_what_the_request_sets() {
     let s = setup("secrets-merge", &[]).await;
-    s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
+    // A repository `argocd repo add` wrote (Argo CD's annotation, no GlueLinks label), over SSH with a
+    // proxy and TLS checks off.
+    let argocd_repo_add = json!({"apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "billing", "namespace": "argocd",
             "labels": {"argocd.argoproj.io/secret-type": "repository", "team": "payments"},
             "annotations": {"managed-by": "argocd.argoproj.io"},
             "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "0000-1"}]},
         "type": "Opaque",
-        "data": {"type": b64("git"), "url": b64("git@github.com:acme/billing.git"), "name": b64("billing"),
+        "data": {"type": b64("git"), "url": b64("git@github.com:acme/billing.git"), "name": b64("Billing"),
             "project": b64("payments"), "proxy": b64("http://proxy:3128"), "insecure": b64("true"),
-            "sshPrivateKey": b64("old-key")}}));
+            "sshPrivateKey": b64("old-key")}});
+    s.emulator.apply(argocd_repo_add);
     let body = json!({"name": "billing", "repository_url": "https://github.com/acme/billing.git",
         "cluster_name": "demo", "type": "git", "username": "octo", "password": PASSWORD, "upsert": true});
+    // Not GlueLinks' own: refused, and the answer says how to take it over.
     let (status, reply) = s.add("add_repository", &body.to_string(), WRITE).await;
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["foreign_secrets"]["argocd"]["adoptable"], true, "{reply}");
+    assert!(reply["message"].as_str().unwrap().contains("Send adopt: true"), "{reply}");
+    // Adopted: the server changed (SSH to HTTPS), so its transport settings go; the method changed, so
+    // the SSH key goes; its display name and project stay.
+    let adopt = patched(body.clone(), json!({"adopt": true}));
+    let (status, reply) = s.add("add_repository", &adopt, WRITE).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
-        json!(["password", "sshPrivateKey", "url", "username"])
+        json!(["insecure", "password", "proxy", "sshPrivateKey", "url", "username"])
     );
     let stored = s
         .emulator
@@ -895,40 +940,51 @@ async fn upsert_changes_only_what_the_request_sets() {
     assert_eq!(meta["annotations"]["managed-by"], "argocd.argoproj.io");
     assert_eq!(meta["ownerReferences"][0]["name"], "owner");
     let data = stored["data"].as_object().unwrap();
-    for (key, value) in [
-        ("project", "payments"),
-        ("proxy", "http://proxy:3128"),
-        ("insecure", "true"),
-    ] {
-        assert_eq!(data[key], b64(value), "{key} survives the upsert");
+    assert_eq!(data["project"], b64("payments"), "project survives the upsert");
+    assert_eq!(data["name"], b64("Billing"), "the display name survives the upsert");
+    for gone in ["proxy", "insecure", "sshPrivateKey"] {
+        assert!(!data.contains_key(gone), "{gone} survived");
     }
-    assert!(
-        !data.contains_key("sshPrivateKey"),
-        "the SSH key no longer applies"
-    );
     assert_eq!(data["password"], b64(PASSWORD));
+    let adopted = captured_logs()
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .any(|l| l["fields"]["secret"] == "billing" && l["fields"]["outcome"] == "adopted");
+    assert!(adopted, "the adoption is audited as one");
 
-    // The request may set the project; the same request again changes nothing.
-    let scoped = patched(body, json!({"project": "billing-team"}));
+    // Now GlueLinks' own: the request may set the project, remove it with null; the same request again
+    // changes no key but the credential, which is always reported as set.
+    let scoped = patched(body.clone(), json!({"project": "billing-team"}));
     let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
-        json!(["project"])
+        json!(["password", "project"])
     );
     let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
-        json!([])
+        json!(["password"])
     );
+    let mut unscoped = body;
+    unscoped["project"] = Value::Null;
+    let unscoped = unscoped.to_string();
+    let (_, reply) = s.add("add_repository", &unscoped, WRITE).await;
+    assert_eq!(
+        reply["repository_secret_applied"]["changed_keys"],
+        json!(["password", "project"])
+    );
+    let stored = s.emulator.object("", "v1", "secrets", "argocd", "billing").unwrap();
+    assert!(stored["data"].get("project").is_none(), "{stored}");
 
-    // A pull secret keeps its other labels, annotations and keys.
+    // A pull secret of GlueLinks' keeps its other labels, annotations, keys and registries.
     s.emulator
         .apply(json!({"apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "ghcr-octo", "namespace": "default",
-            "labels": {"jjo.finance/secret-type": "docker-creds", "team": "web"},
+            "labels": {"jjo.finance/secret-type": "docker-creds", "team": "web", "app.kubernetes.io/managed-by": "gluelinks"},
             "annotations": {"reflector/enabled": "true"}},
         "type": "kubernetes.io/dockerconfigjson",
-        "data": {".dockerconfigjson": b64("{\"auths\": {}}"), "note": b64("kept")}}));
+        "data": {".dockerconfigjson": b64("{\"auths\": {\"registry.example.com\": {\"auth\": \"dGVhbTprZXB0\"}}}"), "note": b64("kept")}}));
     let (status, reply) = s
         .add(
             "add_docker",
@@ -944,6 +1000,12 @@ async fn upsert_changes_only_what_the_request_sets() {
     assert_eq!(pull["metadata"]["labels"]["team"], "web");
     assert_eq!(pull["metadata"]["annotations"]["reflector/enabled"], "true");
     assert_eq!(pull["data"]["note"], b64("kept"));
+    let config = base64::engine::general_purpose::STANDARD
+        .decode(pull["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    let config: Value = serde_json::from_slice(&config).unwrap();
+    assert_eq!(config["auths"]["registry.example.com"]["auth"], "dGVhbTprZXB0", "another registry's entry stays");
+    assert!(config["auths"]["ghcr.io"]["auth"].is_string(), "{config}");
     assert_eq!(
         reply["results"][0]["result"]["changed_keys"],
         json!([".dockerconfigjson"])
@@ -1031,13 +1093,14 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         .unwrap()
         .contains("names 41 namespaces; at most 40 are written per request"));
 
-    // 40 namespaces and the Argo CD copy: 41 reads, then 41 writes, never more than 8 in flight.
+    // 40 namespaces and the Argo CD copy: 41 reads, 41 dry runs, then 41 writes, never more than 8 in
+    // flight.
     let names = &names[..40];
     for ns in names {
         s.emulator
             .apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
     }
-    s.emulator.set_latency(Duration::from_millis(120));
+    s.emulator.set_latency(Duration::from_millis(60));
     s.emulator.reset_requests();
     let (status, reply) = s
         .add(
@@ -1047,7 +1110,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         )
         .await;
     assert_eq!(status, 200, "{reply}");
-    assert_eq!(s.emulator.requests().len(), 82);
+    assert_eq!(s.emulator.requests().len(), 123);
     let peak = s.emulator.peak_in_flight();
     assert!(
         (2..=8).contains(&peak),
@@ -1059,6 +1122,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
     s.emulator.set_latency(Duration::ZERO);
     let hang_writes = Matcher {
         method: Some("POST"),
+        dry_run: Some(false),
         ..Matcher::default()
     };
     s.emulator
@@ -1089,4 +1153,201 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         "{}",
         errors[20]
     );
+}
+
+/// Secrets of the right kind that are someone else's all the same, each in `argocd` and `default` under
+/// the name `held`: every one is refused on every route, with and without upsert and adopt, and nothing is
+/// written anywhere — not in the namespaces that held nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
+    let s = setup("secrets-held", &[]).await;
+    let repository = json!({"argocd.argoproj.io/secret-type": "repository"});
+    let template = json!({"argocd.argoproj.io/secret-type": "repo-creds"});
+    let pull = json!({"jjo.finance/secret-type": "docker-creds"});
+    // (how it is held, extra metadata, extra top-level fields, what the refusal says)
+    let holds: Vec<(&str, Value, Value, &str)> = vec![
+        (
+            "an ExternalSecret controls it",
+            json!({"ownerReferences": [{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+                "name": "held-source", "uid": "u-1", "controller": true}]}),
+            json!({}),
+            "Change it at its source, ExternalSecret held-source",
+        ),
+        (
+            "Argo CD syncs it from Git (annotation)",
+            json!({"annotations": {"argocd.argoproj.io/tracking-id": "infra:/Secret:argocd/held"}}),
+            json!({}),
+            "declared in Git and synced by Argo CD (its argocd.argoproj.io/tracking-id annotation)",
+        ),
+        (
+            "Argo CD syncs it from Git (label)",
+            json!({"labels": {"app.kubernetes.io/instance": "infra"}}),
+            json!({}),
+            "declared in Git and synced by Argo CD (its app.kubernetes.io/instance label)",
+        ),
+        (
+            "it is being deleted",
+            json!({"deletionTimestamp": "2026-12-01T00:00:00Z", "finalizers": ["example.com/hold"]}),
+            json!({}),
+            "is being deleted",
+        ),
+        ("it is immutable", json!({}), json!({"immutable": true}), "is immutable"),
+    ];
+    let routes: [(&str, &Value, &str); 4] = [
+        ("add_docker", &pull, "kubernetes.io/dockerconfigjson"),
+        ("add_helm_repo", &repository, "Opaque"),
+        ("add_repository", &repository, "Opaque"),
+        ("add_repo_creds", &template, "Opaque"),
+    ];
+    for (how, meta, top, says) in &holds {
+        for (route, kind_labels, secret_type) in routes {
+            let namespace = if route == "add_docker" { "default" } else { "argocd" };
+            let mut labels = kind_labels.clone();
+            for (k, v) in meta["labels"].as_object().into_iter().flatten() {
+                labels[k] = v.clone();
+            }
+            labels["app.kubernetes.io/managed-by"] = "gluelinks".into();
+            let mut metadata = json!({"name": "held", "namespace": namespace, "labels": labels});
+            for (k, v) in meta.as_object().unwrap().iter().filter(|(k, _)| *k != "labels") {
+                metadata[k] = v.clone();
+            }
+            let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata,
+                "type": secret_type, "data": {".dockerconfigjson": b64("{\"auths\": {}}"), "url": b64("x")}});
+            for (k, v) in top.as_object().unwrap() {
+                secret[k] = v.clone();
+            }
+            s.emulator.apply(secret);
+            let before = s.secrets();
+            for (upsert, adopt) in [(false, false), (true, false), (true, true), (false, true)] {
+                let flags = json!({"upsert": upsert, "adopt": adopt, "name": "held"});
+                let body = match route {
+                    "add_docker" => docker_body(json!({"name": "held", "namespaces": "kube-system,default", "upsert": upsert, "adopt": adopt})),
+                    "add_helm_repo" => json!({"name": "held", "repository_url": "https://charts.example.com/x",
+                        "cluster_name": "demo", "username": "u", "password": PASSWORD, "upsert": upsert, "adopt": adopt}).to_string(),
+                    _ => repository_body("held", route, flags),
+                };
+                let (status, reply) = s.add(route, &body, WRITE).await;
+                let case = format!("{route} upsert={upsert} adopt={adopt}, {how}");
+                assert_eq!(status, 409, "{case}: {reply}");
+                let message = reply["message"].as_str().unwrap();
+                assert!(message.contains(says) && message.contains("even with upsert or adopt"), "{case}: {message}");
+                assert_eq!(reply["foreign_secrets"][namespace]["adoptable"], false, "{case}: {reply}");
+                assert_eq!(s.secrets(), before, "{case} wrote something");
+            }
+            s.emulator.remove("", "v1", "secrets", namespace, "held");
+        }
+    }
+}
+
+/// The writer identity as a deployment has it: its own kubeconfig, and a cluster enforcing the shipped
+/// RBAC and admission policy.
+async fn setup_enforced(name: &str) -> Setup {
+    let dir = temp_dir(&format!("{name}-writer"));
+    let s = setup(name, &[("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap())]).await;
+    s.emulator.enforce_manifests(&demo::rbac());
+    let token = format!("{name}-writer-token-0123456789");
+    s.emulator
+        .add_token(&token, "secrets-add-role", &["gluelinks-secrets-writer"]);
+    std::fs::write(
+        dir.join("demo.kubeconfig"),
+        s.emulator.kubeconfig_with_token("demo", &token),
+    )
+    .unwrap();
+    s
+}
+
+/// A secret of the right kind GlueLinks did not create — seed 003's pull secret, `argocd repo add`'s
+/// repository — is refused without adopt and taken over with it, audited as an adoption, its display name
+/// kept. Where the shipped admission policy is applied, the cluster refuses the adoption GlueLinks' own
+/// checks allow until someone with rights on the cluster marks the secret adoptable: the dry run every
+/// write starts with finds that out, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
+    let s = setup_enforced("secrets-adopt").await;
+    // Seed 003's server wrote this pull secret: its label, no GlueLinks mark.
+    s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "ghcr-octo", "namespace": "default", "labels": {"jjo.finance/secret-type": "docker-creds"}},
+        "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": b64("{\"auths\": {}}")}}));
+    // `argocd repo add` wrote this repository.
+    s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "billing", "namespace": "argocd", "labels": {"argocd.argoproj.io/secret-type": "repository"},
+            "annotations": {"managed-by": "argocd.argoproj.io"}},
+        "type": "Opaque", "data": {"type": b64("git"), "url": b64("https://github.com/acme/billing"), "name": b64("Billing")}}));
+    let docker = docker_body(json!({"namespaces": "default", "upsert": true}));
+    let repository = json!({"name": "billing", "repository_url": "https://github.com/acme/billing",
+        "cluster_name": "demo", "username": "octo", "password": PASSWORD, "upsert": true});
+    let before = s.secrets();
+    for (route, body) in [("add_docker", docker.clone()), ("add_repository", repository.to_string())] {
+        let (status, reply) = s.add(route, &body, WRITE).await;
+        assert_eq!(status, 409, "{route}: {reply}");
+        assert!(reply["message"].as_str().unwrap().contains("was not created by GlueLinks"), "{reply}");
+        assert_eq!(s.secrets(), before, "{route} wrote");
+    }
+    // GlueLinks would adopt them; the cluster refuses: the dry run says so, for every route, and nothing
+    // is written anywhere (the image-updater copy in argocd included).
+    let adopt_docker = patched(serde_json::from_str(&docker).unwrap(), json!({"adopt": true}));
+    let adopt_repository = patched(repository.clone(), json!({"adopt": true}));
+    for (route, body) in [("add_docker", &adopt_docker), ("add_repository", &adopt_repository)] {
+        let (status, reply) = s.add(route, body, WRITE).await;
+        assert_eq!(status, 409, "{route}: {reply}");
+        let message = reply["message"].as_str().unwrap();
+        assert!(message.contains("The cluster refused") && message.contains("(HTTP 422)"), "{message}");
+        assert!(message.contains("annotate it gluelinks.io/adoptable=true"), "{message}");
+        assert_eq!(s.secrets(), before, "{route} wrote");
+        // A dry run asks the cluster too.
+        let dry = patched(serde_json::from_str(body).unwrap(), json!({"dry_run": true}));
+        let (status, reply) = s.add(route, &dry, WRITE).await;
+        assert_eq!((status, &reply["success"]), (200, &json!(false)), "{reply}");
+        let refused = reply["would_write"].as_array().unwrap().iter().find(|w| w["action"] == "refused");
+        assert!(refused.is_some_and(|w| w["reason"].as_str().unwrap().contains("adoptable")), "{reply}");
+    }
+    // Marked adoptable by someone with rights on the cluster: adopted, audited so, the name key kept.
+    for (ns, name) in [("default", "ghcr-octo"), ("argocd", "billing")] {
+        let mut secret = s.emulator.object("", "v1", "secrets", ns, name).unwrap();
+        secret["metadata"]["annotations"]["gluelinks.io/adoptable"] = "true".into();
+        s.emulator.apply(secret);
+    }
+    for (route, body) in [("add_docker", &adopt_docker), ("add_repository", &adopt_repository)] {
+        let (status, reply) = s.add(route, body, WRITE).await;
+        assert_eq!(status, 200, "{route}: {reply}");
+    }
+    let billing = s.emulator.object("", "v1", "secrets", "argocd", "billing").unwrap();
+    assert_eq!(billing["metadata"]["labels"]["app.kubernetes.io/managed-by"], "gluelinks");
+    assert_eq!(billing["data"]["name"], b64("Billing"), "its display name is kept");
+    let pull = s.emulator.object("", "v1", "secrets", "default", "ghcr-octo").unwrap();
+    assert_eq!(pull["metadata"]["labels"]["app.kubernetes.io/managed-by"], "gluelinks");
+    let adopted: Vec<String> = captured_logs()
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["outcome"] == "adopted")
+        .map(|l| format!("{}/{}", l["fields"]["namespace"].as_str().unwrap(), l["fields"]["secret"].as_str().unwrap()))
+        .collect();
+    for expected in ["default/ghcr-octo", "argocd/billing"] {
+        assert!(adopted.iter().any(|a| a == expected), "{expected} not audited as adopted: {adopted:?}");
+    }
+    // Now GlueLinks' own: an upsert needs no adopt.
+    let (status, reply) = s.add("add_repository", &repository.to_string(), WRITE).await;
+    assert_eq!(status, 200, "{reply}");
+}
+
+/// A dry run with upsert names the keys a write would set, and a credential key is named whether or not
+/// the guess sent is the stored value: the dry run is no oracle for the stored password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
+    let s = setup("secrets-oracle", &[]).await;
+    let body = |password: &str, dry_run: bool| {
+        json!({"name": "oracle", "repository_url": "https://github.com/acme/app", "cluster_name": "demo",
+            "username": "octo", "password": password, "upsert": true, "dry_run": dry_run}).to_string()
+    };
+    assert_eq!(s.add("add_repository", &body("stored-pw-0123", false), WRITE).await.0, 200);
+    let mut answers = Vec::new();
+    for guess in ["stored-pw-0123", "another-guess-0123"] {
+        let (status, reply) = s.add("add_repository", &body(guess, true), WRITE).await;
+        assert_eq!(status, 200, "{reply}");
+        assert!(!reply.to_string().contains(guess), "{reply}");
+        answers.push(reply["would_write"].clone());
+    }
+    assert_eq!(answers[0], answers[1], "the right guess and a wrong one get the same answer");
+    assert_eq!(answers[0][0]["changed_keys"], json!(["password"]));
 }

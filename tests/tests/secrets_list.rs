@@ -1,4 +1,5 @@
-//! `GET /secrets` reads metadata only: three concurrent metadata lists selected by label and `type`,
+//! `GET /secrets` reads metadata only, where credentials live: concurrent metadata lists selected by label
+//! and `type` in the Argo CD namespace and the namespaces `SECRETS_LIST_NAMESPACES` names,
 //! Helm repositories told apart by GlueLinks' repository-type label, every repository secret still
 //! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer.
 
@@ -9,7 +10,7 @@ use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir};
 use serde_json::{json, Value};
 
-const READ: &str = "sample-proxy-token-0123456789";
+const OPERATOR: &str = "sample-operator-token-0123456789";
 
 fn secret(name: &str, secret_type: &str, labels: Value, data: Value) -> Value {
     json!({ "apiVersion": "v1", "kind": "Secret", "type": secret_type,
@@ -70,8 +71,9 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     let dir = temp_dir("secrets-list-metadata");
     emulator.write_kubeconfig(&dir, "demo");
     let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR),
         ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
+        ("SECRETS_LIST_NAMESPACES", "default"),
     ]);
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
     emulator.reset_requests();
@@ -124,9 +126,20 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
         assert!(!text.contains(never), "{never} in {text}");
     }
 
-    // Three list calls, each asking for metadata only, selected by label and type.
+    // Four list calls, each in one namespace (repository secrets and templates in the Argo CD namespace,
+    // pull secrets there and in `default`), each asking for metadata only, selected by label and type.
     let requests = emulator.requests();
-    assert_eq!(requests.len(), 3, "{requests:?}");
+    let mut paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/namespaces/argocd/secrets",
+            "/api/v1/namespaces/argocd/secrets",
+            "/api/v1/namespaces/argocd/secrets",
+            "/api/v1/namespaces/default/secrets",
+        ]
+    );
     for r in &requests {
         assert_eq!(
             (r.verb, r.accept.as_str()),

@@ -391,13 +391,10 @@ impl Target {
         (secret, changed.into_iter().collect())
     }
 
-    /// The data keys a new secret gets.
+    /// The data keys a new secret gets, sorted.
     fn keys(&self) -> Vec<String> {
-        self.on_create
-            .keys()
-            .chain(self.set.keys())
-            .cloned()
-            .collect()
+        let keys: BTreeSet<&String> = self.on_create.keys().chain(self.set.keys()).collect();
+        keys.into_iter().cloned().collect()
     }
 }
 

@@ -57,6 +57,8 @@ pub struct Matcher {
     pub method: Option<&'static str>,
     pub resource: Option<&'static str>,
     pub namespace: Option<String>,
+    /// Only dry runs (`dryRun=All`), or only requests that are not.
+    pub dry_run: Option<bool>,
 }
 
 impl Matcher {
@@ -74,8 +76,9 @@ impl Matcher {
         }
     }
 
-    fn matches(&self, method: &str, resource: &str, namespace: Option<&str>) -> bool {
-        self.method.is_none_or(|m| m == method)
+    fn matches(&self, method: &str, resource: &str, namespace: Option<&str>, dry_run: bool) -> bool {
+        self.dry_run.is_none_or(|d| d == dry_run)
+            && self.method.is_none_or(|m| m == method)
             && self.resource.is_none_or(|r| r == resource)
             && self
                 .namespace
@@ -392,6 +395,12 @@ impl Emulator {
             .lock_objects()
             .apply(object)
             .unwrap_or_else(|e: ApiError| panic!("apply: {}", e.message))
+    }
+
+    /// Removes a stored object, as an administrator would; `None` when there is none.
+    pub fn remove(&self, group: &str, version: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
+        let kind = kinds::find(group, version, plural)?;
+        self.state.lock_objects().delete(kind, namespace, name).ok()
     }
 
     /// An Argo CD Application, as stored.

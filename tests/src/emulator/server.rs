@@ -413,7 +413,10 @@ pub async fn handle(
     let fault = state
         .lock_faults()
         .iter()
-        .find(|rule| rule.matcher.matches(&method, resource, namespace))
+        .find(|rule| {
+            rule.matcher
+                .matches(&method, resource, namespace, param("dryRun").is_some())
+        })
         .map(|rule| rule.fault.clone());
     match fault {
         Some(Fault::Status(code)) => {
