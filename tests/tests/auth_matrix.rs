@@ -149,14 +149,28 @@ async fn every_route_by_every_token_in_every_header() {
             .iter()
             .find(|(m, p, _)| *m == route.method && *p == route.path)
             .unwrap_or_else(|| panic!("{} {} is served", route.method, route.path));
-        let mut cases: Vec<(Presented, Vec<(&str, String)>, Option<&str>, Option<&String>)> =
-            Vec::new();
+        let mut cases: Vec<(
+            Presented,
+            Vec<(&str, String)>,
+            Option<&str>,
+            Option<&String>,
+        )> = Vec::new();
         for (presented, token) in &tokens {
             match token {
                 None => cases.push((*presented, vec![], None, None)),
                 Some(t) => {
-                    cases.push((*presented, vec![("authorization", format!("Bearer {t}"))], None, Some(t)));
-                    cases.push((*presented, vec![("x-gluelinks-token", t.clone())], None, Some(t)));
+                    cases.push((
+                        *presented,
+                        vec![("authorization", format!("Bearer {t}"))],
+                        None,
+                        Some(t),
+                    ));
+                    cases.push((
+                        *presented,
+                        vec![("x-gluelinks-token", t.clone())],
+                        None,
+                        Some(t),
+                    ));
                 }
             }
         }
@@ -185,7 +199,10 @@ async fn every_route_by_every_token_in_every_header() {
             if status == 401 || status == 403 {
                 // The refusal says what to send or what is missing, and never echoes what was sent.
                 let text = body_json(&response).to_string();
-                assert!(text.contains("token") || text.contains("grant"), "{cell}: {text}");
+                assert!(
+                    text.contains("token") || text.contains("grant"),
+                    "{cell}: {text}"
+                );
                 if let Some(t) = token {
                     assert!(!text.contains(t.as_str()), "{cell}: echoed the token");
                 }

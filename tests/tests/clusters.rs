@@ -39,7 +39,10 @@ async fn a_principal_granted_some_clusters_sees_those() {
         std::fs::write(dir.join(file), "apiVersion: v1").unwrap();
     }
     let (status, body) = list_as(dir.to_str().unwrap(), Some(AUDITOR)).await;
-    assert_eq!((status, body), (200, json!({"clusters": ["test-cluster"], "total": 1})));
+    assert_eq!(
+        (status, body),
+        (200, json!({"clusters": ["test-cluster"], "total": 1}))
+    );
 }
 
 #[tokio::test]
@@ -47,8 +50,14 @@ async fn a_caller_who_may_not_write_is_not_told_where_kubeconfigs_are() {
     let (status, body) = list_as("/nonexistent/clusters", Some(AUDITOR)).await;
     assert_eq!(status, 500);
     let message = body["message"].as_str().unwrap();
-    assert!(message.starts_with("The kubeconfig store cannot be read: the directory cannot be listed"), "{message}");
-    assert!(message.contains("(error id ") && !message.contains("/nonexistent"), "{message}");
+    assert!(
+        message.starts_with("The kubeconfig store cannot be read: the directory cannot be listed"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(error id ") && !message.contains("/nonexistent"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

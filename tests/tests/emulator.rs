@@ -603,7 +603,13 @@ async fn attempt(client: &kube::Client, emulator: &Emulator, op: Op) -> u16 {
                 "metadata": {"name": "rbac-probe", "labels": labels}, "stringData": {"a": "b"}}))
             .unwrap();
             api("secrets", Some(ns))
-                .create(&PostParams { dry_run: true, ..pp }, &secret)
+                .create(
+                    &PostParams {
+                        dry_run: true,
+                        ..pp
+                    },
+                    &secret,
+                )
                 .await
                 .map(drop)
         }

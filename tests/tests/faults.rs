@@ -69,7 +69,7 @@ impl Injected {
             Self::Kube500 => "Kubernetes API answers 500",
             Self::KubeHang => "Kubernetes API hangs past `KUBE_TIMEOUT_SECONDS`",
             Self::KubeReset => "Kubernetes API resets connections",
-            Self::KubeForbidden => "Kubernetes forbids one resource (403: listing pods; listing Secrets for secrets-list; creating Secrets in `kube-system` for secrets-add)",
+            Self::KubeForbidden => "Kubernetes forbids one resource (403: listing pods; listing Secrets for secrets-list; creating Secrets in `kube-system`, dry runs included, for secrets-add)",
             Self::StoreError => "kubeconfig store refuses: Secrets Manager answers `AccessDeniedException`",
             Self::StoreSlow => "kubeconfig store slow: 0.25 s a call",
             Self::StoreSilent => "Secrets Manager never answers",
@@ -473,11 +473,12 @@ const ROWS: &[Row] = &[
     row(
         KubeForbidden,
         SecretsAdd,
-        "207",
-        "written in the other namespaces; the refused one named",
+        "409",
+        "nothing written anywhere: the dry run every write starts with names the refused namespace",
         &[
-            "written in 2 of 3 namespaces; failed: kube-system",
+            "The cluster refused to write secret ghcr-octo in: kube-system",
             "(HTTP 403)",
+            "Nothing was written anywhere",
         ],
         QUICK,
     ),
@@ -824,9 +825,10 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
             };
             let matcher = Matcher {
                 resource: Some(resource),
-                // The writer's check reads pass; its writes in one namespace are refused.
+                // The writer's check reads pass; its writes in one namespace are refused, dry runs too.
                 method: (row.function == SecretsAdd).then_some("POST"),
                 namespace: (row.function == SecretsAdd).then(|| "kube-system".to_string()),
+                dry_run: None,
             };
             emulator.add_fault(matcher, Fault::Forbidden);
         }
@@ -856,9 +858,11 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
                 ClusterGoneBeforeWrite => Fault::Reset,
                 _ => Fault::ResetAfterApply,
             };
+            // After the dry runs every write starts with: the real writes.
             for method in ["POST", "PUT"] {
                 let writes = Matcher {
                     method: Some(method),
+                    dry_run: Some(false),
                     ..Matcher::default()
                 };
                 emulator.add_fault(writes, fault.clone());

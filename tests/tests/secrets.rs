@@ -30,7 +30,10 @@ async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
         ("AUTH_PROXY_TOKEN".into(), READ.into()),
         ("AUTH_OPERATOR_TOKEN".into(), WRITE.into()),
         ("CLUSTERS_DIR".into(), dir.to_str().unwrap().into()),
-        ("SECRETS_LIST_NAMESPACES".into(), "default,kube-system".into()),
+        (
+            "SECRETS_LIST_NAMESPACES".into(),
+            "default,kube-system".into(),
+        ),
     ];
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Setup { emulator, env }
@@ -465,7 +468,9 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     assert_eq!(status, 409, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(
-        message.contains("kube-system") && message.contains("HTTP 403") && message.ends_with("Nothing was written anywhere"),
+        message.contains("kube-system")
+            && message.contains("HTTP 403")
+            && message.ends_with("Nothing was written anywhere"),
         "{body}"
     );
     assert_eq!(s.secrets(), before, "nothing was written anywhere");
@@ -918,8 +923,17 @@ async fn upsert_changes_only_what_the_request_sets() {
     // Not GlueLinks' own: refused, and the answer says how to take it over.
     let (status, reply) = s.add("add_repository", &body.to_string(), WRITE).await;
     assert_eq!(status, 409, "{reply}");
-    assert_eq!(reply["foreign_secrets"]["argocd"]["adoptable"], true, "{reply}");
-    assert!(reply["message"].as_str().unwrap().contains("Send adopt: true"), "{reply}");
+    assert_eq!(
+        reply["foreign_secrets"]["argocd"]["adoptable"], true,
+        "{reply}"
+    );
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap()
+            .contains("Send adopt: true"),
+        "{reply}"
+    );
     // Adopted: the server changed (SSH to HTTPS), so its transport settings go; the method changed, so
     // the SSH key goes; its display name and project stay.
     let adopt = patched(body.clone(), json!({"adopt": true}));
@@ -927,7 +941,14 @@ async fn upsert_changes_only_what_the_request_sets() {
     assert_eq!(status, 200, "{reply}");
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
-        json!(["insecure", "password", "proxy", "sshPrivateKey", "url", "username"])
+        json!([
+            "insecure",
+            "password",
+            "proxy",
+            "sshPrivateKey",
+            "url",
+            "username"
+        ])
     );
     let stored = s
         .emulator
@@ -940,8 +961,16 @@ async fn upsert_changes_only_what_the_request_sets() {
     assert_eq!(meta["annotations"]["managed-by"], "argocd.argoproj.io");
     assert_eq!(meta["ownerReferences"][0]["name"], "owner");
     let data = stored["data"].as_object().unwrap();
-    assert_eq!(data["project"], b64("payments"), "project survives the upsert");
-    assert_eq!(data["name"], b64("Billing"), "the display name survives the upsert");
+    assert_eq!(
+        data["project"],
+        b64("payments"),
+        "project survives the upsert"
+    );
+    assert_eq!(
+        data["name"],
+        b64("Billing"),
+        "the display name survives the upsert"
+    );
     for gone in ["proxy", "insecure", "sshPrivateKey"] {
         assert!(!data.contains_key(gone), "{gone} survived");
     }
@@ -974,7 +1003,10 @@ async fn upsert_changes_only_what_the_request_sets() {
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
     );
-    let stored = s.emulator.object("", "v1", "secrets", "argocd", "billing").unwrap();
+    let stored = s
+        .emulator
+        .object("", "v1", "secrets", "argocd", "billing")
+        .unwrap();
     assert!(stored["data"].get("project").is_none(), "{stored}");
 
     // A pull secret of GlueLinks' keeps its other labels, annotations, keys and registries.
@@ -1004,7 +1036,10 @@ async fn upsert_changes_only_what_the_request_sets() {
         .decode(pull["data"][".dockerconfigjson"].as_str().unwrap())
         .unwrap();
     let config: Value = serde_json::from_slice(&config).unwrap();
-    assert_eq!(config["auths"]["registry.example.com"]["auth"], "dGVhbTprZXB0", "another registry's entry stays");
+    assert_eq!(
+        config["auths"]["registry.example.com"]["auth"], "dGVhbTprZXB0",
+        "another registry's entry stays"
+    );
     assert!(config["auths"]["ghcr.io"]["auth"].is_string(), "{config}");
     assert_eq!(
         reply["results"][0]["result"]["changed_keys"],
@@ -1191,7 +1226,12 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
             json!({}),
             "is being deleted",
         ),
-        ("it is immutable", json!({}), json!({"immutable": true}), "is immutable"),
+        (
+            "it is immutable",
+            json!({}),
+            json!({"immutable": true}),
+            "is immutable",
+        ),
     ];
     let routes: [(&str, &Value, &str); 4] = [
         ("add_docker", &pull, "kubernetes.io/dockerconfigjson"),
@@ -1201,14 +1241,23 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
     ];
     for (how, meta, top, says) in &holds {
         for (route, kind_labels, secret_type) in routes {
-            let namespace = if route == "add_docker" { "default" } else { "argocd" };
+            let namespace = if route == "add_docker" {
+                "default"
+            } else {
+                "argocd"
+            };
             let mut labels = kind_labels.clone();
             for (k, v) in meta["labels"].as_object().into_iter().flatten() {
                 labels[k] = v.clone();
             }
             labels["app.kubernetes.io/managed-by"] = "gluelinks".into();
             let mut metadata = json!({"name": "held", "namespace": namespace, "labels": labels});
-            for (k, v) in meta.as_object().unwrap().iter().filter(|(k, _)| *k != "labels") {
+            for (k, v) in meta
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| *k != "labels")
+            {
                 metadata[k] = v.clone();
             }
             let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata,
@@ -1230,8 +1279,14 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
                 let case = format!("{route} upsert={upsert} adopt={adopt}, {how}");
                 assert_eq!(status, 409, "{case}: {reply}");
                 let message = reply["message"].as_str().unwrap();
-                assert!(message.contains(says) && message.contains("even with upsert or adopt"), "{case}: {message}");
-                assert_eq!(reply["foreign_secrets"][namespace]["adoptable"], false, "{case}: {reply}");
+                assert!(
+                    message.contains(says) && message.contains("even with upsert or adopt"),
+                    "{case}: {message}"
+                );
+                assert_eq!(
+                    reply["foreign_secrets"][namespace]["adoptable"], false,
+                    "{case}: {reply}"
+                );
                 assert_eq!(s.secrets(), before, "{case} wrote something");
             }
             s.emulator.remove("", "v1", "secrets", namespace, "held");
@@ -1277,29 +1332,60 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
     let repository = json!({"name": "billing", "repository_url": "https://github.com/acme/billing",
         "cluster_name": "demo", "username": "octo", "password": PASSWORD, "upsert": true});
     let before = s.secrets();
-    for (route, body) in [("add_docker", docker.clone()), ("add_repository", repository.to_string())] {
+    for (route, body) in [
+        ("add_docker", docker.clone()),
+        ("add_repository", repository.to_string()),
+    ] {
         let (status, reply) = s.add(route, &body, WRITE).await;
         assert_eq!(status, 409, "{route}: {reply}");
-        assert!(reply["message"].as_str().unwrap().contains("was not created by GlueLinks"), "{reply}");
+        assert!(
+            reply["message"]
+                .as_str()
+                .unwrap()
+                .contains("was not created by GlueLinks"),
+            "{reply}"
+        );
         assert_eq!(s.secrets(), before, "{route} wrote");
     }
     // GlueLinks would adopt them; the cluster refuses: the dry run says so, for every route, and nothing
     // is written anywhere (the image-updater copy in argocd included).
-    let adopt_docker = patched(serde_json::from_str(&docker).unwrap(), json!({"adopt": true}));
+    let adopt_docker = patched(
+        serde_json::from_str(&docker).unwrap(),
+        json!({"adopt": true}),
+    );
     let adopt_repository = patched(repository.clone(), json!({"adopt": true}));
-    for (route, body) in [("add_docker", &adopt_docker), ("add_repository", &adopt_repository)] {
+    for (route, body) in [
+        ("add_docker", &adopt_docker),
+        ("add_repository", &adopt_repository),
+    ] {
         let (status, reply) = s.add(route, body, WRITE).await;
         assert_eq!(status, 409, "{route}: {reply}");
         let message = reply["message"].as_str().unwrap();
-        assert!(message.contains("The cluster refused") && message.contains("(HTTP 422)"), "{message}");
-        assert!(message.contains("annotate it gluelinks.io/adoptable=true"), "{message}");
+        assert!(
+            message.contains("The cluster refused") && message.contains("(HTTP 422)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("annotate it gluelinks.io/adoptable=true"),
+            "{message}"
+        );
         assert_eq!(s.secrets(), before, "{route} wrote");
         // A dry run asks the cluster too.
-        let dry = patched(serde_json::from_str(body).unwrap(), json!({"dry_run": true}));
+        let dry = patched(
+            serde_json::from_str(body).unwrap(),
+            json!({"dry_run": true}),
+        );
         let (status, reply) = s.add(route, &dry, WRITE).await;
         assert_eq!((status, &reply["success"]), (200, &json!(false)), "{reply}");
-        let refused = reply["would_write"].as_array().unwrap().iter().find(|w| w["action"] == "refused");
-        assert!(refused.is_some_and(|w| w["reason"].as_str().unwrap().contains("adoptable")), "{reply}");
+        let refused = reply["would_write"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["action"] == "refused");
+        assert!(
+            refused.is_some_and(|w| w["reason"].as_str().unwrap().contains("adoptable")),
+            "{reply}"
+        );
     }
     // Marked adoptable by someone with rights on the cluster: adopted, audited so, the name key kept.
     for (ns, name) in [("default", "ghcr-octo"), ("argocd", "billing")] {
@@ -1307,27 +1393,57 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         secret["metadata"]["annotations"]["gluelinks.io/adoptable"] = "true".into();
         s.emulator.apply(secret);
     }
-    for (route, body) in [("add_docker", &adopt_docker), ("add_repository", &adopt_repository)] {
+    for (route, body) in [
+        ("add_docker", &adopt_docker),
+        ("add_repository", &adopt_repository),
+    ] {
         let (status, reply) = s.add(route, body, WRITE).await;
         assert_eq!(status, 200, "{route}: {reply}");
     }
-    let billing = s.emulator.object("", "v1", "secrets", "argocd", "billing").unwrap();
-    assert_eq!(billing["metadata"]["labels"]["app.kubernetes.io/managed-by"], "gluelinks");
-    assert_eq!(billing["data"]["name"], b64("Billing"), "its display name is kept");
-    let pull = s.emulator.object("", "v1", "secrets", "default", "ghcr-octo").unwrap();
-    assert_eq!(pull["metadata"]["labels"]["app.kubernetes.io/managed-by"], "gluelinks");
+    let billing = s
+        .emulator
+        .object("", "v1", "secrets", "argocd", "billing")
+        .unwrap();
+    assert_eq!(
+        billing["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "gluelinks"
+    );
+    assert_eq!(
+        billing["data"]["name"],
+        b64("Billing"),
+        "its display name is kept"
+    );
+    let pull = s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-octo")
+        .unwrap();
+    assert_eq!(
+        pull["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "gluelinks"
+    );
     let adopted: Vec<String> = captured_logs()
         .text()
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|l| l["fields"]["outcome"] == "adopted")
-        .map(|l| format!("{}/{}", l["fields"]["namespace"].as_str().unwrap(), l["fields"]["secret"].as_str().unwrap()))
+        .map(|l| {
+            format!(
+                "{}/{}",
+                l["fields"]["namespace"].as_str().unwrap(),
+                l["fields"]["secret"].as_str().unwrap()
+            )
+        })
         .collect();
     for expected in ["default/ghcr-octo", "argocd/billing"] {
-        assert!(adopted.iter().any(|a| a == expected), "{expected} not audited as adopted: {adopted:?}");
+        assert!(
+            adopted.iter().any(|a| a == expected),
+            "{expected} not audited as adopted: {adopted:?}"
+        );
     }
     // Now GlueLinks' own: an upsert needs no adopt.
-    let (status, reply) = s.add("add_repository", &repository.to_string(), WRITE).await;
+    let (status, reply) = s
+        .add("add_repository", &repository.to_string(), WRITE)
+        .await;
     assert_eq!(status, 200, "{reply}");
 }
 
@@ -1340,7 +1456,12 @@ async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
         json!({"name": "oracle", "repository_url": "https://github.com/acme/app", "cluster_name": "demo",
             "username": "octo", "password": password, "upsert": true, "dry_run": dry_run}).to_string()
     };
-    assert_eq!(s.add("add_repository", &body("stored-pw-0123", false), WRITE).await.0, 200);
+    assert_eq!(
+        s.add("add_repository", &body("stored-pw-0123", false), WRITE)
+            .await
+            .0,
+        200
+    );
     let mut answers = Vec::new();
     for guess in ["stored-pw-0123", "another-guess-0123"] {
         let (status, reply) = s.add("add_repository", &body(guess, true), WRITE).await;
@@ -1348,6 +1469,9 @@ async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
         assert!(!reply.to_string().contains(guess), "{reply}");
         answers.push(reply["would_write"].clone());
     }
-    assert_eq!(answers[0], answers[1], "the right guess and a wrong one get the same answer");
+    assert_eq!(
+        answers[0], answers[1],
+        "the right guess and a wrong one get the same answer"
+    );
     assert_eq!(answers[0][0]["changed_keys"], json!(["password"]));
 }

@@ -81,7 +81,7 @@ async fn a_slow_store_and_a_slow_cluster_still_answer_within_the_bound() {
     let env = Env::from_pairs([
         ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", "gluelinks/lister/"),
         ("KUBE_TIMEOUT_SECONDS", "1"),
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
     ]);
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
 

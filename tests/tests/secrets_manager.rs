@@ -64,7 +64,7 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
     // The clusters function, configured only by its environment, lists the same clusters.
     let env = Env::from_pairs([
         ("CLUSTER_SECRET_PREFIX", PREFIX),
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
     ]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
     let response = function.handle_checked(event("clusters-list.json")).await;

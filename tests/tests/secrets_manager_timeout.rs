@@ -23,7 +23,7 @@ async fn a_silent_secrets_manager_fails_within_the_bound() {
     let env = Env::from_pairs([
         ("CLUSTER_SECRET_PREFIX", "gluelinks/clusters/"),
         ("KUBE_TIMEOUT_SECONDS", "1"),
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
     ]);
     let expected = "AWS Secrets Manager did not answer within 1 seconds (KUBE_TIMEOUT_SECONDS)";
     let bound = Duration::from_millis(2500);

@@ -76,7 +76,13 @@ impl Matcher {
         }
     }
 
-    fn matches(&self, method: &str, resource: &str, namespace: Option<&str>, dry_run: bool) -> bool {
+    fn matches(
+        &self,
+        method: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        dry_run: bool,
+    ) -> bool {
         self.dry_run.is_none_or(|d| d == dry_run)
             && self.method.is_none_or(|m| m == method)
             && self.resource.is_none_or(|r| r == resource)
@@ -398,7 +404,14 @@ impl Emulator {
     }
 
     /// Removes a stored object, as an administrator would; `None` when there is none.
-    pub fn remove(&self, group: &str, version: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
+    pub fn remove(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Value> {
         let kind = kinds::find(group, version, plural)?;
         self.state.lock_objects().delete(kind, namespace, name).ok()
     }
