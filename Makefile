@@ -21,6 +21,8 @@ INVOKE_PORT ?= 9310
 # The tokens the sample events in events/ carry; `make invoke` configures the functions to accept them.
 SAMPLE_PROXY_TOKEN := sample-proxy-token-0123456789
 SAMPLE_OPERATOR_TOKEN := sample-operator-token-0123456789
+# The grant of the AWS principal the `*-iam.json` sample events carry (as API Gateway's IAM authorization does).
+SAMPLE_OPERATOR_GRANTS := {"arn:aws:iam::123456789012:role/gluelinks-operator": {"clusters": "*", "access": "write"}}
 
 .PHONY: rbac run test unit lint-template invoke contract burst deployed docs-browser chromium arm64-runner build bench deploy sam-build tools
 
@@ -73,7 +75,8 @@ lint-template: $(VENV)/.test-tools
 
 ## invoke: every event in events/ through its function with `cargo lambda invoke --data-file`.
 invoke: $(VENV)/.run-tools
-	AUTH_PROXY_TOKEN=$(SAMPLE_PROXY_TOKEN) AUTH_OPERATOR_TOKEN=$(SAMPLE_OPERATOR_TOKEN) INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
+	AUTH_PROXY_TOKEN=$(SAMPLE_PROXY_TOKEN) AUTH_OPERATOR_TOKEN=$(SAMPLE_OPERATOR_TOKEN) \
+	  OPERATOR_GRANTS='$(SAMPLE_OPERATOR_GRANTS)' INVOKE_PORT=$(INVOKE_PORT) tests/invoke-events.sh
 
 ## contract: schemathesis fuzzes every operation of shared/openapi.json against `make run`'s stack (bounded).
 contract: $(VENV)/.run-tools $(VENV)/.test-tools

@@ -33,6 +33,11 @@ pub fn event(name: &str) -> lambda_http::Request {
     lambda_http::request::from_str(&event_text(name)).expect("a valid API Gateway event")
 }
 
+/// The grant `make invoke` and the shipped-binary runs give the AWS principal of the `*-iam.json` sample
+/// events (`arn:aws:sts::123456789012:assumed-role/gluelinks-operator/ci-run`); the Makefile holds the same
+/// text (tests/tests/foundation.rs checks it).
+pub const SAMPLE_OPERATOR_GRANTS: &str = r#"{"arn:aws:iam::123456789012:role/gluelinks-operator": {"clusters": "*", "access": "write"}}"#;
+
 /// The `requestContext.authorizer` API Gateway's IAM authorization writes into an HTTP API (payload 2.0)
 /// event for a request `arn` signed with SigV4, as a deployed operator route receives it.
 pub fn iam_authorizer(arn: &str) -> serde_json::Value {
@@ -63,28 +68,31 @@ pub fn function_binary(logical: &str) -> String {
     out
 }
 
-/// One route `template.yaml` declares: the function binary it invokes, its method and path.
+/// One route `template.yaml` declares: the function binary it invokes, its method and path, and whether
+/// API Gateway authorises it with AWS IAM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateRoute {
     pub function: String,
     pub method: String,
     pub path: String,
+    pub iam: bool,
 }
 
 /// The HTTP API routes in `template.yaml`, read line by line: each function resource's `Binary:` and
-/// its events' `Path:`/`Method:` pairs. Events without a path (the `$default` route) are left out.
+/// its events' `Path:`/`Method:` pairs, with the `Authorizer: AWS_IAM` that follows one. Events without a path (the `$default` route) are left out.
 pub fn template_routes() -> Vec<TemplateRoute> {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
     let mut routes = Vec::new();
     let mut binary = String::new();
-    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut pending: Vec<(String, String, bool)> = Vec::new();
     let mut path: Option<String> = None;
-    let mut flush = |binary: &str, pending: &mut Vec<(String, String)>| {
-        for (method, path) in pending.drain(..) {
+    let mut flush = |binary: &str, pending: &mut Vec<(String, String, bool)>| {
+        for (method, path, iam) in pending.drain(..) {
             routes.push(TemplateRoute {
                 function: binary.to_string(),
                 method,
                 path,
+                iam,
             });
         }
     };
@@ -102,7 +110,11 @@ pub fn template_routes() -> Vec<TemplateRoute> {
             path = Some(p.to_string());
         } else if let Some(m) = trimmed.strip_prefix("Method: ") {
             if let Some(p) = path.take() {
-                pending.push((m.to_ascii_uppercase(), p));
+                pending.push((m.to_ascii_uppercase(), p, false));
+            }
+        } else if trimmed == "Authorizer: AWS_IAM" {
+            if let Some(last) = pending.last_mut() {
+                last.2 = true;
             }
         }
     }

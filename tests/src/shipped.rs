@@ -92,6 +92,7 @@ impl DemoStack {
                 "SECRETS_LIST_NAMESPACES",
                 crate::emulator::demo::PULL_SECRET_NAMESPACES.join(","),
             ),
+            ("OPERATOR_GRANTS", crate::SAMPLE_OPERATOR_GRANTS.to_string()),
             ("VALKEY_URL", self.valkey.url.clone()),
         ]
     }

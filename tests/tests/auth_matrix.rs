@@ -41,6 +41,14 @@ enum Verdict {
     Through,
 }
 
+/// One cell: who, the headers sent, the principal API Gateway verified, the token sent.
+type Cell<'a> = (
+    Presented,
+    Vec<(&'a str, String)>,
+    Option<&'a str>,
+    Option<&'a String>,
+);
+
 fn expected(scope: Scope, presented: Presented) -> Verdict {
     use Presented::*;
     match (scope, presented) {
@@ -149,12 +157,7 @@ async fn every_route_by_every_token_in_every_header() {
             .iter()
             .find(|(m, p, _)| *m == route.method && *p == route.path)
             .unwrap_or_else(|| panic!("{} {} is served", route.method, route.path));
-        let mut cases: Vec<(
-            Presented,
-            Vec<(&str, String)>,
-            Option<&str>,
-            Option<&String>,
-        )> = Vec::new();
+        let mut cases: Vec<Cell> = Vec::new();
         for (presented, token) in &tokens {
             match token {
                 None => cases.push((*presented, vec![], None, None)),

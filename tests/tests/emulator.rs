@@ -101,6 +101,27 @@ async fn kubectl_round_trip(kubectl: &Path) {
     assert!(ok, "{out}");
     assert_eq!(out.trim(), "taco-backend-prod");
 
+    // A server-side dry run is checked as a write and stored nowhere.
+    let (ok, out) = run_kubectl(
+        kubectl,
+        &kubeconfig,
+        &[
+            "create",
+            "secret",
+            "generic",
+            "dry-one",
+            "-n",
+            "default",
+            "--from-literal=a=b",
+            "--dry-run=server",
+        ],
+    )
+    .await;
+    assert!(ok && out.contains("(server dry run)"), "{out}");
+    assert!(emulator
+        .object("", "v1", "secrets", "default", "dry-one")
+        .is_none());
+
     let (ok, out) = run_kubectl(
         kubectl,
         &kubeconfig,

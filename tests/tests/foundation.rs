@@ -58,7 +58,10 @@ async fn every_sample_event_succeeds_through_its_function() {
             Some("fixtures") => fixtures(event(&name)).await.0,
             Some("clusters") => {
                 let dir = gluelinks_tests::temp_dir("events-clusters");
-                let env = env(&[("CLUSTERS_DIR", dir.to_str().unwrap())]);
+                let env = env(&[
+                    ("CLUSTERS_DIR", dir.to_str().unwrap()),
+                    ("OPERATOR_GRANTS", gluelinks_tests::SAMPLE_OPERATOR_GRANTS),
+                ]);
                 let function = clusters::Clusters::from_env(&env).await.unwrap();
                 function
                     .handle_checked(event(&name))
@@ -324,7 +327,8 @@ fn template_function_tables_and_openapi_agree() {
     let doc: Value = serde_json::from_str(gluelinks_core::api_doc::OPENAPI_JSON).unwrap();
     for (function, routes) in &tables {
         for (method, path, scope) in routes {
-            // The document's security matches what the function enforces.
+            // The document's security matches what the function enforces, and the operator routes are
+            // the ones API Gateway authorises with AWS IAM (SigV4) in the deployed stack.
             let security = &doc["paths"][path][method.to_ascii_lowercase()]["security"];
             let open = security.as_array().is_some_and(Vec::is_empty);
             assert_eq!(
@@ -332,8 +336,26 @@ fn template_function_tables_and_openapi_agree() {
                 *scope == Scope::Public,
                 "{function}: {method} {path} security {security}"
             );
+            let operator = matches!(scope, Scope::List | Scope::Write);
+            let signed = security.to_string().contains("awsSigV4");
+            assert_eq!(
+                signed, operator,
+                "{function}: {method} {path} security {security}"
+            );
+            let iam = declared
+                .iter()
+                .any(|r| r.method == *method && r.path == *path && r.iam);
+            assert_eq!(
+                iam, operator,
+                "{function}: {method} {path}: AWS_IAM in template.yaml"
+            );
         }
     }
+    let makefile = std::fs::read_to_string(gluelinks_tests::repo_root().join("Makefile")).unwrap();
+    assert!(
+        makefile.contains(gluelinks_tests::SAMPLE_OPERATOR_GRANTS),
+        "the Makefile's SAMPLE_OPERATOR_GRANTS is the tests' own"
+    );
     // `make run` routes each path to the function the HTTP API does.
     let manifest =
         std::fs::read_to_string(gluelinks_tests::repo_root().join("Cargo.toml")).unwrap();

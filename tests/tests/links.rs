@@ -1046,3 +1046,56 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
     }
     assert!(s.emulator.requests().is_empty(), "no cluster call");
 }
+
+/// One proxy token per Argo CD, bound to the clusters that Argo CD may ask about: its users reach those,
+/// whichever header names them, and no other — so one Argo CD's users cannot read another's apps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bound_proxy_token_reaches_only_its_clusters() {
+    let s = setup("links-bound").await;
+    // A second stored cluster, as another Argo CD's.
+    s.emulator.write_kubeconfig(&s.dir, "other-argocd");
+    const PROD: &str = "prod-argocd-proxy-token-0123456789";
+    let bound = format!("{PROD}:demo,{READ}:other-argocd");
+    let f = s
+        .function(&[
+            ("AUTH_PROXY_TOKEN", bound.as_str()),
+            ("DEFAULT_CLUSTER", "demo"),
+        ])
+        .await;
+    let app = Some("nonprod:taco-backend-prod");
+    let with =
+        |token: &'static str, cluster: Option<&'static str>, target: Option<&'static str>| {
+            let mut headers = vec![("x-gluelinks-token", token)];
+            headers.extend(cluster.map(|c| ("x-gluelinks-cluster", c)));
+            headers.extend(target.map(|t| ("argocd-target-cluster-name", t)));
+            request(Some("taco-backend-prod"), app, &headers)
+        };
+    // Its own cluster, named by the extension's header or by default.
+    for req in [with(PROD, Some("demo"), None), with(PROD, None, None)] {
+        let (status, body) = call(&f, req).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(category(&body, "pod")["status"], "ok", "{body}");
+    }
+    // Another Argo CD's cluster, named by any header, is refused without reading it.
+    s.emulator.reset_requests();
+    for req in [
+        with(PROD, Some("other-argocd"), None),
+        with(PROD, Some("demo"), Some("other-argocd")),
+        with(READ, Some("demo"), None),
+        with(READ, None, None),
+    ] {
+        let (status, body) = call(&f, req).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("is not one this caller may reach"),
+            "{body}"
+        );
+    }
+    assert!(
+        s.emulator.requests().is_empty(),
+        "a refused request reached a cluster"
+    );
+}

@@ -1475,3 +1475,84 @@ async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
     );
     assert_eq!(answers[0][0]["changed_keys"], json!(["password"]));
 }
+
+/// In the deployed stack the operator routes are signed with SigV4 and API Gateway hands the caller's ARN
+/// to the function: the sample events carry that request context. The ARN is granted clusters and list or
+/// write by OPERATOR_GRANTS, and recorded in the audit line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_principals_reach_only_what_they_are_granted_and_are_audited() {
+    const ARN: &str = "arn:aws:sts::123456789012:assumed-role/gluelinks-operator/ci-run";
+    let grants = |clusters: &str, access: &str| {
+        format!(
+            r#"{{"arn:aws:iam::123456789012:role/gluelinks-operator": {{"clusters": {clusters}, "access": "{access}"}}}}"#
+        )
+    };
+    let call = |grant: String, event: &'static str| async move {
+        let s = setup(
+            &format!("secrets-iam-{}", event.len()),
+            &[("OPERATOR_GRANTS", grant.as_str())],
+        )
+        .await;
+        let request = lambda_http::request::from_str(&event_text(event)).unwrap();
+        let response = if event.starts_with("secrets-add") {
+            let f = secrets_add::SecretsAdd::from_env(&s.env()).await.unwrap();
+            f.handle_checked(request).await
+        } else {
+            let f = secrets_list::SecretsList::from_env(&s.env()).await.unwrap();
+            f.handle_checked(request).await
+        };
+        (response.status().as_u16(), body_json(&response), s)
+    };
+    // Granted write on every cluster: written, and audited under the principal's ARN.
+    let (status, body, s) = call(grants("\"*\"", "write"), "secrets-add-docker-iam.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-iam-sample")
+        .is_some());
+    let audited = captured_logs()
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["secret"] == "ghcr-iam-sample")
+        .all(|l| l["fields"]["principal"] == ARN && l["fields"]["source_ip"] == "203.0.113.10");
+    assert!(audited, "the audit names the principal");
+    // Granted list only: may list, may not write.
+    let (status, body, s) = call(grants("\"*\"", "list"), "secrets-add-docker-iam.json").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("list only"),
+        "{body}"
+    );
+    assert!(s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-iam-sample")
+        .is_none());
+    let (status, body, _) = call(grants("\"*\"", "list"), "secrets-list-iam.json").await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("success")),
+        "{body}"
+    );
+    // Granted another cluster only: refused on this one, writing nothing and listing nothing.
+    let (status, body, s) =
+        call(grants("[\"prod\"]", "write"), "secrets-add-docker-iam.json").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Cluster 'demo' is not among the clusters this caller is granted"),
+        "{body}"
+    );
+    assert!(s
+        .emulator
+        .object("", "v1", "secrets", "default", "ghcr-iam-sample")
+        .is_none());
+    let (status, body, _) = call(grants("[\"prod\"]", "write"), "secrets-list-iam.json").await;
+    assert_eq!(status, 403, "{body}");
+    // Not granted at all: refused, the principal not quoted back.
+    let (status, body, _) = call("{}".into(), "secrets-list-iam.json").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.to_string().contains(ARN));
+}

@@ -857,7 +857,9 @@ mod tests {
         let sample_digest = sha256_hex(SAMPLE_TOKENS[1]);
         let upper_digest = proxy_digest.to_ascii_uppercase();
         let bad_binding = format!("{PROXY}:Bad_Cluster");
-        let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        // (settings, the variable named, what the refusal says)
+        type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
             (
                 vec![("AUTH_PROXY_TOKEN", "tiny7x")],
                 "AUTH_PROXY_TOKEN",

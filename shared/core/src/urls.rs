@@ -214,7 +214,8 @@ mod tests {
     #[test]
     fn every_form_is_read_with_its_host() {
         // text → form, protocol, host, port, segments
-        let cases: [(&str, Form, &str, &str, Option<u16>, &[&str]); 9] = [
+        type Case<'a> = (&'a str, Form, &'a str, &'a str, Option<u16>, &'a [&'a str]);
+        let cases: [Case; 9] = [
             (
                 "https://GitHub.com/acme/app.git",
                 Form::Https,

@@ -976,7 +976,8 @@ pub(crate) mod tests {
         let url =
             |raw: &str, kind, usage, insecure| repository_url(raw, kind, "url", usage, insecure);
         // raw, kind, use, insecure_http → stored, or what the refusal says
-        let cases: Vec<(&str, RepoKind, UrlUse, bool, Result<&str, &str>)> = vec![
+        type Case<'a> = (&'a str, RepoKind, UrlUse, bool, Result<&'a str, &'a str>);
+        let cases: Vec<Case> = vec![
             (
                 "https://gitlab.example.com/acme/app.git?private_token=tok-secret",
                 Git,

@@ -304,13 +304,14 @@ mod tests {
             "Opaque",
         );
         // (who, operation, new, old, allowed, or the refusal's words)
-        let cases: Vec<(
-            &Identity,
+        type Case<'a> = (
+            &'a Identity,
             &'static str,
-            Option<&Value>,
-            Option<&Value>,
-            Result<(), &str>,
-        )> = vec![
+            Option<&'a Value>,
+            Option<&'a Value>,
+            Result<(), &'a str>,
+        );
+        let cases: Vec<Case> = vec![
             (&writer, "CREATE", Some(&pull), None, Ok(())),
             (&writer_sa, "CREATE", Some(&repository), None, Ok(())),
             (

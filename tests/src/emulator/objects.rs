@@ -123,12 +123,15 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// An admission step: `(new object, old object)` admitted, or the API server's refusal.
+pub type Admit<'a> = &'a dyn Fn(&Value, Option<&Value>) -> Result<(), ApiError>;
+
 /// How a write is carried out: checked by an admission step after the object is defaulted (and, for an
 /// update, before it replaces `old`), and stored unless it is a dry run (`dryRun=All`).
 pub struct Write<'a> {
     pub dry_run: bool,
     /// `(new object, old object)`: `Null` as the new object of a delete, `None` as the old of a create.
-    pub admission: &'a dyn Fn(&Value, Option<&Value>) -> Result<(), ApiError>,
+    pub admission: Admit<'a>,
 }
 
 impl Default for Write<'_> {
