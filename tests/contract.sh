@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Contract fuzzing: schemathesis generates requests from shared/openapi.json for every operation and sends
 # them to `make run`'s stack (front door, `cargo lambda watch`, the demo cluster, a local Valkey), with the
-# write token so every route is reached. No 5xx, no response outside its schema, no hang; bounded in
+# operator token so every route is reached. No 5xx, no response outside its schema, no hang; bounded in
 # examples and time. Bodies are valid UTF-8: `cargo lambda watch` cannot carry other bytes and answers 500
 # itself (API Gateway would base64-encode them; the functions answer 400, see tests/tests/foundation.rs).
 set -euo pipefail

@@ -25,11 +25,13 @@ start_stack() {
       sleep 0.1
     done
     grep -q '^ready' "$dir/emulator.log" || { cat "$dir/emulator.log"; return 1; }
-    # The demo cluster keeps pull secrets in these namespaces too, and binds the lister there
-    # (tests/src/emulator/demo.rs, PULL_SECRET_NAMESPACES).
+    # The demo cluster keeps pull secrets in more namespaces than argocd, and binds the lister there: its
+    # ready line names them.
+    local pull_namespaces
+    pull_namespaces=$(sed -n 's/^ready.* pull-secret-namespaces=\([^ ]*\).*/\1/p' "$dir/emulator.log")
     export CLUSTERS_DIR=$PWD/$dir/clusters SECRETS_LIST_CLUSTERS_DIR=$PWD/$dir/lister-clusters \
       SECRETS_ADD_CLUSTERS_DIR=$PWD/$dir/writer-clusters \
-      SECRETS_LIST_NAMESPACES=${SECRETS_LIST_NAMESPACES:-default,kube-system}
+      SECRETS_LIST_NAMESPACES=${SECRETS_LIST_NAMESPACES:-$pull_namespaces}
     echo "demo cluster: $(cat "$dir/emulator.log")"
   fi
   local valkey

@@ -10,8 +10,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub const PROXY_TOKEN: &str = "sample-proxy-token-0123456789";
-pub const OPERATOR_TOKEN: &str = "sample-operator-token-0123456789";
+pub const PROXY_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[0];
+pub const OPERATOR_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[1];
 
 /// The demo cluster enforcing the shipped RBAC, one kubeconfig directory per identity, and a Valkey:
 /// what a deployment has, locally.

@@ -454,6 +454,28 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_are_reported_namespace_by_namespace() {
     let s = setup("secrets-partial", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
+    // A namespace the writer may not even read in (not bound there): refused, nothing written anywhere.
+    s.emulator.add_fault(
+        Matcher {
+            method: Some("GET"),
+            namespace: Some("kube-system".into()),
+            ..Matcher::default()
+        },
+        Fault::Forbidden,
+    );
+    let before = s.secrets();
+    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["rejected"]["kube-system"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 403"),
+        "{body}"
+    );
+    assert_eq!(s.secrets(), before, "nothing was written anywhere");
+    s.emulator.clear_faults();
+
     // A namespace the cluster refuses (RBAC, an admission webhook, a quota): its dry run says so before
     // anything is written, and nothing is, anywhere.
     let writes_in_kube_system = Matcher {
@@ -463,7 +485,6 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     };
     s.emulator
         .add_fault(writes_in_kube_system.clone(), Fault::Forbidden);
-    let before = s.secrets();
     let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 409, "{body}");
     let message = body["message"].as_str().unwrap();

@@ -222,18 +222,18 @@ pub struct DryRun {
 
 impl DryRun {
     pub fn new(plan: &Plan, targets: usize, planned: &[Planned]) -> Self {
-        let unknown = planned
+        let blocked = planned
             .iter()
             .filter(|p| matches!(p.plan.action, Action::Unknown(_) | Action::Refused(_)))
             .count();
         let common = plan.common();
         Self {
-            success: unknown == 0,
+            success: blocked == 0,
             dry_run: true,
             cluster: common.cluster.clone(),
             name: common.name.clone(),
             would_write: planned.iter().map(WouldWrite::from).collect(),
-            message: match unknown {
+            message: match blocked {
                 0 => format!("Dry run: nothing was written; {targets} secret(s) would be written"),
                 n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read or would be refused by the cluster (see reason), so nothing would be written"),
             },
@@ -338,10 +338,10 @@ impl Written {
                     .map(|e| format!("{} ({e})", o.namespace))
             })
             .collect();
-        let replaced = outcomes
+        let any_existed = outcomes
             .iter()
             .any(|o| matches!(&o.result, Ok(done) if done.action != Action::Created));
-        let verb = if replaced { "written" } else { "created" };
+        let verb = if any_existed { "written" } else { "created" };
         // Some writes got no answer: what is known to be written is what was confirmed.
         let written = if outcomes
             .iter()

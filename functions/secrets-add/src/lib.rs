@@ -1,4 +1,5 @@
-//! The secrets-add function (write token only): docker pull secrets (`add_docker`), Argo CD Helm repositories
+//! The secrets-add function (operators who may write: an AWS principal granted `write`, or the operator
+//! token): docker pull secrets (`add_docker`), Argo CD Helm repositories
 //! (`add_helm_repo`), repositories of any type (`add_repository`) and credential templates shared by many
 //! repository URLs (`add_repo_creds`). Everything is validated before the first write; without `upsert` an
 //! existing target means 409 and nothing written; `dry_run` writes nothing. Every write is audited, no value

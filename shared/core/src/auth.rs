@@ -80,7 +80,11 @@ pub enum Caller {
     /// A public route: no credential looked at.
     Anonymous,
     /// Argo CD's proxy, by one of the proxy tokens.
-    Proxy { token: String, clusters: Clusters },
+    Proxy {
+        /// Which proxy token, as [`Caller::principal`] names it.
+        principal: String,
+        clusters: Clusters,
+    },
     /// An operator: an AWS principal granted by `OPERATOR_GRANTS`, or an operator token.
     Operator {
         principal: String,
@@ -106,7 +110,7 @@ impl Caller {
     /// tells rotated tokens apart and reveals nothing of them).
     pub fn principal(&self) -> &str {
         match self {
-            Caller::Proxy { token, .. } => token,
+            Caller::Proxy { principal, .. } => principal,
             Caller::Operator { principal, .. } => principal,
             Caller::Anonymous | Caller::Unchecked => "-",
         }
@@ -246,8 +250,10 @@ impl Grants {
         })?;
         let mut grants = Vec::new();
         for (arn, entry) in entries {
-            if !arn.starts_with("arn:") {
-                return Err(bad(format!("{arn:?} is not an ARN")));
+            if !principal_arn(&arn) {
+                return Err(bad(format!(
+                    "{arn:?} is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>; a role covers every session of it)"
+                )));
             }
             let clusters = match entry.clusters {
                 ClusterNames::All(star) if star == "*" => Clusters::Any,
@@ -279,6 +285,27 @@ impl Grants {
             .map(|(_, clusters, access)| (clusters.clone(), *access))
             .reduce(|(c1, a1), (c2, a2)| (c1.union(c2), a1.max(a2)))
     }
+}
+
+/// Whether `arn` names an IAM role or user: `arn:<partition>:iam::<12-digit account>:role/[path/]<name>`
+/// or `…:user/[path/]<name>`. A session ARN (`assumed-role/<role>/<session>`) is not one: whoever assumes
+/// the role chooses the session's name.
+fn principal_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    let name = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))
+        .and_then(|path| path.rsplit('/').next());
+    prefix == "arn"
+        && !partition.is_empty()
+        && service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && name.is_some_and(|n| !n.is_empty())
 }
 
 /// Whether a granted principal ARN covers a caller's ARN: the same ARN, or a role and a session of it
@@ -334,7 +361,8 @@ const RENAMED: [(&str, &str); 4] = [
     ("AUTH_WRITE_TOKEN_SHA256", "AUTH_OPERATOR_TOKEN_SHA256"),
 ];
 
-/// One configured token of a kind: `name` (plain, local runs only) or `name_SHA256` entries.
+/// Every configured token of a kind: `name` (the tokens themselves, local runs only) or `name_SHA256`
+/// (their digests), comma-separated, a proxy token optionally bound to clusters (`bound`).
 fn tokens(env: &Env, name: &str, bound: bool) -> Result<Vec<(TokenDigest, Clusters)>, ConfigError> {
     let digest_name = format!("{name}_SHA256");
     let (raw, hashed, var) = match (env.get(name), env.get(&digest_name)) {
@@ -390,6 +418,12 @@ fn tokens(env: &Env, name: &str, bound: bool) -> Result<Vec<(TokenDigest, Cluste
         } else {
             TokenDigest::of(token.as_bytes())
         };
+        if out.iter().any(|(seen, _)| *seen == digest) {
+            return Err(ConfigError::new(
+                var,
+                "names the same token twice: give each token once (with all the clusters it is bound to)",
+            ));
+        }
         if env.in_lambda()
             && SAMPLE_TOKENS
                 .iter()
@@ -554,7 +588,7 @@ impl Auth {
                 access: Access::Write,
             }),
             (None, Some((token, clusters))) => Ok(Caller::Proxy {
-                token: format!("proxy token {token}"),
+                principal: format!("proxy token {token}"),
                 clusters,
             }),
             (None, None) => Err(AuthError::Invalid),
@@ -794,20 +828,32 @@ mod tests {
         for (bad, says) in [
             ("[]", "is not a JSON object"),
             (
-                r#"{"arn:aws:iam::1:role/x": {"clusters": "prod", "access": "write"}}"#,
+                r#"{"arn:aws:iam::123456789012:role/x": {"clusters": "prod", "access": "write"}}"#,
                 "use \"*\"",
             ),
             (
-                r#"{"arn:aws:iam::1:role/x": {"clusters": ["../x"], "access": "write"}}"#,
+                r#"{"arn:aws:iam::123456789012:role/x": {"clusters": ["../x"], "access": "write"}}"#,
                 "not a cluster name",
             ),
             (
-                r#"{"arn:aws:iam::1:role/x": {"clusters": "*", "access": "admin"}}"#,
+                r#"{"arn:aws:iam::123456789012:role/x": {"clusters": "*", "access": "admin"}}"#,
                 "is not a JSON object",
             ),
             (
                 r#"{"role/x": {"clusters": "*", "access": "list"}}"#,
-                "is not an ARN",
+                "is not the ARN",
+            ),
+            (
+                r#"{"arn:aws:iam::123456789012:role/": {"clusters": "*", "access": "list"}}"#,
+                "is not the ARN",
+            ),
+            (
+                r#"{"arn:aws:sts::123456789012:assumed-role/ci/run": {"clusters": "*", "access": "list"}}"#,
+                "is not the ARN",
+            ),
+            (
+                r#"{"arn:aws:iam::1:role/x": {"clusters": "*", "access": "list"}}"#,
+                "is not the ARN",
             ),
         ] {
             let err = Auth::from_env(&Env::from_pairs([("OPERATOR_GRANTS", bad)])).unwrap_err();
@@ -827,7 +873,7 @@ mod tests {
         assert_eq!(
             none.check(
                 &HeaderMap::new(),
-                Some("arn:aws:iam::1:user/x"),
+                Some("arn:aws:iam::123456789012:user/x"),
                 Scope::List
             ),
             Err(AuthError::NoGrant)
@@ -857,6 +903,7 @@ mod tests {
         let sample_digest = sha256_hex(SAMPLE_TOKENS[1]);
         let upper_digest = proxy_digest.to_ascii_uppercase();
         let bad_binding = format!("{PROXY}:Bad_Cluster");
+        let twice = format!("{PROXY}:prod,{PROXY}");
         // (settings, the variable named, what the refusal says)
         type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
         let cases: Vec<Case> = vec![
@@ -889,6 +936,11 @@ mod tests {
                 vec![("AUTH_WRITE_TOKEN_SHA256", &proxy_digest)],
                 "AUTH_WRITE_TOKEN_SHA256",
                 "was renamed AUTH_OPERATOR_TOKEN_SHA256",
+            ),
+            (
+                vec![("AUTH_PROXY_TOKEN", &twice)],
+                "AUTH_PROXY_TOKEN",
+                "the same token twice",
             ),
             (
                 vec![("AUTH_PROXY_TOKEN", &bad_binding)],

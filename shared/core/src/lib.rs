@@ -1,6 +1,6 @@
 //! What every GlueLinks function shares, and nothing heavy: settings from the environment, JSON logging,
 //! CloudWatch metrics (EMF),
-//! token auth, HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
+//! who may call what (proxy and operator tokens, AWS IAM grants), HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
 //! repository locations, time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
 //! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
 

@@ -67,15 +67,22 @@ fn host_of(authority: &str) -> &str {
     host_port.split(':').next().unwrap_or_default()
 }
 
-/// Whether a scheme-less text is scp-like (`host:path`) rather than a bare `host:port/path`: what follows
-/// the authority's `:` is not a port number.
-fn is_scp(text: &str) -> bool {
+/// Where a scheme-less text's scp-like `[user@]host:path` puts its `:` after the host, if it is one:
+/// only within the first `/`-separated part (a path may hold `@` and `:` too), after any user, after an
+/// IPv6 literal's `]`, and not followed by a port number (then it is a bare `host:port/path`).
+fn scp_colon(text: &str) -> Option<usize> {
     let first = text.split('/').next().unwrap_or_default();
-    let after_user = first.rsplit_once('@').map_or(first, |(_, h)| h);
-    match after_user.split_once(':') {
-        Some((_, port)) => !port.bytes().all(|b| b.is_ascii_digit()) || port.is_empty(),
-        None => false,
-    }
+    let host_start = first.rfind('@').map_or(0, |at| at + 1);
+    let host = &first[host_start..];
+    let after_host = if host.starts_with('[') {
+        host.find(']')? + 1
+    } else {
+        host.find(':')?
+    };
+    let colon = host_start + after_host;
+    let port = first.get(colon + 1..)?;
+    let is_colon = first[colon..].starts_with(':');
+    (is_colon && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))).then_some(colon)
 }
 
 fn valid_domain(host: &str) -> bool {
@@ -111,7 +118,7 @@ impl Location {
                 };
                 (form, rest)
             }
-            None if is_scp(text) => (Form::Scp, text),
+            None if scp_colon(text).is_some() => (Form::Scp, text),
             None => (Form::Bare, text),
         };
         let host = host_of(authority(rest));
@@ -123,9 +130,8 @@ impl Location {
         }
         let readable = match form {
             Form::Scp => {
-                // `user@host:org/repo` → `ssh://user@host/org/repo`: the first `:` after the host ends it.
-                let at = rest.rfind('@').map_or(0, |i| i + 1);
-                let colon = at + rest[at..].find(':').unwrap_or(0);
+                // `user@host:org/repo` → `ssh://user@host/org/repo`: the `:` after the host ends it.
+                let colon = scp_colon(rest).ok_or(LocationError::Unreadable)?;
                 format!(
                     "ssh://{}/{}",
                     &rest[..colon],
@@ -215,7 +221,7 @@ mod tests {
     fn every_form_is_read_with_its_host() {
         // text → form, protocol, host, port, segments
         type Case<'a> = (&'a str, Form, &'a str, &'a str, Option<u16>, &'a [&'a str]);
-        let cases: [Case; 9] = [
+        let cases: [Case; 11] = [
             (
                 "https://GitHub.com/acme/app.git",
                 Form::Https,
@@ -288,6 +294,15 @@ mod tests {
                 Some(8443),
                 &["r"],
             ),
+            ("[::1]/x", Form::Bare, "https", "[::1]", None, &["x"]),
+            (
+                "git@[::1]:acme/app",
+                Form::Scp,
+                "ssh",
+                "[::1]",
+                None,
+                &["acme", "app"],
+            ),
         ];
         for (text, form, protocol, host, port, segments) in cases {
             let l = Location::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -323,6 +338,18 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(Location::parse(text).map(|_| ()), Err(expected), "{text:?}");
+        }
+        // `@` and `:` in a path, multi-byte text after them: read or refused, never a panic.
+        for text in [
+            "github.com:acme/repo@",
+            "git@github.com:acme/x@é",
+            "host:é@x/y",
+            "[::1",
+            "@:",
+            "a@b:",
+            "[::1]:",
+        ] {
+            let _ = Location::parse(text);
         }
         // Punycode is ASCII: accepted as written.
         assert_eq!(

@@ -419,13 +419,15 @@ impl LinksService {
                 cluster
             }
         };
+        // A target outside the caller's grant is treated as one not stored (Argo CD names clusters it
+        // manages as it likes, `in-cluster` among them): refusing it would tell the caller which names are
+        // stored.
         let target = match req.target.map(str::trim) {
             Some(name)
-                if validate_name(name).is_ok() && stored().await?.iter().any(|c| c == name) =>
+                if validate_name(name).is_ok()
+                    && req.granted.allows(name)
+                    && stored().await?.iter().any(|c| c == name) =>
             {
-                if !req.granted.allows(name) {
-                    return Err(not_granted(name, "Argocd-Target-Cluster-Name"));
-                }
                 name.to_string()
             }
             _ => cluster.clone(),

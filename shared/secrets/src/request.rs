@@ -644,6 +644,12 @@ impl RepositoryRequest {
         if ssh_private_key.is_some() && kind != RepoKind::Git {
             return Err(Invalid("Field ssh_private_key is only for type git".into()));
         }
+        if ssh_private_key.is_some() && password.is_some() {
+            return Err(Invalid(
+                "Send either ssh_private_key or password, not both: a repository has one method"
+                    .into(),
+            ));
+        }
         match (&username, &password, &ssh_private_key) {
             (_, _, Some(_)) => {}
             (Some(_), Some(_), None) => {}
@@ -656,14 +662,23 @@ impl RepositoryRequest {
                 return Err(Invalid("Missing required field: password".into()))
             }
         }
+        let url = repository_url(
+            &raw_url,
+            kind,
+            url_field,
+            usage,
+            fields.flag("insecure_http")?,
+        )?;
+        let over_ssh =
+            Location::parse(&url).is_ok_and(|l| matches!(l.form(), Form::Ssh | Form::Scp));
+        if ssh_private_key.is_some() != over_ssh {
+            return Err(Invalid(match ssh_private_key {
+                Some(_) => format!("Field ssh_private_key needs an SSH {url_field} (git@host:org/repo or ssh://host/org/repo)"),
+                None => format!("An SSH {url_field} needs ssh_private_key (username and password are for https:// URLs)"),
+            }));
+        }
         Ok(Self {
-            url: repository_url(
-                &raw_url,
-                kind,
-                url_field,
-                usage,
-                fields.flag("insecure_http")?,
-            )?,
+            url,
             common,
             secret_type,
             kind,
@@ -1104,6 +1119,30 @@ pub(crate) mod tests {
                 }
                 (got, want) => panic!("{raw}: {got:?}, expected {want:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_repository_has_one_method_that_fits_its_url() {
+        let parse =
+            |body: &str| RepositoryRequest::parse_generic(body.as_bytes(), SecretType::Repository);
+        let cases = [
+            (
+                r#"{"name": "a", "repository_url": "git@github.com:acme/a.git", "cluster_name": "c", "ssh_private_key": "k", "password": "p"}"#,
+                "not both",
+            ),
+            (
+                r#"{"name": "a", "repository_url": "https://github.com/acme/a", "cluster_name": "c", "ssh_private_key": "k"}"#,
+                "needs an SSH repository_url",
+            ),
+            (
+                r#"{"name": "a", "repository_url": "git@github.com:acme/a.git", "cluster_name": "c", "username": "u", "password": "p"}"#,
+                "needs ssh_private_key",
+            ),
+        ];
+        for (body, says) in cases {
+            let err = parse(body).unwrap_err().0;
+            assert!(err.contains(says), "{body}: {err}");
         }
     }
 

@@ -43,39 +43,38 @@ pub const CONCURRENCY: usize = 8;
 /// Argo CD's authentication methods and the data keys of each (its repository and credential-template
 /// secrets). A request sets one method; when an existing secret holds another's keys, an upsert removes
 /// every other method's keys, so that Argo CD cannot go on using the old one.
-const METHODS: [(Method, &[&str]); 6] = [
+const METHODS: [(Method, &[&str]); 3] = [
     (
         Method::Basic,
         &["username", "password", "forceHttpBasicAuth"],
     ),
     (Method::Ssh, &["sshPrivateKey"]),
-    (Method::Other, &["bearerToken"]),
     (
         Method::Other,
         &[
+            "bearerToken",
             "githubAppPrivateKey",
             "githubAppID",
             "githubAppInstallationID",
             "githubAppEnterpriseBaseUrl",
+            "gcpServiceAccountKey",
+            "useAzureWorkloadIdentity",
         ],
     ),
-    (Method::Other, &["gcpServiceAccountKey"]),
-    (Method::Other, &["useAzureWorkloadIdentity"]),
 ];
 
 /// A TLS client certificate goes with any method, and is dropped with the method it served.
 const TLS_CLIENT_KEYS: [&str; 2] = ["tlsClientCertData", "tlsClientCertKey"];
 
-/// How Argo CD reaches a server: kept while the server stays the same, dropped when the URL's protocol,
-/// host or port changes (a new token must not go out with the old server's proxy or without TLS checks).
-const TRANSPORT_KEYS: [&str; 7] = [
+/// How Argo CD reaches a server, besides its client certificate ([`TLS_CLIENT_KEYS`]): kept while the
+/// server stays the same, dropped with the certificate when the URL's protocol, host or port changes (a new
+/// token must not go out with the old server's proxy or without TLS checks).
+const TRANSPORT_KEYS: [&str; 5] = [
     "insecure",
     "insecureIgnoreHostKey",
     "insecureOCIForceHttp",
     "proxy",
     "noProxy",
-    "tlsClientCertData",
-    "tlsClientCertKey",
 ];
 
 /// Keys whose value is a credential: reported as set whenever a request sets them, whatever they held, so
@@ -90,6 +89,9 @@ const CREDENTIAL_KEYS: [&str; 7] = [
     ".dockerconfigjson",
 ];
 
+/// Where `kubectl apply` keeps the last object it applied, a secret's values included.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// The annotation with which a cluster's administrator lets the shipped admission policy allow GlueLinks
 /// to adopt a secret it did not create (see `shared/rbac/secrets-writer-policy.yaml`).
 pub const ADOPTABLE_ANNOTATION: &str = "gluelinks.io/adoptable";
@@ -99,7 +101,7 @@ pub const ADOPTABLE_ANNOTATION: &str = "gluelinks.io/adoptable";
 enum Method {
     Basic,
     Ssh,
-    /// A method GlueLinks never writes (bearer token, GitHub App, GCP, Azure).
+    /// The methods GlueLinks never writes (bearer token, GitHub App, GCP, Azure).
     Other,
 }
 
@@ -148,7 +150,9 @@ enum Kind {
 #[derive(Clone)]
 struct Repository {
     method: Method,
-    location: Location,
+    /// Its URL as stored, read as a location (every validated URL reads; should one not, the server
+    /// counts as changed).
+    location: Option<Location>,
 }
 
 /// One secret to write into one namespace: the labels and data keys the request sets, and the keys it
@@ -303,8 +307,14 @@ impl Target {
             Some("argocd.argoproj.io") => " (Argo CD's repository API wrote it)",
             _ => "",
         };
+        let mark = match annotation(existing, ADOPTABLE_ANNOTATION) {
+            Some("true") => String::new(),
+            _ => format!(
+                " (where the cluster applies GlueLinks' admission policy, someone with rights on it annotates it {ADOPTABLE_ANNOTATION}=true first)"
+            ),
+        };
         Standing::Unmarked(format!(
-            "Secret {name} in namespace {ns} was not created by GlueLinks{writer}: it has no {}: {} label. Send adopt: true (with upsert: true) to take it over, or choose another name",
+            "Secret {name} in namespace {ns} was not created by GlueLinks{writer}: it has no {}: {} label. Send adopt: true (with upsert: true) to take it over{mark}, or choose another name",
             MANAGED_BY.0, MANAGED_BY.1
         ))
     }
@@ -341,10 +351,12 @@ impl Target {
             .get("url")
             .and_then(|url| std::str::from_utf8(&url.0).ok())
             .and_then(|url| Location::parse(url).ok());
-        let same_server =
-            stored_location.is_some_and(|stored| stored.same_server(&repository.location));
+        let same_server = match (stored_location, &repository.location) {
+            (Some(stored), Some(new)) => stored.same_server(new),
+            _ => false,
+        };
         if !same_server {
-            removed.extend(TRANSPORT_KEYS);
+            removed.extend(TRANSPORT_KEYS.iter().chain(&TLS_CLIENT_KEYS));
         }
         let others = METHODS
             .iter()
@@ -367,6 +379,11 @@ impl Target {
             .labels
             .get_or_insert_with(BTreeMap::new)
             .extend(self.labels.clone());
+        // `kubectl apply` keeps the whole secret it applied, values included, in an annotation: the old
+        // credentials would outlive their replacement there.
+        if let Some(annotations) = secret.metadata.annotations.as_mut() {
+            annotations.remove(LAST_APPLIED);
+        }
         let data = secret.data.get_or_insert_with(BTreeMap::new);
         let mut changed = BTreeSet::new();
         let removed = self.also_removed(data);
@@ -501,7 +518,7 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
         } else {
             Method::Basic
         },
-        location: Location::parse(&req.url).expect("a validated repository URL parses"),
+        location: Location::parse(&req.url).ok(),
     });
     target
 }
@@ -517,6 +534,8 @@ pub enum Found {
     Absent,
     /// The read failed or did not finish in time: the secret may exist.
     Unknown(String),
+    /// The cluster refused the read (RBAC's 403: the writer is not bound in that namespace).
+    Refused(String),
 }
 
 /// Why an existing target will not be replaced.
@@ -548,7 +567,8 @@ pub enum Action {
 }
 
 impl Action {
-    /// `kubectl`'s word for it, as seed 003's `output` showed.
+    /// `kubectl`'s word for it, as seed 003's `output` showed the user: an adoption is a replacement
+    /// there.
     pub fn verb(&self) -> &'static str {
         match self {
             Action::Created => "created",
@@ -558,7 +578,7 @@ impl Action {
         }
     }
 
-    /// The audit line's outcome.
+    /// The audit line's (and the metric's) outcome, which tells an adoption apart.
     pub fn outcome(&self) -> &'static str {
         match self {
             Action::Adopted => "adopted",
@@ -661,18 +681,30 @@ pub async fn run(
     if !request.upsert && !existing.is_empty() {
         return Report::Exists(existing);
     }
-    let unknown: Vec<(String, String)> = targets
-        .iter()
-        .zip(&found)
-        .filter_map(|(t, f)| match f {
-            Found::Unknown(why) => Some((t.namespace.clone(), why.clone())),
-            _ => None,
-        })
-        .collect();
-    // A target that could not be read may hold anything, a secret GlueLinks must not replace included:
-    // nothing is written anywhere until every target has been read, with or without upsert.
-    if !unknown.is_empty() && !request.dry_run {
-        return Report::Unknown(unknown);
+    let read = |pick: fn(&Found) -> Option<&String>| -> Vec<(String, String)> {
+        targets
+            .iter()
+            .zip(&found)
+            .filter_map(|(t, f)| pick(f).map(|why| (t.namespace.clone(), why.clone())))
+            .collect()
+    };
+    let refused = read(|f| match f {
+        Found::Refused(why) => Some(why),
+        _ => None,
+    });
+    let unknown = read(|f| match f {
+        Found::Unknown(why) => Some(why),
+        _ => None,
+    });
+    if !request.dry_run {
+        if !refused.is_empty() {
+            return Report::Rejected(refused);
+        }
+        // A target that could not be read may hold anything, a secret GlueLinks must not replace
+        // included: nothing is written anywhere until every target has been read, with or without upsert.
+        if !unknown.is_empty() {
+            return Report::Unknown(unknown);
+        }
     }
     let tried = preflight(client, targets, &found, deadline).await;
     if request.dry_run {
@@ -686,6 +718,10 @@ pub async fn run(
                 plan: match (f, tried) {
                     (Found::Unknown(why), _) => Done {
                         action: Action::Unknown(why.clone()),
+                        changed_keys: Vec::new(),
+                    },
+                    (Found::Refused(why), _) => Done {
+                        action: Action::Refused(why.clone()),
                         changed_keys: Vec::new(),
                     },
                     (_, Preflight::Unknown(why)) => Done {
@@ -752,6 +788,7 @@ async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> 
             {
                 Ok(Ok(Some(secret))) => Found::Exists(Box::new(Stored(secret))),
                 Ok(Ok(None)) => Found::Absent,
+                Ok(Err(e)) if is_refusal(&e) => Found::Refused(describe_in_full(&e, &what)),
                 Ok(Err(e)) => Found::Unknown(describe_in_full(&e, &what)),
                 Err(_) => Found::Unknown(past_deadline(&format!(
                     "Reading secret {} in {}",
@@ -789,14 +826,12 @@ async fn preflight(
                         let (merged, _) = t.merged(secret.secret());
                         api.replace(&t.name, dry, &merged).await.map(drop)
                     }
-                    Found::Unknown(_) => Ok(()),
+                    Found::Unknown(_) | Found::Refused(_) => Ok(()),
                 }
             };
             match tokio::time::timeout_at(deadline, call).await {
                 Ok(Ok(())) => Preflight::Accepted,
-                Ok(Err(e @ kube::Error::Api(_))) if !is_server_error(&e) => {
-                    Preflight::Refused(describe_in_full(&e, &what))
-                }
+                Ok(Err(e)) if is_refusal(&e) => Preflight::Refused(describe_in_full(&e, &what)),
                 Ok(Err(e)) => Preflight::Unknown(describe_in_full(&e, &what)),
                 Err(_) => Preflight::Unknown(past_deadline(&format!(
                     "Writing secret {} in {} (dry run)",
@@ -809,8 +844,10 @@ async fn preflight(
         .await
 }
 
-fn is_server_error(err: &kube::Error) -> bool {
-    matches!(err, kube::Error::Api(s) if s.code >= 500)
+/// Whether the API server refused a call for good (RBAC, admission, validation, a missing namespace),
+/// rather than failing it for now (a 5xx, a conflict with a concurrent change, throttling).
+fn is_refusal(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(s) if (400..500).contains(&s.code) && s.code != 409 && s.code != 429)
 }
 
 const ATTEMPTS: usize = 3;
@@ -875,7 +912,7 @@ async fn write_one(
     let mut known = match found {
         Found::Exists(secret) => Some(Some((**secret).clone())),
         Found::Absent => Some(None),
-        Found::Unknown(_) => None,
+        Found::Unknown(_) | Found::Refused(_) => None,
     };
     for _ in 0..ATTEMPTS {
         let current = match known.take() {
@@ -1167,7 +1204,15 @@ mod tests {
         }))
     }
 
-    const TRANSPORT: [&str; 7] = TRANSPORT_KEYS;
+    const TRANSPORT: [&str; 7] = [
+        "insecure",
+        "insecureIgnoreHostKey",
+        "insecureOCIForceHttp",
+        "proxy",
+        "noProxy",
+        "tlsClientCertData",
+        "tlsClientCertKey",
+    ];
 
     #[test]
     fn an_upsert_changes_only_what_the_request_means() {
@@ -1178,9 +1223,22 @@ mod tests {
             )
         };
         // Same server, same method: everything the request does not set survives.
-        let existing = stored_repository("https://github.com/acme/r", basic.clone());
+        let mut existing = stored_repository("https://github.com/acme/r", basic.clone());
+        existing.metadata.annotations.as_mut().unwrap().insert(
+            LAST_APPLIED.into(),
+            r#"{"data":{"password":"b2xk"}}"#.into(),
+        );
         let (merged, changed) = repo(&body("")).merged(&existing);
         assert_eq!(changed, ["password"]);
+        assert!(
+            !merged
+                .metadata
+                .annotations
+                .as_ref()
+                .unwrap()
+                .contains_key(LAST_APPLIED),
+            "kubectl's copy of the old values is dropped"
+        );
         let meta = &merged.metadata;
         assert_eq!(meta.resource_version.as_deref(), Some("41"));
         assert_eq!(meta.annotations.as_ref().unwrap()["note"], "kept");

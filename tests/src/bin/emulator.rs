@@ -51,11 +51,12 @@ async fn main() {
         written.push(path);
     }
     println!(
-        "ready: cluster '{cluster}' at {} enforcing shared/rbac (kubeconfigs: reader {}, lister {}, writer {})",
+        "ready: cluster '{cluster}' at {} enforcing shared/rbac (kubeconfigs: reader {}, lister {}, writer {}) pull-secret-namespaces={}",
         emulator.url(),
         written[0].display(),
         written[1].display(),
-        written[2].display()
+        written[2].display(),
+        demo::PULL_SECRET_NAMESPACES.join(",")
     );
     std::future::pending::<()>().await;
 }

@@ -298,6 +298,16 @@ mod tests {
             json!({}),
             "Opaque",
         );
+        let token_in_disguise = secret(
+            json!({"app.kubernetes.io/managed-by": "gluelinks", "argocd.argoproj.io/secret-type": "repository"}),
+            json!({"kubernetes.io/service-account.name": "argocd-application-controller"}),
+            "kubernetes.io/service-account-token",
+        );
+        let labelled_pull = secret(
+            json!({"app.kubernetes.io/managed-by": "gluelinks", "argocd.argoproj.io/secret-type": "repository"}),
+            json!({}),
+            "kubernetes.io/dockerconfigjson",
+        );
         let plain_owned = secret(
             json!({"app.kubernetes.io/managed-by": "gluelinks"}),
             json!({}),

@@ -36,8 +36,10 @@ fn gateway(
 }
 
 /// The ARN of the AWS principal whose SigV4 signature API Gateway verified (a route with IAM
-/// authorization); `None` when no IAM authorizer is in front. A client cannot set it: API Gateway writes
-/// the request context.
+/// authorization); `None` when no IAM authorizer is in front. An HTTP client cannot set it: API Gateway
+/// writes the request context. Whoever invokes the function directly (`lambda:InvokeFunction`, or
+/// `cargo lambda watch`'s invoke endpoint) writes the whole event, and so can name any principal: see the
+/// README's threat model.
 pub fn iam_caller(req: &Request) -> Option<String> {
     gateway(req)?
         .authorizer
