@@ -327,6 +327,20 @@ mod tests {
             (
                 &writer,
                 "CREATE",
+                Some(&token_in_disguise),
+                None,
+                Err("may only write docker pull secrets"),
+            ),
+            (
+                &writer,
+                "CREATE",
+                Some(&labelled_pull),
+                None,
+                Err("may only write docker pull secrets"),
+            ),
+            (
+                &writer,
+                "CREATE",
                 Some(&unmarked),
                 None,
                 Err("may only write Secrets labelled"),
