@@ -135,17 +135,22 @@ pub struct Unknown {
     status_code: u16,
 }
 
+/// `namespace (why); namespace (why)`, as a message lists the namespaces a request stopped at.
+fn by_namespace(reasons: &[(String, String)]) -> String {
+    reasons
+        .iter()
+        .map(|(ns, why)| format!("{ns} ({why})"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Unknown {
     pub fn new(name: &str, unknown: &[(String, String)]) -> Self {
-        let reasons: Vec<String> = unknown
-            .iter()
-            .map(|(ns, why)| format!("{ns} ({why})"))
-            .collect();
         Self {
             error: true,
             message: format!(
                 "Could not read whether secret {name} already exists in: {}. Nothing was written: a secret that could not be read may be one GlueLinks must not replace. Try again when the cluster answers",
-                reasons.join("; ")
+                by_namespace(unknown)
             ),
             unknown: unknown.iter().cloned().collect(),
             status_code: 502,
@@ -164,15 +169,11 @@ pub struct Rejected {
 
 impl Rejected {
     pub fn new(name: &str, rejected: &[(String, String)]) -> Self {
-        let reasons: Vec<String> = rejected
-            .iter()
-            .map(|(ns, why)| format!("{ns} ({why})"))
-            .collect();
         Self {
             error: true,
             message: format!(
                 "The cluster refused to write secret {name} in: {}. Nothing was written anywhere",
-                reasons.join("; ")
+                by_namespace(rejected)
             ),
             rejected: rejected.iter().cloned().collect(),
             status_code: 409,

@@ -9,7 +9,7 @@
 //! `Deny` action. Not evaluated: param kinds, namespace and object selectors, audit annotations.
 
 use super::objects::ApiError;
-use super::rbac::Identity;
+use super::rbac::{covers, strings, Identity};
 use cel::{Context, Program};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -62,18 +62,6 @@ pub struct Request<'a> {
     pub user: &'a Identity,
     pub object: Option<&'a Value>,
     pub old_object: Option<&'a Value>,
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect()
-}
-
-fn covers(list: &[String], value: &str) -> bool {
-    list.iter().any(|v| v == "*" || v == value)
 }
 
 impl Admission {

@@ -34,7 +34,8 @@ pub struct Rbac {
     bindings: Vec<Binding>,
 }
 
-fn strings(v: &Value) -> Vec<String> {
+/// The strings of a JSON array (a manifest's list of groups, resources, verbs).
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -42,7 +43,8 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn covers(list: &[String], value: &str) -> bool {
+/// Whether a manifest's list names `value`, or `*`.
+pub(crate) fn covers(list: &[String], value: &str) -> bool {
     list.iter().any(|v| v == "*" || v == value)
 }
 
