@@ -3,7 +3,7 @@
 //! disagree without a test failing.
 
 use gluelinks_core::api_doc::OPENAPI_JSON;
-use gluelinks_core::http::response::HttpResponse;
+use gluelinks_http::response::HttpResponse;
 use lambda_http::{Body, Request};
 use serde_json::Value;
 use std::future::Future;
@@ -131,7 +131,7 @@ where
     Fut: Future<Output = HttpResponse>,
 {
     let method = req.method().as_str().to_string();
-    let path = gluelinks_core::http::request::path(&req);
+    let path = gluelinks_http::request::path(&req);
     let response = handler(req).await;
     let is_json = response
         .headers()

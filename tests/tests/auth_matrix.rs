@@ -6,7 +6,7 @@
 
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir, template_routes};
 use lambda_http::Request;

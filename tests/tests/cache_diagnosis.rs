@@ -5,7 +5,7 @@
 //! Its own test binary: it points the process's AWS settings at the stand-in before anything else runs.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, free_port, serve_http, temp_dir};

@@ -1,7 +1,7 @@
 //! `GET /clusters` over a directory of kubeconfigs, through a real API Gateway event.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, iam_authorizer, temp_dir};
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! links route, and again after a warm run, where the warmed payload must equal a live miss.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir, Valkey};

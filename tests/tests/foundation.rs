@@ -3,7 +3,7 @@
 
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, event_text, template_routes};
 use lambda_http::Request;
@@ -313,7 +313,7 @@ fn template_function_tables_and_openapi_agree() {
             "{method} {path} is documented but template.yaml has no route for it"
         );
     }
-    fn table<R>(routes: &[gluelinks_core::http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
+    fn table<R>(routes: &[gluelinks_http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
         routes.iter().map(|r| (r.method, r.path, r.scope)).collect()
     }
     let tables = [
@@ -408,7 +408,7 @@ fn template_function_tables_and_openapi_agree() {
 /// allow locally (`headers::allowed`), with the template's defaults for the token and cluster headers.
 #[test]
 fn the_templates_cors_headers_are_the_functions() {
-    use gluelinks_core::http::headers;
+    use gluelinks_core::headers;
     let text = std::fs::read_to_string(gluelinks_tests::repo_root().join("template.yaml")).unwrap();
     let default_of = |parameter: &str| {
         let start = text.find(&format!("\n  {parameter}:\n")).unwrap();

@@ -7,7 +7,7 @@ use base64::Engine;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::Emulator;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, temp_dir};

@@ -54,3 +54,23 @@ fn health_and_fixtures_link_no_kubernetes_aws_or_valkey_client() {
     // The check can fail: a function that reaches clusters does link them.
     assert!(linked("links").iter().any(|n| heavy(n)));
 }
+
+/// The domain crates below the HTTP adapter know nothing of Lambda: only `gluelinks-http` (and the
+/// functions) link the Lambda runtime, so a domain crate can be used, and tested, without it.
+#[test]
+fn the_domain_crates_link_no_lambda_runtime() {
+    let lambda = |n: &String| n.starts_with("lambda_") || n == "aws_lambda_events";
+    for package in [
+        "gluelinks-core",
+        "gluelinks-aws",
+        "gluelinks-clusters",
+        "gluelinks-links-model",
+        "gluelinks-links",
+        "gluelinks-secrets",
+    ] {
+        let linked: Vec<String> = linked(package).into_iter().filter(lambda).collect();
+        assert!(linked.is_empty(), "{package} links {linked:?}");
+    }
+    // The check can fail: the HTTP adapter does link it.
+    assert!(linked("gluelinks-http").iter().any(lambda));
+}

@@ -1,7 +1,7 @@
 //! The links function against the cluster emulator and a real Valkey server, through API Gateway events.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, free_port, temp_dir, Valkey};

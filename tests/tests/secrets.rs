@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{captured_logs, event_text, temp_dir};

@@ -4,7 +4,7 @@
 //! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir};

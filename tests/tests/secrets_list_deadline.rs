@@ -3,7 +3,7 @@
 //! points the process's AWS settings at a slow stand-in for Secrets Manager.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::event;
 use gluelinks_tests::openapi::Checked;

@@ -7,7 +7,7 @@ use gluelinks_clusters::secrets_manager::SecretsManagerStore;
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event, Moto};
 use secrecy::ExposeSecret;

@@ -5,7 +5,7 @@
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::event;
 use gluelinks_tests::openapi::Checked;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! every app from the cache, with what a live cache miss computes.
 
 use gluelinks_core::config::Env;
-use gluelinks_core::http::response::body_json;
+use gluelinks_http::response::body_json;
 use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::{event_text, temp_dir, Valkey};

@@ -3,10 +3,10 @@
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::response::{json, HttpResponse};
-use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{Api, Call};
 use gluelinks_core::withheld::withheld;
+use gluelinks_http::response::{json, HttpResponse};
+use gluelinks_http::route::Route;
+use gluelinks_http::{Api, Call};
 use lambda_http::Request;
 
 #[derive(Clone, Copy, Debug)]

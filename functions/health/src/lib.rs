@@ -6,10 +6,10 @@ pub mod docs;
 use gluelinks_core::api_doc;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::response::{html, json, HttpResponse};
-use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{Api, Call};
 use gluelinks_core::time;
+use gluelinks_http::response::{html, json, HttpResponse};
+use gluelinks_http::route::Route;
+use gluelinks_http::{Api, Call};
 use lambda_http::Request;
 
 /// The `service` seed 003's `/health` names.

@@ -2,5 +2,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     let env = gluelinks_core::startup();
     let function = health::Health::from_env(&env)?;
-    gluelinks_core::http::run(|req| function.handle(req)).await
+    gluelinks_http::run(|req| function.handle(req)).await
 }

@@ -4,12 +4,13 @@
 
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::request::header;
-use gluelinks_core::http::response::{json, HttpResponse, ECHO_LIMIT};
-use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{headers, Api, Call};
+use gluelinks_core::headers;
 use gluelinks_core::names;
 use gluelinks_core::text::bounded;
+use gluelinks_http::request::header;
+use gluelinks_http::response::{json, HttpResponse, ECHO_LIMIT};
+use gluelinks_http::route::Route;
+use gluelinks_http::{Api, Call};
 use gluelinks_links::service::{ClusterChoiceError, LinksRequest, LinksService, Readiness};
 use serde::Serialize;
 

@@ -9,9 +9,9 @@ use gluelinks_clusters::pool::ClusterError;
 use gluelinks_clusters::StoreError;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::response::{json, HttpResponse};
-use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{headers, request, Api, Call};
+use gluelinks_http::response::{json, HttpResponse};
+use gluelinks_http::route::Route;
+use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
 use gluelinks_secrets::write::Report;
@@ -87,7 +87,7 @@ impl SecretsAdd {
     }
 
     async fn answer(&self, call: Call<WriteKind>) -> HttpResponse {
-        let user = headers::user(&call.req);
+        let user = gluelinks_http::request::argocd_user(&call.req);
         let source_ip = request::source_ip(&call.req);
         let gateway_id = request::gateway_request_id(&call.req);
         let requester = Requester {

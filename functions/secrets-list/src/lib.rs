@@ -8,10 +8,10 @@ use gluelinks_clusters::store::Role;
 use gluelinks_clusters::StoreError;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::request::query;
-use gluelinks_core::http::response::{json, HttpResponse};
-use gluelinks_core::http::route::Route;
-use gluelinks_core::http::{Api, Call};
+use gluelinks_http::request::query;
+use gluelinks_http::response::{json, HttpResponse};
+use gluelinks_http::route::Route;
+use gluelinks_http::{Api, Call};
 use gluelinks_secrets::list::{self, Failure, Listing, SecretEntry};
 use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
@@ -112,7 +112,7 @@ impl SecretsList {
 fn not_granted(cluster: &str) -> String {
     format!(
         "Cluster '{}' is not among the clusters this caller is granted (OPERATOR_GRANTS)",
-        gluelinks_core::text::bounded(cluster, gluelinks_core::http::response::ECHO_LIMIT)
+        gluelinks_core::text::bounded(cluster, gluelinks_core::text::ECHO_LIMIT)
     )
 }
 

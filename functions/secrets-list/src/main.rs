@@ -2,5 +2,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     let env = gluelinks_clusters::startup();
     let function = secrets_list::SecretsList::from_env(&env).await?;
-    gluelinks_core::http::run(|req| function.handle(req)).await
+    gluelinks_http::run(|req| function.handle(req)).await
 }

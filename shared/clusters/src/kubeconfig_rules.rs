@@ -32,7 +32,7 @@ pub(super) fn refusal(
     if let Some(exec) = &user.exec {
         let command = exec.command.as_deref().unwrap_or_default();
         let args = exec.args.as_deref().unwrap_or_default();
-        if super::eks_token::target(command, args).is_none() {
+        if gluelinks_aws::eks_token::target(command, args).is_none() {
             return Some(
                 "its user runs an exec plugin; GlueLinks runs no program named in a kubeconfig (only `aws eks get-token` and `aws-iam-authenticator token` users are accepted: their tokens are signed natively). Use a token or client certificate, or an EKS user".into(),
             );

@@ -1,22 +1,21 @@
 //! Clusters: each one a stored kubeconfig, named by a validated cluster name.
 //!
 //! This crate owns the stores ([`store`]: a directory, or AWS Secrets Manager in [`secrets_manager`]),
-//! the Kubernetes clients built from what they hold ([`pool`], one per cluster per container) and EKS
-//! tokens ([`eks_token`]). What the functions do with a cluster is the links and secrets crates' job; the
+//! the Kubernetes clients built from what they hold ([`pool`], one per cluster per container; EKS tokens
+//! are signed by `gluelinks-aws`) and what a stored kubeconfig may ask for ([`kubeconfig_rules`]). What the functions do with a cluster is the links and secrets crates' job; the
 //! HTTP status of a failure is chosen by the function that answers.
 
-pub mod eks_token;
-pub mod elasticache;
+#![warn(missing_docs)]
+
 mod kubeconfig_errors;
 pub mod kubeconfig_rules;
 pub mod pool;
 pub mod secrets_manager;
-pub mod sigv4;
 pub mod store;
 
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::response::ECHO_LIMIT;
 use gluelinks_core::text::bounded;
+use gluelinks_core::text::ECHO_LIMIT;
 use std::time::Duration;
 
 /// What a function that reaches clusters does first: choose the TLS crypto provider (kube and the AWS SDK
@@ -77,22 +76,6 @@ pub fn validate_name(name: &str) -> Result<&str, StoreError> {
     } else {
         Err(StoreError::InvalidName(bounded(name, ECHO_LIMIT)))
     }
-}
-
-/// The default AWS configuration (the function's role; `AWS_ENDPOINT_URL` in tests) with each call —
-/// connecting, every retry, reading the answer — bounded by `timeout` as a whole: without a bound the SDK
-/// waits on an endpoint that accepts a connection and never answers for as long as Lambda lets it, and a
-/// bound per attempt would multiply by the retries.
-pub async fn aws_sdk_config(timeout: Duration) -> aws_config::SdkConfig {
-    aws_config::from_env()
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(timeout)
-                .operation_timeout(timeout)
-                .build(),
-        )
-        .load()
-        .await
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 //! signed token, and its client is rebuilt before that token expires. A kubeconfig that cannot be used is
 //! described by [`kubeconfig_errors`](super::kubeconfig_errors), never quoted.
 
-use super::eks_token::{self, EksTarget, EksTokenError};
 use super::kubeconfig_errors::{auth_problem_in, client_problem, kubeconfig_problem, FieldLines};
 use super::kubeconfig_rules;
 use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
+use gluelinks_aws::eks_token::{self, EksTarget, EksTokenError};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
 use gluelinks_core::withheld::withheld;
@@ -231,7 +231,7 @@ impl ClusterClients {
     ) -> Result<String, EksTokenError> {
         let sdk = self
             .aws
-            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .get_or_init(|| gluelinks_aws::sdk_config(self.timeout))
             .await;
         let region = target
             .region
@@ -239,7 +239,7 @@ impl ClusterClients {
             .or(env_region)
             .or_else(|| sdk.region().map(|r| r.to_string()))
             .ok_or(EksTokenError::NoRegion)?;
-        let credentials = super::sigv4::role_credentials(sdk, self.timeout).await?;
+        let credentials = gluelinks_aws::sigv4::role_credentials(sdk, self.timeout).await?;
         Ok(eks_token::presign(
             &credentials,
             &region,

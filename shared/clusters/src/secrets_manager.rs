@@ -24,9 +24,12 @@ pub struct SecretsManagerStore {
 
 impl SecretsManagerStore {
     /// A client from the default AWS configuration, each call bounded by `timeout`
-    /// ([`aws_sdk_config`](super::aws_sdk_config)).
+    /// ([`sdk_config`](gluelinks_aws::sdk_config)).
     pub async fn from_env(prefix: &str, timeout: Duration) -> Self {
-        Self::new(Client::new(&super::aws_sdk_config(timeout).await), prefix)
+        Self::new(
+            Client::new(&gluelinks_aws::sdk_config(timeout).await),
+            prefix,
+        )
     }
 
     pub fn new(client: Client, prefix: &str) -> Self {

@@ -20,7 +20,7 @@
 //! forge them, so callers only log them, marked unverified.
 
 use crate::config::{ConfigError, Env};
-use lambda_http::http::HeaderMap;
+use http::HeaderMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -167,7 +167,7 @@ impl AuthError {
 }
 
 const MIN_TOKEN_LEN: usize = 16;
-pub const DEFAULT_HEADER: &str = crate::http::headers::DEFAULT_TOKEN;
+pub const DEFAULT_HEADER: &str = crate::headers::DEFAULT_TOKEN;
 
 /// The tokens the sample events in `events/` carry, published with the project: a deployed function
 /// refuses their digests.
@@ -453,7 +453,7 @@ impl Auth {
             ));
         }
         let header = env.string("AUTH_HEADER", DEFAULT_HEADER);
-        if lambda_http::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+        if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
             return Err(ConfigError::new(
                 "AUTH_HEADER",
                 format!("{header:?} is not a valid HTTP header name"),
@@ -634,7 +634,7 @@ mod tests {
         let mut map = HeaderMap::new();
         for (k, v) in pairs {
             map.append(
-                lambda_http::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 v.parse().unwrap(),
             );
         }

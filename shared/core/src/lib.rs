@@ -4,11 +4,13 @@
 //! repository locations, time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
 //! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
 
+#![warn(missing_docs)]
+
 pub mod api_doc;
 pub mod argocd;
 pub mod auth;
 pub mod config;
-pub mod http;
+pub mod headers;
 pub mod logging;
 pub mod metrics;
 pub mod names;

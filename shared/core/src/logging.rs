@@ -4,14 +4,10 @@
 //! as `tracing`'s own. Nothing here decides what is logged; callers never pass secret values.
 //!
 //! Every line logged while an invocation runs carries, under `span`, its Lambda `request_id`, the
-//! `function` name and `cold_start` (true in the container's first invocation, which also logs a
-//! `cold start` line), so CloudWatch Logs Insights can follow one request or count cold starts.
+//! `function` name and `cold_start` (`gluelinks_http::in_invocation` opens that span).
 
 use crate::config::{ConfigError, Env};
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::level_filters::LevelFilter;
-use tracing::Instrument;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -84,24 +80,6 @@ pub fn init(env: &Env) {
     if let Some(err) = problem {
         tracing::warn!(error = %err, "logging at INFO instead");
     }
-}
-
-/// Whether this container has started an invocation yet.
-static INVOKED: AtomicBool = AtomicBool::new(false);
-
-/// Runs one invocation's work inside its span: `request_id`, `function` and `cold_start` on every line.
-pub async fn in_invocation<F: Future>(context: &lambda_http::Context, work: F) -> F::Output {
-    let cold_start = !INVOKED.swap(true, Ordering::SeqCst);
-    let span = tracing::info_span!(
-        "invocation",
-        request_id = %context.request_id,
-        function = %context.env_config.function_name,
-        cold_start
-    );
-    if cold_start {
-        span.in_scope(|| tracing::info!(cold_start, "cold start"));
-    }
-    work.instrument(span).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! Making untrusted text safe to put in a message: bounded in length and free of control characters.
 
+/// How much of a caller's own input an error message repeats.
+pub const ECHO_LIMIT: usize = 64;
+
 /// Whether `c` reorders the text around it when shown (the bidirectional embeddings, overrides, isolates
 /// and marks): a name with one can display as another.
 fn reorders(c: char) -> bool {

@@ -4,6 +4,8 @@
 //! shape real responses have. Discovery in clusters and caching are `gluelinks-links`' job; this crate is
 //! light enough for the fixtures function.
 
+#![warn(missing_docs)]
+
 pub mod categories;
 pub mod fixtures;
 pub mod iaac;

@@ -1,4 +1,4 @@
-//! The links cache: Valkey (ElastiCache Serverless, `rediss://`) when `VALKEY_URL` is set, else a bounded
+//! The links cache: Valkey ([`crate::valkey`]) when `VALKEY_URL` is set, else a bounded
 //! in-process cache. Keys are made by [`key`] alone, so the links and warm functions cannot disagree.
 //!
 //! An entry stays fresh for `CACHE_TTL_SECONDS` but is kept for `CACHE_STALE_SECONDS`, so that when the
@@ -8,21 +8,14 @@
 //! correctness: a dead or slow server costs each request at most two bounded calls, and after a failed
 //! connection no new attempt is made for a few seconds.
 
-use gluelinks_clusters::elasticache::{self, Diagnosis, IamAuth};
+pub use crate::valkey::CacheError;
+use crate::valkey::Valkey;
+use gluelinks_aws::elasticache::Diagnosis;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_links_model::model::LinksResponse;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::Mutex as AsyncMutex;
 
-/// How long a failed connection keeps requests from trying again.
-const RETRY_AFTER: Duration = Duration::from_secs(5);
-/// Commands timed out in a row after which the connection is presumed dead (dropped silently by the network
-/// while the container was frozen) and remade: one slow reply alone does not end a connection.
-const TIMEOUTS_TO_RECONNECT: u32 = 2;
 /// The most the in-process cache holds, in bytes of keys and payloads: a small part of the links
 /// function's 256 MB, whatever the number of apps; the least used entries go first.
 const MEMORY_BYTES: u64 = 32 << 20;
@@ -61,20 +54,6 @@ fn now_ms() -> u64 {
 /// Whether an expired copy of `payload` may be kept and served: not for an Application that was not found.
 fn keeps_stale(payload: &LinksResponse) -> bool {
     payload.metadata.resources.argocd_app
-}
-
-/// Why the Valkey store did not answer.
-#[derive(Debug, thiserror::Error)]
-pub enum CacheError {
-    /// No connection: connecting failed now, or less than `RETRY_AFTER` ago, for this reason.
-    #[error("cannot connect: {0}")]
-    Unreachable(String),
-    #[error("Valkey did not answer within {} ms", .0.as_millis())]
-    Timeout(Duration),
-    #[error("the connection broke: {0}")]
-    Broken(#[source] redis::RedisError),
-    #[error("Valkey refused the command: {0}")]
-    Command(#[source] redis::RedisError),
 }
 
 pub struct Cache {
@@ -117,22 +96,6 @@ impl moka::Expiry<String, Kept> for KeepEach {
     }
 }
 
-struct Valkey {
-    client: redis::Client,
-    /// IAM authentication (ElastiCache): each connection is made with a fresh token, and remade before the
-    /// token's 15 minutes end.
-    iam: Option<IamAuth>,
-    timeout: Duration,
-    /// The shared connection, and when it was made (wall-clock time, the clock IAM tokens are signed and
-    /// expire by: a monotonic clock may stand still while Lambda freezes the environment).
-    connection: AsyncMutex<Option<(ConnectionManager, SystemTime)>>,
-    /// When connecting last failed, and why.
-    failed_at: Mutex<Option<(Instant, String)>>,
-    /// Commands timed out in a row on the shared connection; at [`TIMEOUTS_TO_RECONNECT`] it is remade.
-    timeouts: AtomicU32,
-    location: String,
-}
-
 impl Cache {
     /// `VALKEY_URL` (`redis://` or `rediss://`; with `VALKEY_IAM_USER` and `VALKEY_CACHE_NAME`, `rediss://`
     /// with IAM authentication), `CACHE_TTL_SECONDS` (30), `CACHE_STALE_SECONDS` (86400),
@@ -165,31 +128,7 @@ impl Cache {
                     .expire_after(KeepEach)
                     .build(),
             ),
-            Some(url) => {
-                let client = redis::Client::open(url).map_err(|e| {
-                    ConfigError::new(
-                        "VALKEY_URL",
-                        format!("is not a redis:// or rediss:// URL: {}", e),
-                    )
-                })?;
-                let info = client.get_connection_info();
-                let iam = IamAuth::from_env(env, timeout)?;
-                if iam.is_some() && !matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. }) {
-                    return Err(ConfigError::new(
-                        "VALKEY_URL",
-                        "must be rediss:// with VALKEY_IAM_USER: an IAM token is never sent unencrypted",
-                    ));
-                }
-                Store::Valkey(Box::new(Valkey {
-                    location: info.addr().to_string(),
-                    client,
-                    iam,
-                    timeout,
-                    connection: AsyncMutex::new(None),
-                    failed_at: Mutex::new(None),
-                    timeouts: AtomicU32::new(0),
-                }))
-            }
+            Some(url) => Store::Valkey(Box::new(Valkey::from_env(url, env, timeout)?)),
         };
         Ok(Self {
             diagnosis: Diagnosis::from_env(env, Duration::from_secs(2)),
@@ -287,145 +226,6 @@ impl Cache {
             Store::Memory(_) => Ok(()),
             Store::Valkey(v) => v.ping().await,
         }
-    }
-}
-
-impl Valkey {
-    /// The shared connection, made on first use; while the server is known to be unreachable, why.
-    async fn connection(&self) -> Result<ConnectionManager, String> {
-        let mut slot = self.connection.lock().await;
-        if let Some((conn, made)) = slot.as_ref() {
-            let young = SystemTime::now()
-                .duration_since(*made)
-                .is_ok_and(|age| age < elasticache::REFRESH_AFTER);
-            if self.iam.is_none() || young {
-                return Ok(conn.clone());
-            }
-        }
-        let recent_failure = self
-            .failed_at
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < RETRY_AFTER)
-            .map(|(_, why)| why.clone());
-        if let Some(why) = recent_failure {
-            return Err(why);
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1);
-        let connect = async {
-            let client = self.client_now().await?;
-            ConnectionManager::new_with_config(client, config)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match tokio::time::timeout(self.timeout * 2, connect).await {
-            Ok(Ok(conn)) => {
-                *slot = Some((conn.clone(), SystemTime::now()));
-                Ok(conn)
-            }
-            outcome => {
-                let reason = match outcome {
-                    Ok(Err(e)) => e,
-                    _ => format!("no answer within {} ms", (self.timeout * 2).as_millis()),
-                };
-                tracing::warn!(cache = %self.location, error = %reason, "cannot connect to Valkey; serving uncached");
-                *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((Instant::now(), reason.clone()));
-                Err(reason)
-            }
-        }
-    }
-
-    /// The client to connect with now: the configured one, or with IAM its user and a token signed now.
-    async fn client_now(&self) -> Result<redis::Client, String> {
-        let Some(iam) = &self.iam else {
-            return Ok(self.client.clone());
-        };
-        let token = iam.token().await.map_err(|e| e.to_string())?;
-        let info = self.client.get_connection_info().clone();
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_username(iam.user())
-            .set_password(token);
-        redis::Client::open(info.set_redis_settings(settings)).map_err(|e| e.to_string())
-    }
-
-    /// `cmd` on the shared connection; when that connection has broken (a server restart, an idle
-    /// connection dropped while the container was frozen), once more on a new one.
-    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, CacheError> {
-        match self.run_once(cmd).await {
-            Err(CacheError::Broken(_)) => self.run_once(cmd).await,
-            done => done,
-        }
-    }
-
-    async fn run_once<T: redis::FromRedisValue>(
-        &self,
-        cmd: &redis::Pipeline,
-    ) -> Result<T, CacheError> {
-        let mut conn = self.connection().await.map_err(CacheError::Unreachable)?;
-        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(value)) => {
-                self.timeouts.store(0, Ordering::Relaxed);
-                Ok(value)
-            }
-            // The client's own response timeout is an I/O error too, but the connection may be sound.
-            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out().await),
-            Ok(Err(e)) => {
-                // A dropped or refused connection (an expired IAM token among the causes) is remade, with
-                // a new token, rather than used again.
-                let broken = e.is_connection_dropped() || e.is_io_error();
-                if broken || e.kind() == redis::ErrorKind::AuthenticationFailed {
-                    *self.connection.lock().await = None;
-                }
-                Err(if broken {
-                    CacheError::Broken(e)
-                } else {
-                    CacheError::Command(e)
-                })
-            }
-            Err(_) => Err(self.timed_out().await),
-        }
-    }
-
-    /// A command timed out: after [`TIMEOUTS_TO_RECONNECT`] in a row the connection is remade.
-    async fn timed_out(&self) -> CacheError {
-        if self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 >= TIMEOUTS_TO_RECONNECT {
-            self.timeouts.store(0, Ordering::Relaxed);
-            *self.connection.lock().await = None;
-        }
-        CacheError::Timeout(self.timeout)
-    }
-
-    async fn get(&self, key: &str) -> Option<String> {
-        let mut pipe = redis::pipe();
-        pipe.get(key);
-        match self.run::<(Option<String>,)>(&pipe).await {
-            Ok((value,)) => value,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the links cache failed; serving uncached");
-                None
-            }
-        }
-    }
-
-    async fn set_many(&self, entries: &[(&str, String, Duration)]) -> Result<(), CacheError> {
-        let mut pipe = redis::pipe();
-        for (key, text, keep) in entries {
-            pipe.set_ex(*key, text, keep.as_secs().max(1)).ignore();
-        }
-        self.run::<()>(&pipe).await
-    }
-
-    async fn ping(&self) -> Result<(), CacheError> {
-        let mut pipe = redis::pipe();
-        pipe.cmd("PING");
-        self.run::<(String,)>(&pipe).await.map(|_| ())
     }
 }
 

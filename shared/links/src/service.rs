@@ -11,7 +11,7 @@ use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::headers;
+use gluelinks_core::headers;
 use gluelinks_core::metrics::Metrics;
 use gluelinks_core::withheld::withheld;
 use gluelinks_links_model::{fixtures, render, LinkSettings, LinksResponse};

@@ -6,6 +6,8 @@
 //! body to its report; [`audit`] writes the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and seed 003's
 //! response bodies are the functions'.
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod list;
 pub mod request;

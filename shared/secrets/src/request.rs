@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const MAX_SECRET_VALUE: usize = 16 * 1024;
 const MAX_USERNAME: usize = 256;
-const ECHO: usize = gluelinks_core::http::response::ECHO_LIMIT;
+const ECHO: usize = gluelinks_core::text::ECHO_LIMIT;
 /// How much of serde's refusal (an unknown or repeated field, a wrong type) is repeated: enough for the
 /// field list it names, never a whole body.
 const REFUSAL_ECHO: usize = 400;

@@ -12,8 +12,8 @@ use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::http::response::ECHO_LIMIT;
 use gluelinks_core::text::bounded;
+use gluelinks_core::text::ECHO_LIMIT;
 use tokio::time::{timeout_at, Instant};
 
 /// What a request writes.

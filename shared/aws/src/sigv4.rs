@@ -63,7 +63,7 @@ pub fn presigned_url(
     now: SystemTime,
 ) -> Result<String, SignError> {
     let err = |e: &dyn std::fmt::Display| SignError(e.to_string());
-    let uri: lambda_http::http::Uri = url.parse().map_err(|e| err(&e))?;
+    let uri: http::Uri = url.parse().map_err(|e| err(&e))?;
     let host = uri
         .host()
         .ok_or_else(|| SignError("the URL has no host".into()))?;
@@ -84,7 +84,7 @@ pub fn presigned_url(
     let signable = SignableRequest::new("GET", url, signed_headers, SignableBody::Bytes(&[]))
         .map_err(|e| err(&e))?;
     let (instructions, _) = sign(signable, &params).map_err(|e| err(&e))?.into_parts();
-    let mut request = lambda_http::http::Request::builder()
+    let mut request = http::Request::builder()
         .uri(url)
         .body(())
         .map_err(|e| err(&e))?;

@@ -3,7 +3,7 @@
 //! Parameters are read from the path itself, so they come out the same whether API Gateway or
 //! `cargo lambda watch` delivered the event. Each parameter is percent-decoded; invalid UTF-8 becomes U+FFFD.
 
-use crate::auth::Scope;
+use gluelinks_core::auth::Scope;
 use percent_encoding::percent_decode_str;
 
 /// One route a function serves. `id` is the function's own name for it.

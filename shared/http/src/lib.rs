@@ -1,22 +1,27 @@
-//! The HTTP side of every function: one [`Api`] per function routes an API Gateway request to that
-//! function's handler after CORS, routing and auth, and logs one line per request.
+//! The HTTP side of every function, over the Lambda event types: one [`Api`] per function routes an API
+//! Gateway request to that function's handler after CORS, routing and auth, and logs one line per
+//! request; [`run`] hands it to the Lambda runtime, each invocation in its log span.
 //!
-//! What a route does is the function's business; this module only decides whether the handler runs.
+//! What a route does is the function's business; this crate only decides whether the handler runs and
+//! shapes its answers. The domain crates below it know nothing of Lambda.
+
+#![warn(missing_docs)]
 
 pub mod cors;
-pub mod headers;
 pub mod request;
 pub mod response;
 pub mod route;
 
-use crate::auth::{Auth, Caller};
-use crate::config::{ConfigError, Env};
 use cors::Cors;
+use gluelinks_core::auth::{Auth, Caller};
+use gluelinks_core::config::{ConfigError, Env};
 use lambda_http::Request;
 use response::{ErrorStyle, HttpResponse};
 use route::{Match, Params, Route};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// A request that reached its handler: the route it matched, its path parameters, and who auth found it
 /// to come from.
@@ -72,7 +77,7 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         let path = request::path(&req);
         let origin = request::header(&req, "origin").map(str::to_string);
         let style = ErrorStyle::for_path(&path);
-        let user = headers::user(&req);
+        let user = request::argocd_user(&req);
         let iam = request::iam_caller(&req);
         let source_ip = request::source_ip(&req);
         let gateway_id = request::gateway_request_id(&req);
@@ -141,9 +146,27 @@ where
         let context = req.lambda_context();
         let reply = handler(req);
         async move {
-            let reply = crate::logging::in_invocation(&context, reply).await;
+            let reply = in_invocation(&context, reply).await;
             Ok::<_, std::convert::Infallible>(reply)
         }
     }))
     .await
+}
+
+/// Whether this container has started an invocation yet.
+static INVOKED: AtomicBool = AtomicBool::new(false);
+
+/// Runs one invocation's work inside its span: `request_id`, `function` and `cold_start` on every line.
+pub async fn in_invocation<F: Future>(context: &lambda_http::Context, work: F) -> F::Output {
+    let cold_start = !INVOKED.swap(true, Ordering::SeqCst);
+    let span = tracing::info_span!(
+        "invocation",
+        request_id = %context.request_id,
+        function = %context.env_config.function_name,
+        cold_start
+    );
+    if cold_start {
+        span.in_scope(|| tracing::info!(cold_start, "cold start"));
+    }
+    work.instrument(span).await
 }

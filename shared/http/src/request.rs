@@ -60,3 +60,9 @@ pub fn source_ip(req: &Request) -> Option<String> {
 pub fn gateway_request_id(req: &Request) -> Option<String> {
     gateway(req)?.request_id.clone()
 }
+
+/// The unverified Argo CD user of a request (`Argocd-Username`), bounded, for audit lines.
+pub fn argocd_user(req: &Request) -> Option<String> {
+    use gluelinks_core::headers::{ECHO, USER};
+    header(req, USER).map(|u| gluelinks_core::text::bounded(u, ECHO))
+}

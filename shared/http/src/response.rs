@@ -1,15 +1,14 @@
 //! JSON responses, and errors in the shape of the seed each route came from:
 //! seed 000 (`/api/...`) answers `{"detail": …}`, seed 003 `{"error": true, "message": …, "status_code": N}`.
 
-use crate::text::bounded;
+use gluelinks_core::text::bounded;
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::json;
 
 pub type HttpResponse = Response<Body>;
 
-/// How much of a caller's own input an error message repeats.
-pub const ECHO_LIMIT: usize = 64;
+pub use gluelinks_core::text::ECHO_LIMIT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorStyle {

@@ -95,7 +95,7 @@ impl IamAuth {
     pub async fn token(&self) -> Result<String, IamAuthError> {
         let sdk = self
             .aws
-            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .get_or_init(|| super::sdk_config(self.timeout))
             .await;
         let region = sdk.region().ok_or(IamAuthError::NoRegion)?.to_string();
         let credentials = role_credentials(sdk, self.timeout).await?;
@@ -134,7 +134,7 @@ impl Diagnosis {
     pub async fn describe(&self) -> String {
         let sdk = self
             .aws
-            .get_or_init(|| super::aws_sdk_config(self.timeout))
+            .get_or_init(|| super::sdk_config(self.timeout))
             .await;
         let client = aws_sdk_elasticache::Client::new(sdk);
         let ask = client

@@ -12,11 +12,6 @@ pub const USER: &str = "argocd-username";
 /// The most of a header's value a log line or message repeats (`Argocd-Username`, `Origin`).
 pub const ECHO: usize = 128;
 
-/// The unverified Argo CD user of a request, bounded, for audit lines.
-pub fn user(req: &lambda_http::Request) -> Option<String> {
-    super::request::header(req, USER).map(|u| crate::text::bounded(u, ECHO))
-}
-
 /// The default of `AUTH_HEADER`, which carries the token when `Authorization` cannot.
 pub const DEFAULT_TOKEN: &str = "X-GlueLinks-Token";
 /// The default of `CLUSTER_HEADER`, which the extension config sets to the stored cluster Argo CD runs in.

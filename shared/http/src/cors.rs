@@ -5,8 +5,8 @@
 //! local runs behave the same.
 
 use super::response::{error, ErrorStyle, HttpResponse};
-use crate::config::{ConfigError, Env};
-use crate::text::bounded;
+use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::text::bounded;
 use lambda_http::{Body, Response};
 
 const ALLOW_METHODS: &str = "GET, POST, OPTIONS";
@@ -35,9 +35,9 @@ impl Cors {
                 .into_iter()
                 .map(|o| o.trim_end_matches('/').to_string())
                 .collect(),
-            allow_headers: super::headers::allowed(
+            allow_headers: gluelinks_core::headers::allowed(
                 auth_header,
-                &super::headers::cluster_header(env),
+                &gluelinks_core::headers::cluster_header(env),
             )
             .join(", "),
         })
@@ -62,7 +62,7 @@ impl Cors {
                 403,
                 &format!(
                     "Origin {} is not allowed: add it to CORS_ALLOWED_ORIGINS",
-                    bounded(origin.unwrap_or(""), super::headers::ECHO)
+                    bounded(origin.unwrap_or(""), gluelinks_core::headers::ECHO)
                 ),
             ),
         }
