@@ -89,9 +89,9 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value) {
             "{method} {path} answered {status}"
         );
         let style = if path.starts_with("/api/") {
-            "DetailError"
+            "LinksError"
         } else {
-            "Seed003Error"
+            "ClusterConfigError"
         };
         let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{style}") });
         return validate(&schema, method, path, status, body);

@@ -1,4 +1,4 @@
-//! Discovery on the Argo CD installs operators run, not only seed 000's: every tracking method, apps in any
+//! Discovery on the Argo CD installs operators run, not only the original extension backend's: every tracking method, apps in any
 //! namespace, every workload kind (several per app), `status.resources`, and External Secrets served as
 //! `v1`, as `v1beta1` only, or not at all. Each app's pod and Vault links are asserted exactly on the
 //! links route, and again after a warm run, where the warmed payload must equal a live miss.
@@ -200,7 +200,7 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
 
 /// A miss takes two rounds of calls: the Application, then every namespace its resources are in, read
 /// whole (workloads of every kind, pods, ExternalSecrets) at once. Argo CD's proxy names the Application's
-/// own namespace; a caller that names the destination instead (seed 000's curl example) has that
+/// own namespace; a caller that names the destination instead (the original backend's curl example) has that
 /// namespace read beside the Application, one round in all once the External Secrets API is known.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_miss_takes_two_rounds_of_kubernetes_calls() {

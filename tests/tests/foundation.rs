@@ -80,7 +80,7 @@ async fn every_sample_event_succeeds_through_its_function() {
 }
 
 #[tokio::test]
-async fn health_answers_in_both_seed_shapes() {
+async fn health_answers_in_both_api_families_shapes() {
     let (status, body) = health(event("health-api-v1-health.json")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "healthy");

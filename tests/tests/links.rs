@@ -277,7 +277,7 @@ async fn missing_pods_crd_and_app_degrade_only_their_categories() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn service_names_follow_the_seed_examples() {
+async fn service_names_follow_the_specified_examples() {
     let s = setup("links-service").await;
     let mut app = s
         .emulator
@@ -473,7 +473,7 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
 
 /// Argo CD names the Application's own namespace in its header: with `argocd/payments` and
 /// `team-a/payments` both present, a click on `team-a/payments` gets team-a's app, and the configured
-/// namespaces are only the fallback (seed 000's callers send the destination namespace instead).
+/// namespaces are only the fallback (the original backend's callers send the destination namespace instead).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_headers_namespace_is_the_applications_own() {
     let s = setup("links-app-namespace").await;

@@ -1332,7 +1332,7 @@ async fn setup_enforced(name: &str) -> Setup {
     s
 }
 
-/// A secret of the right kind GlueLinks did not create — seed 003's pull secret, `argocd repo add`'s
+/// A secret of the right kind GlueLinks did not create — the original cluster-configuration server's pull secret, `argocd repo add`'s
 /// repository — is refused without adopt and taken over with it, audited as an adoption, its display name
 /// kept. Where the shipped admission policy is applied, the cluster refuses the adoption GlueLinks' own
 /// checks allow until someone with rights on the cluster marks the secret adoptable: the dry run every
@@ -1340,7 +1340,7 @@ async fn setup_enforced(name: &str) -> Setup {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
     let s = setup_enforced("secrets-adopt").await;
-    // Seed 003's server wrote this pull secret: its label, no GlueLinks mark.
+    // The original cluster-configuration server wrote this pull secret: its label, no GlueLinks mark.
     s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "ghcr-octo", "namespace": "default", "labels": {"jjo.finance/secret-type": "docker-creds"}},
         "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": b64("{\"auths\": {}}")}}));

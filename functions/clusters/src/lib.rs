@@ -1,4 +1,4 @@
-//! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored (seed 003).
+//! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored.
 
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_core::auth::Scope;

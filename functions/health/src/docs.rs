@@ -1,4 +1,4 @@
-//! The interactive API pages seed 000 offered: `/docs` (Swagger UI) and `/redoc` (ReDoc), with their
+//! The interactive API pages the original extension backend offered: `/docs` (Swagger UI) and `/redoc` (ReDoc), with their
 //! scripts and styles served by this function from `assets/` — pinned versions, vendored and checked
 //! against their upstream digests (`assets/PROVENANCE.md`) — so the pages work without internet and run
 //! nothing a CDN could swap on the page where users paste tokens. Every URL is relative, so the pages keep

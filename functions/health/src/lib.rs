@@ -1,4 +1,4 @@
-//! The health function: liveness in both seeds' shapes, the API description, and the answer for any path
+//! The health function: liveness in both API families' shapes, the API description, and the answer for any path
 //! no other function owns (JSON 404, or 405 when another function serves that path with another method).
 
 pub mod docs;
@@ -12,7 +12,7 @@ use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
 use lambda_http::Request;
 
-/// The `service` seed 003's `/health` names.
+/// The `service` the cluster-configuration API's `/health` names.
 pub const SERVICE_NAME: &str = "GlueLinks Cluster Configuration API";
 
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +34,7 @@ pub static ROUTES: &[Route<Endpoint>] = &[
     Route::get(Endpoint::Redoc, "/redoc", Scope::Public),
 ];
 
-/// `GET /api/v1/health` (with the API version) and `GET /health` (with the service name, seed 003's).
+/// `GET /api/v1/health` (with the API version) and `GET /health` (with the service name, the cluster-configuration API's).
 #[derive(serde::Serialize)]
 struct Healthy {
     status: &'static str,

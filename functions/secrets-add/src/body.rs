@@ -1,4 +1,4 @@
-//! Seed 003's response bodies for the add routes, as types: what a user reads after a write, a refusal or
+//! The cluster-configuration API's response bodies for the add routes, as types: what a user reads after a write, a refusal or
 //! a dry run. Names of keys only, never values.
 
 use gluelinks_secrets::service::{Plan, WriteKind};
@@ -242,7 +242,7 @@ impl DryRun {
     }
 }
 
-/// One target's result, as seed 003's `output` showed it.
+/// One target's result, as the API's `output` shows it.
 #[derive(Serialize)]
 #[serde(untagged)]
 pub enum WriteResult {

@@ -1,6 +1,5 @@
 //! The secrets-list function: `GET /secrets?cluster=X` lists a cluster's Argo CD repository credentials,
-//! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (seed
-//! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
+//! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (//! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
@@ -30,7 +29,7 @@ pub struct SecretsList {
     settings: SecretSettings,
 }
 
-/// Seed 003's listing, with every repository secret beside its Helm ones.
+/// The cluster-configuration API's listing, with every repository secret beside its Helm ones.
 #[derive(Serialize)]
 struct Body<'a> {
     cluster: &'a str,
@@ -116,7 +115,7 @@ fn not_granted(cluster: &str) -> String {
     )
 }
 
-/// The status of a cluster the listing could not start on: seed 003's 404 for one not stored.
+/// The status of a cluster the listing could not start on: 404 for one not stored.
 fn status(err: &ClusterError) -> u16 {
     match err {
         ClusterError::Store(StoreError::InvalidName(_)) => 400,

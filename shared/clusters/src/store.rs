@@ -17,7 +17,7 @@ pub trait KubeconfigStore {
     fn get(&self, cluster: &str) -> impl Future<Output = Result<SecretString, StoreError>> + Send;
 }
 
-/// A directory of `<cluster>.kubeconfig` files (seed 003's `clusters-folder`).
+/// A directory of `<cluster>.kubeconfig` files (the original cluster-configuration server's `clusters-folder`).
 #[derive(Clone, Debug)]
 pub struct DirStore {
     dir: PathBuf,

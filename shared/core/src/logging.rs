@@ -1,6 +1,6 @@
 //! Structured JSON logs through `tracing`, one object per line, as CloudWatch reads them.
 //!
-//! The level comes from `LOG_LEVEL` and accepts the seed's Python names (`WARNING`, `CRITICAL`) as well
+//! The level comes from `LOG_LEVEL` and accepts the original services' Python names (`WARNING`, `CRITICAL`) as well
 //! as `tracing`'s own. Nothing here decides what is logged; callers never pass secret values.
 //!
 //! Every line logged while an invocation runs carries, under `span`, its Lambda `request_id`, the
@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_the_seed_level_names() {
+    fn accepts_the_python_level_names() {
         let cases = [
             ("DEBUG", LevelFilter::DEBUG),
             ("info", LevelFilter::INFO),

@@ -1,4 +1,4 @@
-//! The two timestamp forms the API uses: RFC 3339 (seed 000) and RFC 1123 (seed 003's `/health`).
+//! The two timestamp forms the API uses: RFC 3339 (the links API) and RFC 1123 (the cluster-configuration API's `/health`).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -20,7 +20,7 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn formats_like_the_seeds() {
+    fn formats_like_both_apis() {
         let at = Utc.with_ymd_and_hms(2025, 7, 11, 15, 14, 35).unwrap();
         assert_eq!(rfc1123(at), "Fri, 11 Jul 2025 15:14:35 GMT");
         assert_eq!(rfc3339(at), "2025-07-11T15:14:35Z");

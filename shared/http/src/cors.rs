@@ -4,7 +4,7 @@
 //! In a deployment the HTTP API answers CORS itself from the same setting (template.yaml); this module makes
 //! local runs behave the same.
 
-use super::response::{error, ErrorStyle, HttpResponse};
+use super::response::{error, ApiFamily, HttpResponse};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
 use lambda_http::{Body, Response};
@@ -58,7 +58,7 @@ impl Cors {
                 .body(Body::Empty)
                 .expect("static headers make a response"),
             _ => error(
-                ErrorStyle::for_path(path),
+                ApiFamily::for_path(path),
                 403,
                 &format!(
                     "Origin {} is not allowed: add it to CORS_ALLOWED_ORIGINS",

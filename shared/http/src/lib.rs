@@ -16,7 +16,7 @@ use cors::Cors;
 use gluelinks_core::auth::{Auth, Caller};
 use gluelinks_core::config::{ConfigError, Env};
 use lambda_http::Request;
-use response::{ErrorStyle, HttpResponse};
+use response::{ApiFamily, HttpResponse};
 use route::{Match, Params, Route};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,9 +33,9 @@ pub struct Call<R: 'static> {
 }
 
 impl<R> Call<R> {
-    /// An error in the shape the route's seed used.
+    /// An error in the shape of the route's API family.
     pub fn error(&self, status: u16, message: &str) -> HttpResponse {
-        response::error(ErrorStyle::for_path(self.route.path), status, message)
+        response::error(ApiFamily::for_path(self.route.path), status, message)
     }
 }
 
@@ -76,7 +76,7 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         let method = req.method().as_str().to_string();
         let path = request::path(&req);
         let origin = request::header(&req, "origin").map(str::to_string);
-        let style = ErrorStyle::for_path(&path);
+        let family = ApiFamily::for_path(&path);
         let user = request::argocd_user(&req);
         let iam = request::iam_caller(&req);
         let source_ip = request::source_ip(&req);
@@ -101,18 +101,18 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
                             })
                             .await
                         }
-                        Err(err) => response::error(style, err.status(), &err.to_string()),
+                        Err(err) => response::error(family, err.status(), &err.to_string()),
                     }
                 }
                 Match::MethodNotAllowed(allowed) => {
-                    response::method_not_allowed(style, &method, &path, &allowed)
+                    response::method_not_allowed(family, &method, &path, &allowed)
                 }
                 Match::NotFound => {
                     let allowed = route::methods_for(&self.others, &path);
                     if allowed.is_empty() {
-                        response::not_found(style, &method, &path)
+                        response::not_found(family, &method, &path)
                     } else {
-                        response::method_not_allowed(style, &method, &path, &allowed)
+                        response::method_not_allowed(family, &method, &path, &allowed)
                     }
                 }
             }

@@ -1,5 +1,6 @@
-//! JSON responses, and errors in the shape of the seed each route came from:
-//! seed 000 (`/api/...`) answers `{"detail": …}`, seed 003 `{"error": true, "message": …, "status_code": N}`.
+//! JSON responses, and errors in the shape of the API family each route belongs to: the links API
+//! (`/api/...`) answers `{"detail": …}`, the cluster-configuration API
+//! `{"error": true, "message": …, "status_code": N}`.
 
 use gluelinks_core::text::bounded;
 use lambda_http::{Body, Response};
@@ -11,20 +12,22 @@ pub type HttpResponse = Response<Body>;
 pub use gluelinks_core::text::ECHO_LIMIT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorStyle {
-    /// Seed 000, the links API.
-    Detail,
-    /// Seed 003, the cluster configuration API.
-    Seed003,
+pub enum ApiFamily {
+    /// The links API (what the Argo CD extension calls, health and the API description): errors are
+    /// `{"detail": …}`.
+    Links,
+    /// The cluster-configuration API (clusters and credential secrets): errors are
+    /// `{"error": true, "message": …, "status_code": N}`.
+    ClusterConfig,
 }
 
-impl ErrorStyle {
-    /// Every seed-000 route lives under `/api/`; every seed-003 route does not.
+impl ApiFamily {
+    /// Every links API route lives under `/api/`; no cluster-configuration API route does.
     pub fn for_path(path: &str) -> Self {
         if path.starts_with("/api/") {
-            ErrorStyle::Detail
+            ApiFamily::Links
         } else {
-            ErrorStyle::Seed003
+            ApiFamily::ClusterConfig
         }
     }
 }
@@ -46,24 +49,24 @@ pub fn html(body: &str) -> HttpResponse {
     with_type(200, "text/html; charset=utf-8", body.to_string())
 }
 
-pub fn error(style: ErrorStyle, status: u16, message: &str) -> HttpResponse {
-    let body = match style {
-        ErrorStyle::Detail => json!({ "detail": message }),
-        ErrorStyle::Seed003 => json!({ "error": true, "message": message, "status_code": status }),
+pub fn error(family: ApiFamily, status: u16, message: &str) -> HttpResponse {
+    let body = match family {
+        ApiFamily::Links => json!({ "detail": message }),
+        ApiFamily::ClusterConfig => json!({ "error": true, "message": message, "status_code": status }),
     };
     json(status, &body)
 }
 
-pub fn not_found(style: ErrorStyle, method: &str, path: &str) -> HttpResponse {
+pub fn not_found(family: ApiFamily, method: &str, path: &str) -> HttpResponse {
     let message = format!(
         "No route for {method} {}; the routes are listed at /api/v1/openapi.json",
         bounded(path, ECHO_LIMIT)
     );
-    error(style, 404, &message)
+    error(family, 404, &message)
 }
 
 pub fn method_not_allowed(
-    style: ErrorStyle,
+    family: ApiFamily,
     method: &str,
     path: &str,
     allowed: &[String],
@@ -74,7 +77,7 @@ pub fn method_not_allowed(
         bounded(method, 16),
         bounded(path, ECHO_LIMIT)
     );
-    let mut response = error(style, 405, &message);
+    let mut response = error(family, 405, &message);
     if let Ok(value) = list.parse() {
         response.headers_mut().insert("allow", value);
     }
@@ -96,23 +99,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_take_their_seed_shape() {
-        let detail = error(ErrorStyle::for_path("/api/v1/fixtures/x"), 404, "gone");
+    fn errors_take_their_familys_shape() {
+        let detail = error(ApiFamily::for_path("/api/v1/fixtures/x"), 404, "gone");
         assert_eq!(body_json(&detail), json!({"detail": "gone"}));
-        let seed = error(
-            ErrorStyle::for_path("/secrets"),
+        let cluster_config = error(
+            ApiFamily::for_path("/secrets"),
             400,
             "Missing required parameter 'cluster'",
         );
         assert_eq!(
-            body_json(&seed),
+            body_json(&cluster_config),
             json!({"error": true, "message": "Missing required parameter 'cluster'", "status_code": 400})
         );
         let long = format!("/{}", "a".repeat(10_000));
-        let text = body_json(&not_found(ErrorStyle::Seed003, "GET", &long)).to_string();
+        let text = body_json(&not_found(ApiFamily::ClusterConfig, "GET", &long)).to_string();
         assert!(text.len() < 300, "{} bytes", text.len());
         let wrong = method_not_allowed(
-            ErrorStyle::Detail,
+            ApiFamily::Links,
             "POST",
             "/api/v1/health",
             &["GET".into()],

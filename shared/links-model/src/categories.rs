@@ -1,5 +1,5 @@
 //! The categories the Argo CD extension shows, in one table: their order, label, icon, URL template
-//! (the variable that overrides it and seed 000's default), what an empty one says, and what its rows
+//! (the variable that overrides it and the original backend's default), what an empty one says, and what its rows
 //! count. The renderer, the templates and the fixtures all read it.
 
 /// One category.
@@ -7,7 +7,7 @@ pub struct CategoryDef {
     pub id: &'static str,
     pub label: &'static str,
     pub icon: &'static str,
-    /// The variable that overrides the template, and seed 000's default; `None` for categories whose links
+    /// The variable that overrides the template, and the original backend's default; `None` for categories whose links
     /// come from elsewhere (quick links, the config repository).
     pub template: Option<(&'static str, &'static str)>,
     /// What the category says when it has no links.

@@ -77,7 +77,7 @@ pub fn fixture(name: &str, app: &str, settings: &LinkSettings) -> Option<LinksRe
     match name {
         "all-ok" | "slow" => {}
         "errors" | "error-states" => {
-            // Each state once, as seed 000's error-states fixture: the links that need nothing `ok`, the
+            // Each state once, as the original backend's error-states fixture: the links that need nothing `ok`, the
             // pods in error, Vault empty (with what was looked for), the config repository in error.
             d.argocd_app = false;
             d.workloads = WorkloadCounts::default();
@@ -175,7 +175,7 @@ mod tests {
                 strip(fixture(b, "x", &settings).unwrap())
             );
         }
-        // The error fixture has every state, category by category, as seed 000's error-states does.
+        // The error fixture has every state, category by category, as the original backend's error-states does.
         let errors = fixture("error-states", "x", &settings).unwrap();
         let states: HashSet<Status> = errors.categories.iter().map(|c| c.status).collect();
         assert_eq!(states.len(), 3, "{states:?}");

@@ -1,4 +1,4 @@
-//! The links response, in the camelCase contract of seed 000's example.
+//! The links response, in the camelCase contract of the links API.
 
 use serde::{Deserialize, Serialize};
 
@@ -59,7 +59,7 @@ pub struct Metadata {
 #[serde(rename_all = "camelCase")]
 pub struct Resources {
     pub argocd_app: bool,
-    /// Whether the app has a Deployment (kept from seed 000; the counts per kind say more).
+    /// Whether the app has a Deployment (the first field of its kind; the counts per kind say more).
     pub deployment: bool,
     #[serde(flatten)]
     pub workloads: WorkloadCounts,

@@ -221,7 +221,7 @@ fn capped(settings: &LinkSettings, id: &str, links: Result<Vec<Link>, &String>) 
     c
 }
 
-/// Grafana Explore's pane state, as seed 000 opens it: Tempo's search builder (`traceqlSearch`) with a
+/// Grafana Explore's pane state, as the original backend opens it: Tempo's search builder (`traceqlSearch`) with a
 /// `service-name` filter on `resource.service.name`, over the last hour, in pane `trc`.
 fn traces_panes(service: &str, tempo_uid: Option<&str>) -> String {
     let pane = Pane {
@@ -249,7 +249,7 @@ fn traces_panes(service: &str, tempo_uid: Option<&str>) -> String {
     python_json(&Panes { trc: pane })
 }
 
-/// Serialized in declaration order: the seed's key order.
+/// Serialized in declaration order: the original backend's key order.
 #[derive(Serialize)]
 struct Panes<'a> {
     trc: Pane<'a>,
@@ -299,8 +299,8 @@ struct TimeRange {
     to: &'static str,
 }
 
-/// JSON as Python's `json.dumps` writes it (`", "` and `": "` between items), which seed 000's panes are
-/// written in, so the URL is the seed's byte for byte.
+/// JSON as Python's `json.dumps` writes it (`", "` and `": "` between items), which the original backend's
+/// panes are written in, so the URL is the same byte for byte.
 fn python_json(value: &impl Serialize) -> String {
     struct Spaced;
     fn separator<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io::Result<()> {
@@ -373,7 +373,7 @@ mod tests {
     }
 
     #[test]
-    fn renders_every_category_in_order_with_seed_urls() {
+    fn renders_every_category_in_order_with_the_default_urls() {
         let env = Env::from_pairs([
             ("GRAFANA_BASE_URL", "https://grafana.acme.dev"),
             ("VAULT_BASE_URL", "https://vault.acme.dev"),
@@ -414,10 +414,10 @@ mod tests {
         assert_eq!(r.metadata.resources.pods_found, 1);
     }
 
-    /// The defaults are seed 000's URLs, byte for byte (the strings below are what seed 000's code
+    /// The defaults are the original backend's URLs, byte for byte (the strings below are what its code
     /// produces for this app, with and without a Tempo datasource UID).
     #[test]
-    fn logs_and_traces_are_seed_000s_urls_exactly() {
+    fn logs_and_traces_are_the_original_urls_exactly() {
         const LOGS: &str = "https://grafana.example.com/a/grafana-lokiexplore-app/explore/service/taco-backend-prod/logs?patterns=%5B%5D&from=now-15m&to=now&var-filters=service_name%7C%3D%7Ctaco-backend-prod&var-fields=&var-levels=&var-metadata=&var-patterns=&var-lineFilterV2=&var-lineFilters=&timezone=browser&var-all-fields=&urlColumns=%5B%5D&visualizationType=%22logs%22&displayedFields=%5B%5D&sortOrder=%22Descending%22&wrapLogMessage=false";
         const TRACES: &str = "https://grafana.example.com/explore?schemaVersion=1&panes=%7B%22trc%22%3A%20%7B%22queries%22%3A%20%5B%7B%22refId%22%3A%20%22A%22%2C%20%22queryType%22%3A%20%22traceqlSearch%22%2C%20%22limit%22%3A%2020%2C%20%22tableType%22%3A%20%22traces%22%2C%20%22filters%22%3A%20%5B%7B%22id%22%3A%20%22service-name%22%2C%20%22tag%22%3A%20%22service.name%22%2C%20%22operator%22%3A%20%22%3D%22%2C%20%22scope%22%3A%20%22resource%22%2C%20%22value%22%3A%20%5B%22taco-backend-prod%22%5D%2C%20%22valueType%22%3A%20%22string%22%7D%5D%7D%5D%2C%20%22range%22%3A%20%7B%22from%22%3A%20%22now-1h%22%2C%20%22to%22%3A%20%22now%22%7D%7D%7D&orgId=1";
         const TRACES_WITH_UID: &str = "https://grafana.example.com/explore?schemaVersion=1&panes=%7B%22trc%22%3A%20%7B%22queries%22%3A%20%5B%7B%22refId%22%3A%20%22A%22%2C%20%22queryType%22%3A%20%22traceqlSearch%22%2C%20%22limit%22%3A%2020%2C%20%22tableType%22%3A%20%22traces%22%2C%20%22filters%22%3A%20%5B%7B%22id%22%3A%20%22service-name%22%2C%20%22tag%22%3A%20%22service.name%22%2C%20%22operator%22%3A%20%22%3D%22%2C%20%22scope%22%3A%20%22resource%22%2C%20%22value%22%3A%20%5B%22taco-backend-prod%22%5D%2C%20%22valueType%22%3A%20%22string%22%7D%5D%2C%20%22datasource%22%3A%20%7B%22type%22%3A%20%22tempo%22%2C%20%22uid%22%3A%20%22de7lydl3hl9fkd%22%7D%7D%5D%2C%20%22range%22%3A%20%7B%22from%22%3A%20%22now-1h%22%2C%20%22to%22%3A%20%22now%22%7D%2C%20%22datasource%22%3A%20%22de7lydl3hl9fkd%22%7D%7D&orgId=1";

@@ -1,6 +1,6 @@
 //! URL templates for every category, and the settings that fill them.
 //!
-//! The defaults are seed 000's URL shapes. An operator with other dashboards replaces any of them with an
+//! The defaults are the original extension backend's URL shapes. An operator with other dashboards replaces any of them with an
 //! environment variable (`LINK_TEMPLATE_APM`, …) without rebuilding. Placeholders: `{grafana}` and `{vault}`
 //! (base URLs, inserted as they are), and `{app}`, `{service}`, `{namespace}`, `{pod}`, `{path}`,
 //! `{panes}`, `{tempo_uid}`, each URL-encoded for where it stands: as a path segment before the `?`,

@@ -506,7 +506,7 @@ pub fn interpret(
 
 /// Where the Application is looked up, in order: the namespace Argo CD names in its header (the
 /// Application's own, apps in any namespace included), then `ARGOCD_NAMESPACES` for callers that send the
-/// destination namespace there instead (seed 000's curl example). The first that has it wins, so
+/// destination namespace there instead (the original extension backend's curl example). The first that has it wins, so
 /// `team-a/payments` is never answered with `argocd/payments`.
 fn lookup_namespaces(settings: &DiscoverySettings, header_namespace: &str) -> Vec<String> {
     let mut namespaces = vec![header_namespace.to_string()];
@@ -550,7 +550,7 @@ fn first_decisive(found: Vec<Result<Option<Value>, String>>) -> Result<Option<Va
 /// ExternalSecret API the workloads' cluster was last seen serving, if any.
 ///
 /// Round one reads the Application (and asks which ExternalSecret API is served, when that is not known).
-/// When the header names a namespace outside `ARGOCD_NAMESPACES` (seed 000's callers name the
+/// When the header names a namespace outside `ARGOCD_NAMESPACES` (the original backend's callers name the
 /// destination there), that namespace is read whole in round one too. Round two reads whole every other
 /// namespace the app's resources are in: its workloads of every kind, its pods and its ExternalSecrets,
 /// at once. So a miss takes two rounds, one when the guess was right and the API known.

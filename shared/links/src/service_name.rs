@@ -1,7 +1,7 @@
 //! The OpenTelemetry service name of an application: its name, with generated suffixes (a ReplicaSet hash
 //! and pod id, as in `taco-backend-prod-677bfb55b7-942nr`) removed by `SERVICE_NAME_REGEX`.
 //!
-//! Seed 000's own regex also stripped any 4–6 character last word, turning `taco-backend-prod` into
+//! The original extension backend's regex also stripped any 4–6 character last word, turning `taco-backend-prod` into
 //! `taco-backend`; its documented examples say that must not happen, so the default strips only what a
 //! controller generates.
 
@@ -54,15 +54,15 @@ mod tests {
         for (app, expected) in cases {
             assert_eq!(names.service(app), expected, "{app}");
         }
-        let seed = ServiceNames::from_env(&Env::from_pairs([(
+        let original = ServiceNames::from_env(&Env::from_pairs([(
             "SERVICE_NAME_REGEX",
             r"^(?P<service>.+?)(-[0-9a-f]{9,}(-[a-z0-9]{4,})?|-[0-9]+|-[a-z0-9]{4,6})?$",
         )]))
         .unwrap();
         assert_eq!(
-            seed.service("taco-backend-prod"),
+            original.service("taco-backend-prod"),
             "taco-backend",
-            "the seed's regex, as configured"
+            "the original backend's regex, as configured"
         );
         let bad = ServiceNames::from_env(&Env::from_pairs([("SERVICE_NAME_REGEX", "(")]));
         assert_eq!(bad.unwrap_err().name, "SERVICE_NAME_REGEX");

@@ -1,10 +1,10 @@
-//! Argo CD credential secrets (seed 003): listing them without their values, and writing docker-registry
+//! Argo CD credential secrets, for the cluster-configuration API: listing them without their values, and writing docker-registry
 //! pull secrets, Argo CD repository secrets and credential templates with all-or-nothing validation.
 //!
 //! Request parsing and validation ([`request`]) know nothing of Kubernetes; [`list`] lists a cluster's
 //! secrets as metadata; [`write`] checks ownership and writes; [`service`] runs one add request from its
-//! body to its report; [`audit`] writes the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and seed 003's
-//! response bodies are the functions'.
+//! body to its report; [`audit`] writes the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and
+//! the API's response bodies are the functions'.
 
 #![warn(missing_docs)]
 

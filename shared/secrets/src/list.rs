@@ -26,7 +26,7 @@ use std::time::Duration;
 /// The type of Argo CD's repository secrets and credential templates.
 const OPAQUE: &str = "Opaque";
 
-/// One secret, as seed 003 lists it.
+/// One secret, as the cluster-configuration API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SecretEntry {
     pub name: String,

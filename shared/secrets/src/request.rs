@@ -1,4 +1,4 @@
-//! What the secrets-add routes accept: JSON bodies in seed 003's field names, checked completely before any
+//! What the secrets-add routes accept: JSON bodies in the cluster-configuration API's field names, checked completely before any
 //! write. Every problem is a [`Invalid`] whose message says what to fix, and none repeats a secret value.
 
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
@@ -22,7 +22,7 @@ const REFUSAL_ECHO: usize = 400;
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-/// The fields of a JSON object body, with typed accessors that produce seed 003's messages.
+/// The fields of a JSON object body, with typed accessors that produce the API's messages.
 pub struct Fields {
     map: Map<String, Value>,
 }
@@ -581,7 +581,7 @@ pub fn repository_url(
 }
 
 impl RepositoryRequest {
-    /// `POST /secrets/add_helm_repo` (seed 003): a Helm (or, with `use_oci`, OCI) repository.
+    /// `POST /secrets/add_helm_repo`: a Helm (or, with `use_oci`, OCI) repository.
     pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
         let fields = Fields::parse::<HelmBody>(body)?;
         let common = Common::parse(&fields)?;

@@ -65,7 +65,7 @@ impl Plan {
         }
     }
 
-    /// How seed 003 names the secret kind in messages.
+    /// How the API names the secret kind in messages.
     pub fn noun(&self) -> &'static str {
         match self {
             Plan::Docker(_) => "Docker registry secret",

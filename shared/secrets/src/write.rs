@@ -567,7 +567,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// `kubectl`'s word for it, as seed 003's `output` showed the user: an adoption is a replacement
+    /// `kubectl`'s word for it, as the cluster-configuration API's `output` shows the user: an adoption is a replacement
     /// there.
     pub fn verb(&self) -> &'static str {
         match self {

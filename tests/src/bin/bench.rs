@@ -228,7 +228,7 @@ async fn warming() {
     );
 }
 
-/// `GET /secrets`' three lists against the way seed 003 made them: three `kubectl get secrets -A -l … -o json`
+/// `GET /secrets`' three lists against the way the original server made them: three `kubectl get secrets -A -l … -o json`
 /// processes in parallel, on the same emulator with 20 ms injected per call.
 async fn secrets_against_kubectl() {
     use gluelinks_secrets::{list, SecretSettings};
@@ -366,7 +366,7 @@ async fn links_latency() {
     let single = singles[singles.len() / 2];
 
     // Each scenario with the rounds it is allowed: the Application, then the namespaces of its resources;
-    // one when the header names the destination (seed 000's callers), read beside the Application.
+    // one when the header names the destination (the original backend's callers), read beside the Application.
     for (label, namespace, app, goal) in [
         ("header ns = destination", "nonprod", "taco-backend-prod", 1),
         ("Argo CD's header (app's ns)", "argocd", "billing-api", 2),
