@@ -48,7 +48,7 @@ async fn a_principal_granted_some_clusters_sees_those() {
 #[tokio::test]
 async fn a_caller_who_may_not_write_is_not_told_where_kubeconfigs_are() {
     let (status, body) = list_as("/nonexistent/clusters", Some(AUDITOR)).await;
-    assert_eq!(status, 500);
+    assert_eq!(status, 502);
     let message = body["message"].as_str().unwrap();
     assert!(
         message.starts_with("The kubeconfig store cannot be read: the directory cannot be listed"),
@@ -86,11 +86,11 @@ async fn lists_stored_clusters_sorted() {
 }
 
 #[tokio::test]
-async fn a_broken_store_is_a_500_saying_why() {
+async fn a_broken_store_is_a_502_saying_why() {
     let (status, body) = list("/nonexistent/clusters").await;
-    assert_eq!(status, 500);
+    assert_eq!(status, 502);
     assert_eq!(body["error"], true);
-    assert_eq!(body["status_code"], 500);
+    assert_eq!(body["status_code"], 502);
     let message = body["message"].as_str().unwrap();
     assert!(
         message.contains("/nonexistent/clusters") && message.contains("cannot be read"),

@@ -348,7 +348,7 @@ const ROWS: &[Row] = &[
             "pod=error",
             "vault=error",
             "iaac=error",
-            "The cluster did not answer within 0.9s",
+            "The cluster did not answer within 900 ms (LINKS_TIMEOUT_SECONDS)",
         ],
         LINKS_BUDGET,
     ),
@@ -357,7 +357,7 @@ const ROWS: &[Row] = &[
         Ready,
         "503",
         "not ready: no answer",
-        &[r#""ready":false"#, "no answer within KUBE_TIMEOUT_SECONDS"],
+        &[r#""ready":false"#, "did not answer on cluster 'demo' within KUBE_TIMEOUT_SECONDS"],
         KUBE_CALL,
     ),
     row(
@@ -367,7 +367,7 @@ const ROWS: &[Row] = &[
         "empty lists, `status: timeout`",
         &[
             r#""status":"timeout""#,
-            "Commands timed out after 1 seconds",
+            "The cluster did not answer listing secrets within 1 s (KUBE_TIMEOUT_SECONDS)",
         ],
         KUBE_CALL,
     ),
@@ -378,7 +378,7 @@ const ROWS: &[Row] = &[
         "nothing written: no answer",
         &[
             "Nothing was written",
-            "no answer within KUBE_TIMEOUT_SECONDS",
+            "The cluster did not answer reading secret ghcr-octo in kube-system within KUBE_TIMEOUT_SECONDS",
         ],
         KUBE_CALL,
     ),
@@ -388,7 +388,7 @@ const ROWS: &[Row] = &[
         "error",
         "a failed run: the cluster did not answer",
         &[
-            r#""demo": "Cannot reach the cluster listing Applications: no answer within KUBE_TIMEOUT_SECONDS"#,
+            r#""demo": "The cluster did not answer listing Applications within KUBE_TIMEOUT_SECONDS"#,
         ],
         KUBE_CALL,
     ),
@@ -493,7 +493,7 @@ const ROWS: &[Row] = &[
     row(
         StoreError,
         Clusters,
-        "500",
+        "502",
         "AWS's refusal, so the policy can be fixed",
         &["AccessDeniedException"],
         QUICK,
@@ -517,7 +517,7 @@ const ROWS: &[Row] = &[
     row(
         StoreError,
         SecretsList,
-        "500",
+        "502",
         "AWS's refusal",
         &["AccessDeniedException"],
         QUICK,
@@ -527,7 +527,7 @@ const ROWS: &[Row] = &[
         SecretsAdd,
         "502",
         "nothing written: AWS's refusal",
-        &["AccessDeniedException", "nothing was written"],
+        &["AccessDeniedException", "Nothing was written anywhere"],
         QUICK,
     ),
     row(
@@ -589,9 +589,9 @@ const ROWS: &[Row] = &[
     row(
         StoreSilent,
         Clusters,
-        "500",
+        "502",
         "the store did not answer, and the setting that bounds it",
-        &["did not answer within 1 seconds (KUBE_TIMEOUT_SECONDS)"],
+        &["did not answer within 1 s (KUBE_TIMEOUT_SECONDS)"],
         KUBE_CALL,
     ),
     row(
@@ -602,7 +602,7 @@ const ROWS: &[Row] = &[
         &[
             "apm=ok",
             "pod=error",
-            "The kubeconfig store did not answer within 0.9s",
+            "The kubeconfig store did not answer within 900 ms (LINKS_TIMEOUT_SECONDS)",
         ],
         LINKS_BUDGET,
     ),
@@ -611,15 +611,15 @@ const ROWS: &[Row] = &[
         Ready,
         "503",
         "not ready: the store did not answer",
-        &[r#""ready":false"#, "did not answer within 1 seconds"],
+        &[r#""ready":false"#, "did not answer within 1 s"],
         READY,
     ),
     row(
         StoreSilent,
         SecretsList,
-        "500",
+        "502",
         "the store did not answer",
-        &["did not answer within 1 seconds (KUBE_TIMEOUT_SECONDS)"],
+        &["did not answer within 1 s (KUBE_TIMEOUT_SECONDS)"],
         KUBE_CALL,
     ),
     row(
@@ -627,7 +627,7 @@ const ROWS: &[Row] = &[
         SecretsAdd,
         "502",
         "nothing written: the store did not answer",
-        &["did not answer within 1 seconds", "nothing was written"],
+        &["did not answer within 1 s", "Nothing was written anywhere"],
         KUBE_CALL,
     ),
     row(
@@ -635,13 +635,13 @@ const ROWS: &[Row] = &[
         Warm,
         "error",
         "a failed run: the store did not answer",
-        &["did not answer within 1 seconds"],
+        &["did not answer within 1 s"],
         KUBE_CALL,
     ),
     row(
         StoreGarbled,
         Clusters,
-        "500",
+        "502",
         "the answer could not be read; none of it quoted",
         &["answer could not be read"],
         QUICK,
@@ -659,7 +659,7 @@ const ROWS: &[Row] = &[
         SecretsAdd,
         "502",
         "nothing written: the answer could not be read",
-        &["answer could not be read", "nothing was written"],
+        &["answer could not be read", "Nothing was written anywhere"],
         QUICK,
     ),
     row(

@@ -491,7 +491,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     assert!(
         message.contains("kube-system")
             && message.contains("HTTP 403")
-            && message.ends_with("Nothing was written anywhere"),
+            && message.ends_with("Nothing was written anywhere."),
         "{body}"
     );
     assert_eq!(s.secrets(), before, "nothing was written anywhere");
@@ -706,7 +706,10 @@ async fn listing_is_concurrent_and_reports_an_unreachable_or_slow_cluster() {
     let started = Instant::now();
     let (_, body) = s.list(Some("demo")).await;
     assert_eq!(body["status"], "timeout", "{body}");
-    assert_eq!(body["message"], "Commands timed out after 1 seconds");
+    assert_eq!(
+        body["message"],
+        "The cluster did not answer listing secrets within 1 s (KUBE_TIMEOUT_SECONDS)"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -879,7 +882,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
             assert!(message.contains(expected), "{route}: {message}");
             assert!(
                 message.contains("will not replace it, even with upsert")
-                    && message.ends_with("Nothing was written."),
+                    && message.ends_with("Nothing was written anywhere."),
                 "{message}"
             );
             assert_eq!(reply["upsert_required"], false);
@@ -1200,12 +1203,14 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         .collect();
     assert_eq!(errors.len(), 21);
     assert!(
-        errors[0].contains("did not finish within the request's deadline"),
+        errors[0].contains(
+            "did not answer writing secret late in team-00 within 2 s (SECRETS_DEADLINE_SECONDS)"
+        ),
         "{}",
         errors[0]
     );
     assert!(
-        errors[20].contains("was not written: the request's deadline passed before its turn"),
+        errors[20].contains("was not written: the request's deadline (2 s, SECRETS_DEADLINE_SECONDS) passed before its turn"),
         "{}",
         errors[20]
     );

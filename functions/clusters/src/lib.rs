@@ -1,6 +1,7 @@
 //! The clusters function: `GET /clusters` lists the clusters whose kubeconfigs are stored.
 
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
+use gluelinks_clusters::NamedIn;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::withheld::withheld;
@@ -61,7 +62,7 @@ impl Clusters {
                     } else {
                         withheld(&err.public(), &err)
                     };
-                    call.error(500, &message)
+                    call.error(err.status(NamedIn::Query), &message)
                 }
             },
         }

@@ -3,6 +3,7 @@
 
 use gluelinks_secrets::service::{Plan, WriteKind};
 use gluelinks_secrets::write::{Action, Existing, Outcome, Planned};
+use gluelinks_secrets::NOTHING_WRITTEN;
 use k8s_openapi::api::core::v1::Secret;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,7 +69,7 @@ impl Foreign {
             .collect();
         Self {
             error: true,
-            message: format!("{}. Nothing was written.", reasons.join("; ")),
+            message: format!("{}. {NOTHING_WRITTEN}.", reasons.join("; ")),
             foreign_secrets: foreign
                 .iter()
                 .map(|e| (e.namespace.clone(), e.into()))
@@ -149,7 +150,7 @@ impl Unknown {
         Self {
             error: true,
             message: format!(
-                "Could not read whether secret {name} already exists in: {}. Nothing was written: a secret that could not be read may be one GlueLinks must not replace. Try again when the cluster answers",
+                "Could not read whether secret {name} already exists in: {}. {NOTHING_WRITTEN}: a secret that could not be read may be one GlueLinks must not replace. Try again when the cluster answers",
                 by_namespace(unknown)
             ),
             unknown: unknown.iter().cloned().collect(),
@@ -172,7 +173,7 @@ impl Rejected {
         Self {
             error: true,
             message: format!(
-                "The cluster refused to write secret {name} in: {}. Nothing was written anywhere",
+                "The cluster refused to write secret {name} in: {}. {NOTHING_WRITTEN}.",
                 by_namespace(rejected)
             ),
             rejected: rejected.iter().cloned().collect(),
@@ -235,8 +236,8 @@ impl DryRun {
             name: common.name.clone(),
             would_write: planned.iter().map(WouldWrite::from).collect(),
             message: match blocked {
-                0 => format!("Dry run: nothing was written; {targets} secret(s) would be written"),
-                n => format!("Dry run: nothing was written; {n} of {targets} target(s) could not be read or would be refused by the cluster (see reason), so nothing would be written"),
+                0 => format!("Dry run. {NOTHING_WRITTEN}; {targets} secret(s) would be written"),
+                n => format!("Dry run. {NOTHING_WRITTEN}; {n} of {targets} target(s) could not be read or would be refused by the cluster (see reason), so nothing would be written"),
             },
         }
     }

@@ -6,7 +6,7 @@
 //! is ever logged or answered.
 
 use gluelinks_clusters::pool::ClusterError;
-use gluelinks_clusters::StoreError;
+use gluelinks_clusters::{NamedIn, StoreError};
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_http::response::{json, HttpResponse};
@@ -15,6 +15,7 @@ use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
 use gluelinks_secrets::write::Report;
+use gluelinks_secrets::NOTHING_WRITTEN;
 use lambda_http::{Body, Request};
 
 mod body;
@@ -44,12 +45,7 @@ fn status(err: &AddError) -> u16 {
     match err {
         AddError::TooLarge => 413,
         AddError::Invalid(_) => 400,
-        AddError::Cluster(ClusterError::Store(
-            StoreError::InvalidName(_) | StoreError::NotFound { .. },
-        )) => 400,
-        AddError::Cluster(
-            ClusterError::Store(StoreError::Unavailable { .. }) | ClusterError::Kubeconfig { .. },
-        ) => 502,
+        AddError::Cluster(e) => e.status(NamedIn::Body),
         AddError::KubeconfigTimeout { .. } => 504,
         AddError::NotGranted { .. } => 403,
     }
@@ -61,7 +57,7 @@ fn message(err: &AddError) -> String {
     match err {
         AddError::Cluster(
             ClusterError::Store(StoreError::Unavailable { .. }) | ClusterError::Kubeconfig { .. },
-        ) => format!("{err}; nothing was written"),
+        ) => format!("{err}. {NOTHING_WRITTEN}."),
         _ => err.to_string(),
     }
 }

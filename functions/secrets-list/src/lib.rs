@@ -2,9 +2,9 @@
 //! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (//! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
 //! nothing else, and asks for their metadata only.
 
-use gluelinks_clusters::pool::{ClusterClients, ClusterError};
+use gluelinks_clusters::pool::ClusterClients;
 use gluelinks_clusters::store::Role;
-use gluelinks_clusters::StoreError;
+use gluelinks_clusters::NamedIn;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_http::request::query;
@@ -98,7 +98,7 @@ impl SecretsList {
         .await
         {
             Ok(listing) => listing,
-            Err(e) => return call.error(status(&e), &e.for_caller(&call.caller)),
+            Err(e) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
         };
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
@@ -113,14 +113,4 @@ fn not_granted(cluster: &str) -> String {
         "Cluster '{}' is not among the clusters this caller is granted (OPERATOR_GRANTS)",
         gluelinks_core::text::bounded(cluster, gluelinks_core::text::ECHO_LIMIT)
     )
-}
-
-/// The status of a cluster the listing could not start on: 404 for one not stored.
-fn status(err: &ClusterError) -> u16 {
-    match err {
-        ClusterError::Store(StoreError::InvalidName(_)) => 400,
-        ClusterError::Store(StoreError::NotFound { .. }) => 404,
-        ClusterError::Store(StoreError::Unavailable { .. }) => 500,
-        ClusterError::Kubeconfig { .. } => 502,
-    }
 }

@@ -5,6 +5,7 @@
 use crate::sigv4::{presigned_url, role_credentials, CredentialsError, SignError};
 use aws_credential_types::Credentials;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::timeout::Timeout;
 use std::time::{Duration, SystemTime};
 use tokio::sync::OnceCell;
 
@@ -98,7 +99,7 @@ impl IamAuth {
             .get_or_init(|| super::sdk_config(self.timeout))
             .await;
         let region = sdk.region().ok_or(IamAuthError::NoRegion)?.to_string();
-        let credentials = role_credentials(sdk, self.timeout).await?;
+        let credentials = role_credentials(sdk, self.timeout, "VALKEY_TIMEOUT_MS").await?;
         Ok(auth_token(
             &credentials,
             &region,
@@ -143,10 +144,9 @@ impl Diagnosis {
             .send();
         let name = &self.cache;
         match tokio::time::timeout(self.timeout, ask).await {
-            Err(_) => format!(
-                "ElastiCache did not say how cache '{name}' is within {} ms",
-                self.timeout.as_millis()
-            ),
+            Err(_) => Timeout::new("ElastiCache", self.timeout, "readiness' own bound")
+                .doing(format!("about cache '{name}'"))
+                .to_string(),
             Ok(Err(e)) => {
                 // The error code only: AWS's message may name the account and role.
                 let code = e

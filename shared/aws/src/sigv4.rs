@@ -6,6 +6,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
+use gluelinks_core::timeout::Timeout;
 use std::time::{Duration, SystemTime};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,16 +31,17 @@ pub(crate) fn query_params(query: &str) -> std::collections::HashMap<&str, Strin
 pub enum CredentialsError {
     #[error("no AWS credentials are available")]
     NoProvider,
-    #[error("no AWS credentials within {} ms", .0.as_millis())]
-    Timeout(Duration),
+    #[error("no AWS credentials: {0}")]
+    Timeout(Timeout),
     #[error("no AWS credentials: {0}")]
     Failed(#[source] aws_credential_types::provider::error::CredentialsError),
 }
 
-/// The credentials of `sdk`'s provider (the function's role), fetched within `timeout`.
+/// The credentials of `sdk`'s provider (the function's role), fetched within `timeout` (set by `setting`).
 pub async fn role_credentials(
     sdk: &aws_config::SdkConfig,
     timeout: Duration,
+    setting: &'static str,
 ) -> Result<Credentials, CredentialsError> {
     use aws_credential_types::provider::ProvideCredentials;
     let provider = sdk
@@ -47,7 +49,13 @@ pub async fn role_credentials(
         .ok_or(CredentialsError::NoProvider)?;
     tokio::time::timeout(timeout, provider.provide_credentials())
         .await
-        .map_err(|_| CredentialsError::Timeout(timeout))?
+        .map_err(|_| {
+            CredentialsError::Timeout(Timeout::new(
+                "The AWS credentials provider",
+                timeout,
+                setting,
+            ))
+        })?
         .map_err(CredentialsError::Failed)
 }
 

@@ -55,7 +55,29 @@ pub enum StoreError {
     },
 }
 
+/// Where a request named its cluster, which decides the status of a cluster that is not stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedIn {
+    /// A read's query (`GET /secrets?cluster=`): 404, as the original cluster-configuration server
+    /// answered.
+    Query,
+    /// A write's body (`cluster_name`): 400, as the original server answered (compatibility keeps the
+    /// two apart).
+    Body,
+}
+
 impl StoreError {
+    /// The cluster-configuration API's status for this failure: the request's mistake (400, or 404 for a
+    /// cluster a read's query names that is not stored), or an AWS service's or a file's failure (502).
+    pub fn status(&self, named_in: NamedIn) -> u16 {
+        match (self, named_in) {
+            (StoreError::InvalidName(_), _) => 400,
+            (StoreError::NotFound { .. }, NamedIn::Query) => 404,
+            (StoreError::NotFound { .. }, NamedIn::Body) => 400,
+            (StoreError::Unavailable { .. }, _) => 502,
+        }
+    }
+
     /// What a caller who may not write is told: no secret name or path, no AWS message.
     pub fn public(&self) -> String {
         match self {

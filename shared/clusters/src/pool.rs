@@ -10,6 +10,7 @@ use super::StoreError;
 use gluelinks_aws::eks_token::{self, EksTarget, EksTokenError};
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
+use gluelinks_core::timeout::Timeout;
 use gluelinks_core::withheld::withheld;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use secrecy::ExposeSecret;
@@ -28,6 +29,15 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
+    /// The cluster-configuration API's status for this failure (see [`StoreError::status`]); a
+    /// kubeconfig that cannot be used is the deployment's fault, reached through it: 502.
+    pub fn status(&self, named_in: crate::NamedIn) -> u16 {
+        match self {
+            ClusterError::Store(e) => e.status(named_in),
+            ClusterError::Kubeconfig { .. } => 502,
+        }
+    }
+
     /// What a caller who may not write is told: no secret name or path, no AWS message (an EKS token's
     /// failure may quote one).
     pub fn public(&self) -> String {
@@ -239,7 +249,9 @@ impl ClusterClients {
             .or(env_region)
             .or_else(|| sdk.region().map(|r| r.to_string()))
             .ok_or(EksTokenError::NoRegion)?;
-        let credentials = gluelinks_aws::sigv4::role_credentials(sdk, self.timeout).await?;
+        let credentials =
+            gluelinks_aws::sigv4::role_credentials(sdk, self.timeout, "KUBE_TIMEOUT_SECONDS")
+                .await?;
         Ok(eks_token::presign(
             &credentials,
             &region,
@@ -282,6 +294,11 @@ pub fn describe_in_full(err: &kube::Error, what: &str) -> String {
             bounded(&status.message, STATUS_MESSAGE_LIMIT),
             status.code
         ),
+        other if io_error_kind(other) == Some(std::io::ErrorKind::TimedOut) => {
+            Timeout::of_setting("The cluster", "KUBE_TIMEOUT_SECONDS")
+                .doing(what)
+                .to_string()
+        }
         other => match auth_problem_in(other) {
             Some(problem) => format!("Cannot authenticate to the cluster {what}: {problem}"),
             None => format!(
@@ -297,7 +314,6 @@ pub fn describe_in_full(err: &kube::Error, what: &str) -> String {
 fn connection_problem(err: &kube::Error) -> String {
     use std::io::ErrorKind::*;
     match io_error_kind(err) {
-        Some(TimedOut) => "no answer within KUBE_TIMEOUT_SECONDS".to_string(),
         Some(UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe) => {
             "the connection was closed before an answer".to_string()
         }

@@ -9,6 +9,7 @@ use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
 use gluelinks_core::text::bounded;
+use gluelinks_core::timeout::Timeout;
 use secrecy::SecretString;
 use std::time::Duration;
 
@@ -53,14 +54,18 @@ impl SecretsManagerStore {
         // (the full reason, what it is in our words only)
         let (reason, summary) = match &err {
             SdkError::TimeoutError(_) => {
-                let bound = self
+                let said = match self
                     .client
                     .config()
                     .timeout_config()
                     .and_then(|t| t.operation_timeout())
-                    .map(|t| format!(" within {} seconds (KUBE_TIMEOUT_SECONDS)", t.as_secs()))
-                    .unwrap_or_default();
-                let said = format!("AWS Secrets Manager did not answer{bound}");
+                {
+                    Some(bound) => {
+                        Timeout::new("AWS Secrets Manager", bound, "KUBE_TIMEOUT_SECONDS")
+                    }
+                    None => Timeout::of_setting("AWS Secrets Manager", "KUBE_TIMEOUT_SECONDS"),
+                }
+                .to_string();
                 (said.clone(), said)
             }
             SdkError::ServiceError(service) => {

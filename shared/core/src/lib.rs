@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod names;
 pub mod text;
 pub mod time;
+pub mod timeout;
 pub mod urls;
 pub mod withheld;
 

@@ -52,7 +52,9 @@ pub fn html(body: &str) -> HttpResponse {
 pub fn error(family: ApiFamily, status: u16, message: &str) -> HttpResponse {
     let body = match family {
         ApiFamily::Links => json!({ "detail": message }),
-        ApiFamily::ClusterConfig => json!({ "error": true, "message": message, "status_code": status }),
+        ApiFamily::ClusterConfig => {
+            json!({ "error": true, "message": message, "status_code": status })
+        }
     };
     json(status, &body)
 }
@@ -114,12 +116,7 @@ mod tests {
         let long = format!("/{}", "a".repeat(10_000));
         let text = body_json(&not_found(ApiFamily::ClusterConfig, "GET", &long)).to_string();
         assert!(text.len() < 300, "{} bytes", text.len());
-        let wrong = method_not_allowed(
-            ApiFamily::Links,
-            "POST",
-            "/api/v1/health",
-            &["GET".into()],
-        );
+        let wrong = method_not_allowed(ApiFamily::Links, "POST", "/api/v1/health", &["GET".into()]);
         assert_eq!(wrong.status(), 405);
         assert_eq!(wrong.headers()["allow"], "GET");
     }

@@ -15,6 +15,7 @@ use super::objects::{
 use super::service_name::ServiceNames;
 use gluelinks_clusters::pool::describe;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::timeout::Timeout;
 use gluelinks_links_model::iaac;
 use gluelinks_links_model::render::{Discovery, PodLink};
 use gluelinks_links_model::WorkloadCounts;
@@ -61,23 +62,26 @@ impl DiscoverySettings {
 
     /// The deadline of one links request's outbound calls, starting now.
     pub fn deadline(&self) -> Deadline {
-        Deadline::after(self.budget)
+        Deadline::after(self.budget, "LINKS_TIMEOUT_SECONDS")
     }
 }
 
-/// When a request's outbound calls must be done, and the bound that set it (for messages).
+/// When a request's outbound calls must be done, the bound that set it and the setting behind it (for
+/// messages).
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline {
     at: Instant,
     bound: Duration,
+    setting: &'static str,
 }
 
 impl Deadline {
-    /// `bound` from now.
-    pub fn after(bound: Duration) -> Self {
+    /// `bound` (set by `setting`) from now.
+    pub fn after(bound: Duration, setting: &'static str) -> Self {
         Self {
             at: Instant::now() + bound,
             bound,
+            setting,
         }
     }
 
@@ -85,20 +89,12 @@ impl Deadline {
     pub async fn bound<T>(&self, who: &str, call: impl Future<Output = T>) -> Result<T, Elapsed> {
         tokio::time::timeout_at(self.at, call)
             .await
-            .map_err(|_| Elapsed {
-                who: who.to_string(),
-                bound: self.bound,
-            })
+            .map_err(|_| Timeout::new(who, self.bound, self.setting))
     }
 }
 
 /// A call cut off by its request's [`Deadline`].
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[error("{who} did not answer within {:.1}s", .bound.as_secs_f64())]
-pub struct Elapsed {
-    pub who: String,
-    pub bound: Duration,
-}
+pub type Elapsed = Timeout;
 
 /// What the cluster returned for one app, cut down to what discovery reads. `Err` holds a message for the
 /// user.

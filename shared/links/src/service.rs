@@ -437,7 +437,7 @@ impl LinksService {
 
     /// The cache answers a ping, and the default cluster's API server its version, within 2 s.
     pub async fn ready(&self) -> Readiness {
-        let deadline = Deadline::after(READY_TIMEOUT);
+        let deadline = Deadline::after(READY_TIMEOUT, "readiness' own bound");
         // The cache (with, when it fails, what ElastiCache says of it) and the cluster, at once.
         let cache = async {
             let cache = self

@@ -6,6 +6,7 @@
 
 use gluelinks_aws::elasticache::{self, IamAuth};
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::timeout::Timeout;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
@@ -23,8 +24,8 @@ pub enum CacheError {
     /// No connection: connecting failed now, or less than `RETRY_AFTER` ago, for this reason.
     #[error("cannot connect: {0}")]
     Unreachable(String),
-    #[error("Valkey did not answer within {} ms", .0.as_millis())]
-    Timeout(Duration),
+    #[error(transparent)]
+    Timeout(Timeout),
     #[error("the connection broke: {0}")]
     Broken(#[source] redis::RedisError),
     #[error("Valkey refused the command: {0}")]
@@ -186,7 +187,7 @@ impl Valkey {
             self.timeouts.store(0, Ordering::Relaxed);
             *self.connection.lock().await = None;
         }
-        CacheError::Timeout(self.timeout)
+        CacheError::Timeout(Timeout::new("Valkey", self.timeout, "VALKEY_TIMEOUT_MS"))
     }
 
     pub(crate) async fn get(&self, key: &str) -> Option<String> {

@@ -205,7 +205,10 @@ impl Warmer {
             futures::stream::iter(clusters.iter().cloned())
                 .map(|cluster| async move {
                     let started = Instant::now();
-                    let deadline = Deadline::after(self.settings.cluster_budget);
+                    let deadline = Deadline::after(
+                        self.settings.cluster_budget,
+                        "WARM_CLUSTER_TIMEOUT_SECONDS",
+                    );
                     let apps = match self.clients.client(&cluster).await {
                         Ok(client) => read_applications(&client, deadline, &cluster).await,
                         Err(e) => Err(e.to_string()),
@@ -244,7 +247,8 @@ impl Warmer {
         let outcomes: Vec<(HashMap<&str, Outcome>, Duration)> = futures::stream::iter(running_in)
             .map(|(cluster, apps)| async move {
                 let started = Instant::now();
-                let deadline = Deadline::after(self.settings.cluster_budget);
+                let deadline =
+                    Deadline::after(self.settings.cluster_budget, "WARM_CLUSTER_TIMEOUT_SECONDS");
                 let listing = match self.clients.client(cluster).await {
                     Ok(client) => read_cluster(&client, &self.discovery, deadline, cluster).await,
                     Err(e) => Listing::failed(&e.to_string()),

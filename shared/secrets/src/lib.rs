@@ -43,6 +43,10 @@ pub enum ListScope {
     Everywhere,
 }
 
+/// How every refusal and failure that left the clusters as they were ends, so it reads the same in every
+/// answer.
+pub const NOTHING_WRITTEN: &str = "Nothing was written anywhere";
+
 pub const REPOSITORY_LABEL: &str = gluelinks_core::argocd::SECRET_TYPE_LABEL;
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks");
 /// What a repository secret or credential template holds (`git`, `helm`, `oci`), as a label, so that the

@@ -16,6 +16,7 @@ use super::{
 };
 use gluelinks_clusters::pool::{describe, io_error_kind, ClusterClients, ClusterError};
 use gluelinks_core::auth::Caller;
+use gluelinks_core::timeout::Timeout;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::core::PartialObjectMeta;
@@ -74,10 +75,11 @@ fn is_helm(entry: &SecretEntry) -> bool {
 }
 
 fn timed_out(timeout: Duration) -> Failure {
-    Failure::Timeout(format!(
-        "Commands timed out after {} seconds",
-        timeout.as_secs()
-    ))
+    Failure::Timeout(
+        Timeout::new("The cluster", timeout, "KUBE_TIMEOUT_SECONDS")
+            .doing("listing secrets")
+            .to_string(),
+    )
 }
 
 /// Whether the client gave up waiting: its connect and read timeouts fail with an I/O error of kind

@@ -8,12 +8,14 @@ use crate::request::{
 };
 use crate::write::{self, Report, Target};
 use crate::SecretSettings;
+use crate::NOTHING_WRITTEN;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
 use gluelinks_core::text::ECHO_LIMIT;
+use gluelinks_core::timeout::Timeout;
 use tokio::time::{timeout_at, Instant};
 
 /// What a request writes.
@@ -85,9 +87,9 @@ pub enum AddError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     Cluster(#[from] ClusterError),
-    #[error("The kubeconfig of cluster '{cluster}' could not be read within {seconds} s; nothing was written")]
-    KubeconfigTimeout { cluster: String, seconds: u64 },
-    #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS); nothing was written")]
+    #[error("{0}. {NOTHING_WRITTEN}")]
+    KubeconfigTimeout(Timeout),
+    #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS). {NOTHING_WRITTEN}")]
     NotGranted { cluster: String },
 }
 
@@ -132,9 +134,15 @@ impl SecretsService {
         let deadline = Instant::now() + self.settings.deadline;
         let client = timeout_at(deadline, Box::pin(self.clusters.client(&common.cluster)))
             .await
-            .map_err(|_| AddError::KubeconfigTimeout {
-                cluster: common.cluster.clone(),
-                seconds: self.settings.deadline.as_secs(),
+            .map_err(|_| {
+                AddError::KubeconfigTimeout(
+                    Timeout::new(
+                        "The kubeconfig store",
+                        self.settings.deadline,
+                        "SECRETS_DEADLINE_SECONDS",
+                    )
+                    .doing(format!("for cluster '{}'", common.cluster)),
+                )
             })??;
         let targets = plan.targets(&self.settings);
         let report = write::run(&client, &targets, common, &self.settings, deadline).await;

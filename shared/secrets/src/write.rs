@@ -28,6 +28,7 @@ use gluelinks_clusters::pool::{describe_in_full, io_error_kind};
 use gluelinks_core::argocd::TRACKING_ID;
 use gluelinks_core::names::MAX_SUBDOMAIN;
 use gluelinks_core::text::bounded;
+use gluelinks_core::timeout::{duration_text, Timeout};
 use gluelinks_core::urls::Location;
 pub use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::ByteString;
@@ -644,7 +645,7 @@ pub async fn run(
     settings: &SecretSettings,
     deadline: Instant,
 ) -> Report {
-    let found = check(client, targets, deadline).await;
+    let found = check(client, targets, settings, deadline).await;
     let standing =
         |t: &Target, secret: &Stored| t.standing(secret.secret(), &settings.tracking_label);
     let existing: Vec<Existing> = targets
@@ -706,7 +707,7 @@ pub async fn run(
             return Report::Unknown(unknown);
         }
     }
-    let tried = preflight(client, targets, &found, deadline).await;
+    let tried = preflight(client, targets, &found, settings, deadline).await;
     if request.dry_run {
         let planned = targets
             .iter()
@@ -771,12 +772,19 @@ fn replacing(target: &Target, existing: &Stored, settings: &SecretSettings) -> A
     }
 }
 
-fn past_deadline(what: &str) -> String {
-    format!("{what} did not finish within the request's deadline")
+/// What a call cut off by the request's deadline says: the cluster did not answer `doing` within
+/// `SECRETS_DEADLINE_SECONDS`.
+fn cut_off(settings: &SecretSettings, doing: String) -> Timeout {
+    Timeout::new("The cluster", settings.deadline, "SECRETS_DEADLINE_SECONDS").doing(doing)
 }
 
 /// Reads every target, at most [`CONCURRENCY`] at once, in the targets' order.
-async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> Vec<Found> {
+async fn check(
+    client: &kube::Client,
+    targets: &[Target],
+    settings: &SecretSettings,
+    deadline: Instant,
+) -> Vec<Found> {
     // Indices, not references, into the stream: a closure over `&Target` is not general enough for the
     // Lambda runtime's `Send` bound.
     futures::stream::iter(0..targets.len())
@@ -790,10 +798,7 @@ async fn check(client: &kube::Client, targets: &[Target], deadline: Instant) -> 
                 Ok(Ok(None)) => Found::Absent,
                 Ok(Err(e)) if is_refusal(&e) => Found::Refused(describe_in_full(&e, &what)),
                 Ok(Err(e)) => Found::Unknown(describe_in_full(&e, &what)),
-                Err(_) => Found::Unknown(past_deadline(&format!(
-                    "Reading secret {} in {}",
-                    t.name, t.namespace
-                ))),
+                Err(_) => Found::Unknown(cut_off(settings, what).to_string()),
             }
         })
         .buffered(CONCURRENCY)
@@ -807,6 +812,7 @@ async fn preflight(
     client: &kube::Client,
     targets: &[Target],
     found: &[Found],
+    settings: &SecretSettings,
     deadline: Instant,
 ) -> Vec<Preflight> {
     let dry = PostParams {
@@ -833,10 +839,7 @@ async fn preflight(
                 Ok(Ok(())) => Preflight::Accepted,
                 Ok(Err(e)) if is_refusal(&e) => Preflight::Refused(describe_in_full(&e, &what)),
                 Ok(Err(e)) => Preflight::Unknown(describe_in_full(&e, &what)),
-                Err(_) => Preflight::Unknown(past_deadline(&format!(
-                    "Writing secret {} in {} (dry run)",
-                    t.name, t.namespace
-                ))),
+                Err(_) => Preflight::Unknown(cut_off(settings, what).to_string()),
             }
         })
         .buffered(CONCURRENCY)
@@ -865,10 +868,14 @@ pub enum WriteError {
     CreatedMeanwhile { name: String, namespace: String },
     #[error("Secret {name} in {namespace} kept changing while being written; try again")]
     KeptChanging { name: String, namespace: String },
-    #[error("Secret {name} in {namespace} was not written: the request's deadline passed before its turn")]
-    NotStarted { name: String, namespace: String },
-    #[error("Writing secret {name} in {namespace} did not finish within the request's deadline; list the secrets to see whether it was written")]
-    Unfinished { name: String, namespace: String },
+    #[error("Secret {name} in {namespace} was not written: the request's deadline ({}, SECRETS_DEADLINE_SECONDS) passed before its turn", duration_text(*.deadline))]
+    NotStarted {
+        name: String,
+        namespace: String,
+        deadline: std::time::Duration,
+    },
+    #[error("{0}; list the secrets to see whether it was written")]
+    Unfinished(Timeout),
     /// The write was sent and no answer came (the connection broke or timed out): the cluster may have
     /// applied it.
     #[error("{why}; list the secrets to see whether it was written")]
@@ -878,7 +885,7 @@ pub enum WriteError {
 impl WriteError {
     /// Whether the write may have been applied though no answer said so.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(self, Self::Unanswered { .. } | Self::Unfinished { .. })
+        matches!(self, Self::Unanswered { .. } | Self::Unfinished(_))
     }
 }
 
@@ -982,12 +989,19 @@ async fn apply(
             let (t, found) = (&targets[i], &found[i]);
             let (name, namespace) = (t.name.clone(), t.namespace.clone());
             let result = if Instant::now() >= deadline {
-                Err(WriteError::NotStarted { name, namespace })
+                Err(WriteError::NotStarted {
+                    name,
+                    namespace,
+                    deadline: settings.deadline,
+                })
             } else {
                 let write = write_one(client, t, found, request, settings);
                 match tokio::time::timeout_at(deadline, write).await {
                     Ok(result) => result,
-                    Err(_) => Err(WriteError::Unfinished { name, namespace }),
+                    Err(_) => Err(WriteError::Unfinished(cut_off(
+                        settings,
+                        format!("writing secret {name} in {namespace}"),
+                    ))),
                 }
             };
             Outcome {
