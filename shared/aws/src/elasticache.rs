@@ -147,17 +147,14 @@ impl Diagnosis {
             Err(_) => Timeout::new("ElastiCache", self.timeout, "readiness' own bound")
                 .doing(format!("about cache '{name}'"))
                 .to_string(),
-            Ok(Err(e)) => {
-                // The error code only: AWS's message may name the account and role.
-                let code = e
-                    .as_service_error()
-                    .and_then(|s| s.meta().code())
-                    .map_or_else(|| "no answer".to_string(), str::to_string);
-                format!(
-                    "ElastiCache could not be asked about cache '{name}' ({})",
-                    gluelinks_core::text::bounded(&code, 64)
-                )
-            }
+            // The summary only: readiness is public, and AWS's message may name the account and role.
+            Ok(Err(e)) => format!(
+                "ElastiCache could not be asked about cache '{name}': {}",
+                crate::failure::describe("ElastiCache", &e, || {
+                    Timeout::new("ElastiCache", self.timeout, "readiness' own bound")
+                })
+                .summary
+            ),
             Ok(Ok(out)) => match out.serverless_caches().first() {
                 None => format!("ElastiCache has no serverless cache named '{name}'"),
                 Some(cache) => {

@@ -1,13 +1,15 @@
 //! AWS, signed natively: SigV4 presigning with the function role's credentials ([`sigv4`]), the EKS
 //! bearer tokens kubeconfigs ask `aws eks get-token` for ([`eks_token`]), the ElastiCache IAM
 //! authentication token and what ElastiCache says of a cache ([`elasticache`]), and the SDK configuration
-//! every AWS call is made with ([`sdk_config`]). Nothing here reads a cluster or a cache itself: the
+//! every AWS call is made with ([`sdk_config`]), and the one rule for quoting AWS when a call fails
+//! ([`failure`]). Nothing here reads a cluster or a cache itself: the
 //! clusters and links crates do, with what this crate signs.
 
 #![warn(missing_docs)]
 
 pub mod eks_token;
 pub mod elasticache;
+pub mod failure;
 pub mod sigv4;
 
 use std::time::Duration;

@@ -214,14 +214,7 @@ fn auth_problem(err: &AuthError) -> String {
 
 /// The credential failure among `err`'s causes, if any: the client reports them at call time, wrapped.
 pub(super) fn auth_problem_in(err: &kube::Error) -> Option<String> {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if let Some(auth) = e.downcast_ref::<AuthError>() {
-            return Some(auth_problem(auth));
-        }
-        cause = e.source();
-    }
-    None
+    gluelinks_core::errors::find_cause::<AuthError>(err).map(auth_problem)
 }
 
 #[cfg(test)]

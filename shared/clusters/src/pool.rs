@@ -9,6 +9,7 @@ use super::store::{KubeconfigStore, Role, Store};
 use super::StoreError;
 use gluelinks_aws::eks_token::{self, EksTarget, EksTokenError};
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::errors;
 use gluelinks_core::text::bounded;
 use gluelinks_core::timeout::Timeout;
 use gluelinks_core::withheld::withheld;
@@ -318,24 +319,14 @@ fn connection_problem(err: &kube::Error) -> String {
             "the connection was closed before an answer".to_string()
         }
         Some(ConnectionRefused) => "connection refused".to_string(),
-        _ => causes(err)
-            .last()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
+        _ => bounded(&errors::innermost(err), STATUS_MESSAGE_LIMIT),
     }
-}
-
-/// `err` and its sources, outermost first.
-fn causes<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |e| e.source())
 }
 
 /// The kind of the first I/O error among a failed call's causes: how the connection failed (refused,
 /// reset, timed out), beneath the HTTP client's own wording.
 pub fn io_error_kind(err: &kube::Error) -> Option<std::io::ErrorKind> {
-    causes(err).find_map(|e| e.downcast_ref::<std::io::Error>().map(|io| io.kind()))
+    errors::find_cause::<std::io::Error>(err).map(std::io::Error::kind)
 }
 
 /// `AWS_REGION` or `AWS_DEFAULT_REGION` set in the exec plugin's own environment.

@@ -8,14 +8,10 @@ use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use aws_sdk_secretsmanager::Client;
-use gluelinks_core::text::bounded;
+use gluelinks_aws::failure;
 use gluelinks_core::timeout::Timeout;
 use secrecy::SecretString;
 use std::time::Duration;
-
-/// The most of AWS's own error message a store error repeats (an access-denied message names the role and
-/// the secret: enough to fix the policy).
-const MESSAGE_LIMIT: usize = 400;
 
 #[derive(Clone, Debug)]
 pub struct SecretsManagerStore {
@@ -44,98 +40,28 @@ impl SecretsManagerStore {
         format!("in AWS Secrets Manager under '{}'", self.prefix)
     }
 
-    /// Why a call failed: a timeout says so, and after how long; a refusal gives AWS's error code and
-    /// message; a connection failure its cause. Never the SDK's debug rendering, which includes the raw
-    /// response, and an answer that could not be read may carry the secret itself.
+    /// Why a call failed, under the rule for quoting AWS ([`gluelinks_aws::failure`]).
     fn unavailable<E>(&self, err: SdkError<E, HttpResponse>) -> StoreError
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        // (the full reason, what it is in our words only)
-        let (reason, summary) = match &err {
-            SdkError::TimeoutError(_) => {
-                let said = match self
-                    .client
-                    .config()
-                    .timeout_config()
-                    .and_then(|t| t.operation_timeout())
-                {
-                    Some(bound) => {
-                        Timeout::new("AWS Secrets Manager", bound, "KUBE_TIMEOUT_SECONDS")
-                    }
-                    None => Timeout::of_setting("AWS Secrets Manager", "KUBE_TIMEOUT_SECONDS"),
-                }
-                .to_string();
-                (said.clone(), said)
+        let said = failure::describe("AWS Secrets Manager", &err, || {
+            match self
+                .client
+                .config()
+                .timeout_config()
+                .and_then(|t| t.operation_timeout())
+            {
+                Some(bound) => Timeout::new("AWS Secrets Manager", bound, "KUBE_TIMEOUT_SECONDS"),
+                None => Timeout::of_setting("AWS Secrets Manager", "KUBE_TIMEOUT_SECONDS"),
             }
-            SdkError::ServiceError(service) => {
-                let refusal = service.err();
-                match (refusal.code(), refusal.message()) {
-                    (Some(code), Some(message)) => (
-                        format!(
-                            "AWS Secrets Manager refused: {code}: {}",
-                            bounded(message, MESSAGE_LIMIT)
-                        ),
-                        format!("AWS Secrets Manager refused: {code}"),
-                    ),
-                    (Some(code), None) => {
-                        let said = format!("AWS Secrets Manager refused: {code}");
-                        (said.clone(), said)
-                    }
-                    // No error code: an answer that is not one of its own (cut short, or from a proxy).
-                    _ => {
-                        let said = format!(
-                            "AWS Secrets Manager's answer could not be read (HTTP {})",
-                            service.raw().status().as_u16()
-                        );
-                        (said.clone(), said)
-                    }
-                }
-            }
-            SdkError::DispatchFailure(failure) => {
-                let cause = failure
-                    .as_connector_error()
-                    .map(|e| causes(e))
-                    .unwrap_or_default();
-                let what = if failure.is_timeout() {
-                    "timed out"
-                } else {
-                    "failed"
-                };
-                (
-                    format!(
-                        "reaching AWS Secrets Manager {what}: {}",
-                        bounded(&cause, MESSAGE_LIMIT)
-                    ),
-                    format!("reaching AWS Secrets Manager {what}"),
-                )
-            }
-            SdkError::ResponseError(_) => {
-                let said = "AWS Secrets Manager's answer could not be read".to_string();
-                (said.clone(), said)
-            }
-            _ => {
-                let said = "the call to AWS Secrets Manager could not be made".to_string();
-                (said.clone(), said)
-            }
-        };
+        });
         StoreError::Unavailable {
             location: self.location(),
-            reason,
-            summary,
+            reason: said.full,
+            summary: said.summary,
         }
     }
-}
-
-/// `err` and its sources, each by its `Display`, joined by ": ".
-fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut cause = err.source();
-    while let Some(e) = cause {
-        parts.push(e.to_string());
-        cause = e.source();
-    }
-    parts.join(": ")
 }
 
 impl KubeconfigStore for SecretsManagerStore {

@@ -1,8 +1,8 @@
 //! What every GlueLinks function shares, and nothing heavy: settings from the environment, JSON logging,
-//! CloudWatch metrics (EMF),
-//! who may call what (proxy and operator tokens, AWS IAM grants), HTTP plumbing over the Lambda event types (routing, CORS, JSON errors), text bounds, names,
-//! repository locations, time, and the API description. It links no Kubernetes, AWS or Valkey client, so the light functions
-//! (health, fixtures) stay small; reaching clusters is `gluelinks-clusters`' job.
+//! CloudWatch metrics (EMF), who may call what (proxy and operator tokens, AWS IAM grants), header names,
+//! text bounds, names, repository locations, timeouts, reading an error's causes, time, and the API
+//! description. It links no Lambda runtime, Kubernetes, AWS or Valkey client: the HTTP adapter is
+//! `gluelinks-http`, reaching clusters is `gluelinks-clusters`' job.
 
 #![warn(missing_docs)]
 
@@ -10,6 +10,7 @@ pub mod api_doc;
 pub mod argocd;
 pub mod auth;
 pub mod config;
+pub mod errors;
 pub mod headers;
 pub mod logging;
 pub mod metrics;

@@ -12,8 +12,8 @@ use super::objects::{
     Listing, Marks, PodRef, ResourceRef, Workload, EXTERNAL_SECRET_GROUP_KIND, TRACKING_ID,
     WORKLOAD_KINDS,
 };
+use super::read_error::ReadError;
 use super::service_name::ServiceNames;
-use gluelinks_clusters::pool::describe;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::timeout::Timeout;
 use gluelinks_links_model::iaac;
@@ -96,11 +96,11 @@ impl Deadline {
 /// A call cut off by its request's [`Deadline`].
 pub type Elapsed = Timeout;
 
-/// What the cluster returned for one app, cut down to what discovery reads. `Err` holds a message for the
-/// user.
+/// What the cluster returned for one app, cut down to what discovery reads. `Err` says why a part could not
+/// be read.
 #[derive(Clone, Debug)]
 pub struct Observed {
-    pub application: Result<Option<Value>, String>,
+    pub application: Result<Option<Value>, ReadError>,
     /// The namespaces the app's resources are in, read whole.
     pub listing: Listing,
     /// What this observation learned of the ExternalSecret API the cluster serves: `Some` to remember
@@ -111,24 +111,18 @@ pub struct Observed {
 }
 
 impl Observed {
-    /// Every call failed with `message` (no client, or the budget ran out).
-    pub fn failed(message: &str) -> Self {
+    /// Every call failed because of `why` (no client, or the budget ran out).
+    pub fn failed(why: ReadError) -> Self {
         Self {
-            application: Err(message.to_string()),
-            listing: Listing::failed(message),
+            application: Err(why.clone()),
+            listing: Listing::failed(why),
             external_secrets_api: None,
             api_gone: false,
         }
     }
 
     pub fn view(&self) -> View<'_> {
-        View::of(
-            self.application
-                .as_ref()
-                .map(Option::as_ref)
-                .map_err(String::as_str),
-            &self.listing,
-        )
+        View::of(self.application.as_ref().map(Option::as_ref), &self.listing)
     }
 }
 
@@ -136,24 +130,20 @@ impl Observed {
 /// namespaces, or the whole cluster when warming).
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
-    pub application: Result<Option<&'a Value>, &'a str>,
-    pub workloads: Result<&'a ByNamespace<Workload>, &'a str>,
-    pub pods: Result<&'a ByNamespace<PodRef>, &'a str>,
+    pub application: Result<Option<&'a Value>, &'a ReadError>,
+    pub workloads: Result<&'a ByNamespace<Workload>, &'a ReadError>,
+    pub pods: Result<&'a ByNamespace<PodRef>, &'a ReadError>,
     /// `Ok(None)`: the cluster serves no ExternalSecret API.
-    pub external_secrets: Result<Option<&'a ByNamespace<ExternalSecretRef>>, &'a str>,
+    pub external_secrets: Result<Option<&'a ByNamespace<ExternalSecretRef>>, &'a ReadError>,
 }
 
 impl<'a> View<'a> {
-    pub fn of(application: Result<Option<&'a Value>, &'a str>, listing: &'a Listing) -> Self {
+    pub fn of(application: Result<Option<&'a Value>, &'a ReadError>, listing: &'a Listing) -> Self {
         Self {
             application,
-            workloads: listing.workloads.as_ref().map_err(String::as_str),
-            pods: listing.pods.as_ref().map_err(String::as_str),
-            external_secrets: listing
-                .external_secrets
-                .as_ref()
-                .map(Option::as_ref)
-                .map_err(String::as_str),
+            workloads: listing.workloads.as_ref(),
+            pods: listing.pods.as_ref(),
+            external_secrets: listing.external_secrets.as_ref().map(Option::as_ref),
         }
     }
 }
@@ -432,7 +422,10 @@ pub fn interpret(
 ) -> Discovery {
     let application = view.application.ok().flatten();
     let ownership = Ownership::new(settings, app, application, header_namespace);
-    let workloads = view.workloads.map(|all| ownership.workloads(all));
+    let workloads = view
+        .workloads
+        .map(|all| ownership.workloads(all))
+        .map_err(ToString::to_string);
     let pods = match (&workloads, view.pods) {
         (Err(e), _) => Err(e.to_string()),
         (Ok(ws), _) if ws.is_empty() => Ok(Vec::new()),
@@ -451,7 +444,7 @@ pub fn interpret(
     };
     let external_secrets = view
         .external_secrets
-        .map_err(str::to_string)
+        .map_err(ToString::to_string)
         .map(|served| served.map(|all| ownership.external_secrets(all)));
     let vault_paths = external_secrets
         .as_ref()
@@ -520,12 +513,12 @@ async fn find_application(
     client: &kube::Client,
     namespace: &str,
     app: &str,
-) -> Result<Option<Value>, String> {
+) -> Result<Option<Value>, ReadError> {
     let api: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), namespace, &application_resource());
     match api.get_opt(app).await {
         Ok(found) => Ok(found.map(keep_application)),
-        Err(e) => Err(describe(
+        Err(e) => Err(ReadError::of(
             &e,
             &format!("reading Application {app} in {namespace}"),
         )),
@@ -534,7 +527,9 @@ async fn find_application(
 
 /// The lookups' answer, in lookup order: the first that found the app or failed decides (a namespace that
 /// could not be read is never skipped for a later one, whose app may be another).
-fn first_decisive(found: Vec<Result<Option<Value>, String>>) -> Result<Option<Value>, String> {
+fn first_decisive(
+    found: Vec<Result<Option<Value>, ReadError>>,
+) -> Result<Option<Value>, ReadError> {
     found
         .into_iter()
         .find(|r| !matches!(r, Ok(None)))
@@ -611,7 +606,7 @@ pub async fn observe(
             };
             let api = api.clone();
             async move {
-                let es_in = |api: Result<ExternalSecretsApi, String>| {
+                let es_in = |api: Result<ExternalSecretsApi, ReadError>| {
                     let ns = ns.clone();
                     async move {
                         match api {
@@ -654,7 +649,7 @@ pub async fn observe(
     deadline
         .bound("The cluster", run)
         .await
-        .unwrap_or_else(|elapsed| Observed::failed(&elapsed.to_string()))
+        .unwrap_or_else(|elapsed| Observed::failed(ReadError::Timeout(elapsed)))
 }
 
 #[cfg(test)]
@@ -705,8 +700,11 @@ mod tests {
             found("argocd")
         );
         assert_eq!(
-            first_decisive(vec![Err("forbidden".into()), found("argocd")]),
-            Err("forbidden".into())
+            first_decisive(vec![
+                Err(ReadError::Forbidden("forbidden".into())),
+                found("argocd")
+            ]),
+            Err(ReadError::Forbidden("forbidden".into()))
         );
         assert_eq!(first_decisive(vec![Ok(None), Ok(None)]), Ok(None));
     }

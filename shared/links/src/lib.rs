@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod discover;
 pub mod objects;
+pub mod read_error;
 pub mod service;
 pub mod service_name;
 mod valkey;

@@ -4,7 +4,7 @@
 //! costs little memory. The links function reads one namespace at a time, the warmer whole clusters,
 //! with the same readers.
 
-use gluelinks_clusters::pool::describe;
+use crate::read_error::ReadError;
 use gluelinks_core::names::{is_label, is_subdomain};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectMeta};
 use kube::core::{Selector, SelectorExt};
@@ -402,13 +402,13 @@ fn scope_text(namespace: Option<&str>) -> String {
 
 /// Why listing `plural` in `namespace` (the whole cluster when `None`) failed. A 403 names the RBAC to
 /// apply, since the cure is always the same: the reader role of this release.
-fn list_failure(err: &kube::Error, plural: &str, namespace: Option<&str>) -> String {
+fn list_failure(err: &kube::Error, plural: &str, namespace: Option<&str>) -> ReadError {
     match err {
-        kube::Error::Api(s) if s.code == 403 => format!(
+        kube::Error::Api(s) if s.code == 403 => ReadError::Forbidden(format!(
             "Kubernetes API error listing {plural}{}: forbidden (HTTP 403): the reader identity needs list on {plural} (apply shared/rbac/links-reader.yaml of this release)",
             scope_text(namespace),
-        ),
-        other => describe(other, &format!("listing {plural}{}", scope_text(namespace))),
+        )),
+        other => ReadError::of(other, &format!("listing {plural}{}", scope_text(namespace))),
     }
 }
 
@@ -419,7 +419,7 @@ pub async fn read_workloads(
     client: &kube::Client,
     label_key: &str,
     namespace: Option<&str>,
-) -> Result<Vec<Workload>, String> {
+) -> Result<Vec<Workload>, ReadError> {
     let reads = WORKLOAD_KINDS.iter().map(|kind| async move {
         match list(
             client,
@@ -446,7 +446,7 @@ pub async fn read_workloads(
 pub async fn read_pods(
     client: &kube::Client,
     namespace: Option<&str>,
-) -> Result<Vec<PodRef>, String> {
+) -> Result<Vec<PodRef>, ReadError> {
     list(
         client,
         &pod_resource(),
@@ -465,7 +465,7 @@ pub async fn read_external_secrets(
     label_key: &str,
     api: ExternalSecretsApi,
     namespace: Option<&str>,
-) -> Result<Option<Vec<ExternalSecretRef>>, String> {
+) -> Result<Option<Vec<ExternalSecretRef>>, ReadError> {
     let Some(resource) = api.resource() else {
         return Ok(None);
     };
@@ -481,34 +481,34 @@ pub async fn read_external_secrets(
 }
 
 /// Which ExternalSecret API `client`'s cluster serves (one discovery call).
-pub async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, String> {
+pub async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, ReadError> {
     ExternalSecretsApi::discover(client)
         .await
-        .map_err(|e| describe(&e, "asking which External Secrets API is served"))
+        .map_err(|e| ReadError::of(&e, "asking which External Secrets API is served"))
 }
 
 /// Workloads of every kind, pods and ExternalSecrets, cut down and grouped by namespace: a namespace's
-/// (links) or a cluster's (warm). Each `Err` is a message for the user.
+/// (links) or a cluster's (warm). Each `Err` says why that part could not be read.
 #[derive(Clone, Debug)]
 pub struct Listing {
-    pub workloads: Result<ByNamespace<Workload>, String>,
-    pub pods: Result<ByNamespace<PodRef>, String>,
+    pub workloads: Result<ByNamespace<Workload>, ReadError>,
+    pub pods: Result<ByNamespace<PodRef>, ReadError>,
     /// `Ok(None)`: the cluster serves no ExternalSecret API.
-    pub external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, String>,
+    pub external_secrets: Result<Option<ByNamespace<ExternalSecretRef>>, ReadError>,
 }
 
 impl Listing {
-    /// Nothing read, because of `message`.
-    pub fn failed(message: &str) -> Self {
+    /// Nothing read, because of `why`.
+    pub fn failed(why: ReadError) -> Self {
         Self {
-            workloads: Err(message.to_string()),
-            pods: Err(message.to_string()),
-            external_secrets: Err(message.to_string()),
+            workloads: Err(why.clone()),
+            pods: Err(why.clone()),
+            external_secrets: Err(why),
         }
     }
 
     /// Nothing found; ExternalSecrets as `api` says (an error, none served, or none yet).
-    pub fn empty(api: &Result<ExternalSecretsApi, String>) -> Self {
+    pub fn empty(api: &Result<ExternalSecretsApi, ReadError>) -> Self {
         Self {
             workloads: Ok(ByNamespace::new()),
             pods: Ok(ByNamespace::new()),
@@ -522,9 +522,9 @@ impl Listing {
 
     /// What the three reads returned, grouped by namespace.
     pub fn of(
-        workloads: Result<Vec<Workload>, String>,
-        pods: Result<Vec<PodRef>, String>,
-        external_secrets: Result<Option<Vec<ExternalSecretRef>>, String>,
+        workloads: Result<Vec<Workload>, ReadError>,
+        pods: Result<Vec<PodRef>, ReadError>,
+        external_secrets: Result<Option<Vec<ExternalSecretRef>>, ReadError>,
     ) -> Self {
         Self {
             workloads: workloads.map(|w| by_namespace(w, |w| &w.namespace)),
@@ -538,9 +538,9 @@ impl Listing {
     /// either means not served.
     pub fn merge(self, other: Self) -> Self {
         fn join<T>(
-            a: Result<ByNamespace<T>, String>,
-            b: Result<ByNamespace<T>, String>,
-        ) -> Result<ByNamespace<T>, String> {
+            a: Result<ByNamespace<T>, ReadError>,
+            b: Result<ByNamespace<T>, ReadError>,
+        ) -> Result<ByNamespace<T>, ReadError> {
             let (mut a, b) = (a?, b?);
             for (ns, items) in b {
                 a.entry(ns).or_default().extend(items);
@@ -561,7 +561,7 @@ impl Listing {
     }
 
     /// The first listing error, for reports.
-    pub fn error(&self) -> Option<&str> {
+    pub fn error(&self) -> Option<&ReadError> {
         [
             self.workloads.as_ref().err(),
             self.pods.as_ref().err(),
@@ -570,7 +570,6 @@ impl Listing {
         .into_iter()
         .flatten()
         .next()
-        .map(String::as_str)
     }
 }
 

@@ -6,6 +6,7 @@
 use crate::cache::{self, Cache};
 use crate::discover::{self, Deadline, DiscoverySettings, Elapsed, Observed};
 use crate::objects::ExternalSecretsApi;
+use crate::read_error::ReadError;
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
 use gluelinks_clusters::{validate_name, StoreError};
@@ -183,7 +184,11 @@ impl LinksService {
                     "links: the kubeconfig store failed"
                 );
                 Ok(self
-                    .links_of(req.namespace, req.app, &Observed::failed(&reason.public()))
+                    .links_of(
+                        req.namespace,
+                        req.app,
+                        &Observed::failed(ReadError::NoClient(reason.public())),
+                    )
                     .0)
             }
         }
@@ -305,8 +310,8 @@ impl LinksService {
                 }
                 observed
             }
-            Ok(Err(e)) => Observed::failed(&withheld(&e.public(), &e)),
-            Err(elapsed) => Observed::failed(&elapsed.to_string()),
+            Ok(Err(e)) => Observed::failed(ReadError::NoClient(withheld(&e.public(), &e))),
+            Err(elapsed) => Observed::failed(ReadError::Timeout(elapsed)),
         };
         self.links_of(namespace, app, &observed)
     }

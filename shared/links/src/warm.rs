@@ -19,6 +19,7 @@ use super::objects::{
     self, application_resource, external_secrets_api, keep_application, read_external_secrets,
     read_pods, read_workloads, Listing,
 };
+use super::read_error::ReadError;
 use futures::StreamExt;
 use gluelinks_clusters::pool::{describe, ClusterClients};
 use gluelinks_clusters::store::KubeconfigStore;
@@ -131,7 +132,7 @@ async fn read_cluster(
     deadline
         .bound(&format!("Cluster '{cluster}'"), read)
         .await
-        .unwrap_or_else(|elapsed| Listing::failed(&elapsed.to_string()))
+        .unwrap_or_else(|elapsed| Listing::failed(ReadError::Timeout(elapsed)))
 }
 
 /// Every Application of a cluster, cut down to what discovery reads, by `deadline`.
@@ -251,7 +252,7 @@ impl Warmer {
                     Deadline::after(self.settings.cluster_budget, "WARM_CLUSTER_TIMEOUT_SECONDS");
                 let listing = match self.clients.client(cluster).await {
                     Ok(client) => read_cluster(&client, &self.discovery, deadline, cluster).await,
-                    Err(e) => Listing::failed(&e.to_string()),
+                    Err(e) => Listing::failed(ReadError::NoClient(e.to_string())),
                 };
                 let outcome = self.warm_apps(cluster, &listing, &apps).await;
                 (outcome, started.elapsed())
