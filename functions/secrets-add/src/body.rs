@@ -1,7 +1,8 @@
 //! The cluster-configuration API's response bodies for the add routes, as types: what a user reads after a write, a refusal or
 //! a dry run. Names of keys only, never values.
 
-use gluelinks_secrets::service::{Plan, WriteKind};
+use gluelinks_secrets::kind::{SecretKind, OPAQUE};
+use gluelinks_secrets::service::Plan;
 use gluelinks_secrets::write::{Action, Existing, Outcome, Planned};
 use gluelinks_secrets::NOTHING_WRITTEN;
 use k8s_openapi::api::core::v1::Secret;
@@ -23,7 +24,7 @@ impl From<&Secret> for Described {
         Self {
             name: secret.metadata.name.clone(),
             namespace: secret.metadata.namespace.clone(),
-            secret_type: secret.type_.clone().unwrap_or_else(|| "Opaque".into()),
+            secret_type: secret.type_.clone().unwrap_or_else(|| OPAQUE.into()),
             labels: secret.metadata.labels.clone().unwrap_or_default(),
         }
     }
@@ -376,15 +377,15 @@ impl Written {
                     )
                 },
             },
-            Plan::Repository(kind, request) => {
+            Plan::Repository(request) => {
                 let outcome = &outcomes[0];
                 let result = WriteResult::from(outcome);
-                let (applied, url) = match kind {
-                    WriteKind::HelmRepo => (
+                let (applied, url) = match request.kind {
+                    SecretKind::HelmRepository => (
                         Applied::Helm(result),
                         UrlField::RepositoryUrl(request.url.clone()),
                     ),
-                    WriteKind::RepoCreds => (
+                    SecretKind::CredentialTemplate => (
                         Applied::CredentialTemplate(result),
                         UrlField::Url(request.url.clone()),
                     ),

@@ -13,30 +13,35 @@ use gluelinks_http::response::{json, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
-use gluelinks_secrets::service::{AddError, Added, SecretsService, WriteKind};
+use gluelinks_secrets::kind::SecretKind;
+use gluelinks_secrets::service::{AddError, Added, SecretsService};
 use gluelinks_secrets::write::Report;
 use gluelinks_secrets::NOTHING_WRITTEN;
 use lambda_http::{Body, Request};
 
 mod body;
 
-pub static ROUTES: &[Route<WriteKind>] = &[
-    Route::post(WriteKind::Docker, "/secrets/add_docker", Scope::Write),
-    Route::post(WriteKind::HelmRepo, "/secrets/add_helm_repo", Scope::Write),
+pub static ROUTES: &[Route<SecretKind>] = &[
+    Route::post(SecretKind::PullSecret, "/secrets/add_docker", Scope::Write),
     Route::post(
-        WriteKind::Repository,
+        SecretKind::HelmRepository,
+        "/secrets/add_helm_repo",
+        Scope::Write,
+    ),
+    Route::post(
+        SecretKind::Repository,
         "/secrets/add_repository",
         Scope::Write,
     ),
     Route::post(
-        WriteKind::RepoCreds,
+        SecretKind::CredentialTemplate,
         "/secrets/add_repo_creds",
         Scope::Write,
     ),
 ];
 
 pub struct SecretsAdd {
-    api: Api<WriteKind>,
+    api: Api<SecretKind>,
     service: SecretsService,
 }
 
@@ -82,7 +87,7 @@ impl SecretsAdd {
         self.api.handle(req, |call| self.answer(call)).await
     }
 
-    async fn answer(&self, call: Call<WriteKind>) -> HttpResponse {
+    async fn answer(&self, call: Call<SecretKind>) -> HttpResponse {
         let user = gluelinks_http::request::argocd_user(&call.req);
         let source_ip = request::source_ip(&call.req);
         let gateway_id = request::gateway_request_id(&call.req);

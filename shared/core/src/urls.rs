@@ -3,15 +3,18 @@
 //! and a bare `host[:port]/path`. Every rule about a location — where a credential may sit, what a host
 //! may be, whether two locations are the same server — is checked against this one parse.
 //!
-//! Nothing here quotes what it was given: a [`LocationError`] names what is wrong, and callers decide what
-//! of the text they may repeat (never anything before an `@`, nor a query or fragment).
+//! Nothing here quotes what it was given: a [`LocationError`] names what is wrong, and [`quotable`] is the
+//! one way a message repeats a location (never anything before an `@`, nor a query or fragment).
 
+use crate::text::bounded;
 use url::{Host, Url};
 
 /// How a location was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
+    /// `https://host/path`
     Https,
+    /// `http://host/path`: whatever crosses it, crosses in clear.
     Http,
     /// `ssh://[user@]host[:port]/path`
     Ssh,
@@ -26,20 +29,28 @@ pub enum Form {
 /// Why a text is not a location. No variant carries any of the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LocationError {
+    /// Nothing but spaces.
     #[error("it is empty")]
     Empty,
+    /// A space or control character anywhere (a link or header would end there).
     #[error("it contains spaces or control characters")]
     Whitespace,
+    /// A scheme other than the four repositories and registries are reached by.
     #[error("its scheme is not https, http, ssh or oci")]
     Scheme,
+    /// Nothing where the host should be.
     #[error("it names no host")]
     NoHost,
+    /// A host outside ASCII, which can look like another (a homograph).
     #[error("its host is not ASCII: write an internationalised domain name in its punycode form (xn--…)")]
     NonAsciiHost,
+    /// A host that is neither a DNS name nor an IP address.
     #[error("its host is not a valid host name or IP address")]
     BadHost,
+    /// A port outside 1 to 65535.
     #[error("its port is not a number from 1 to 65535")]
     BadPort,
+    /// Anything else the URL parser refuses.
     #[error("it cannot be read as a URL")]
     Unreadable,
 }
@@ -50,6 +61,11 @@ pub enum LocationError {
 pub struct Location {
     form: Form,
     url: Url,
+    /// The host and port as written (a default port kept), lowercase.
+    host_port: String,
+    /// The path as written, from its leading `/` (an scp-like location's path after its `:`), query and
+    /// fragment included: what the URL parser would normalise (`..`, a backslash) is judged as given.
+    raw_path: String,
 }
 
 /// The authority of `rest` (what follows a scheme's `://`, or a whole scheme-less text): up to the first
@@ -58,9 +74,14 @@ fn authority(rest: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or_default()
 }
 
+/// The host and port of an authority: after the last `@`.
+fn host_port_of(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
 /// The host of an authority: after the last `@`, before a port (an IPv6 address keeps its brackets).
 fn host_of(authority: &str) -> &str {
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host_port = host_port_of(authority);
     if host_port.starts_with('[') {
         return host_port.split_inclusive(']').next().unwrap_or(host_port);
     }
@@ -98,7 +119,14 @@ fn valid_domain(host: &str) -> bool {
         })
 }
 
+/// Whether a path segment is `.` or `..`, percent-encoded or not: a link through it leaves its folder.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
 impl Location {
+    /// Reads `raw` (trimmed) in whichever form it is written, or says what is wrong with it.
     pub fn parse(raw: &str) -> Result<Self, LocationError> {
         let text = raw.trim();
         if text.is_empty() {
@@ -122,6 +150,18 @@ impl Location {
             None => (Form::Bare, text),
         };
         let host = host_of(authority(rest));
+        let (host_port, raw_path) = match form {
+            Form::Scp => {
+                let colon = scp_colon(rest).ok_or(LocationError::Unreadable)?;
+                let path = rest[colon + 1..].trim_start_matches('/');
+                (host_port_of(&rest[..colon]), format!("/{path}"))
+            }
+            _ => {
+                let authority = authority(rest);
+                (host_port_of(authority), rest[authority.len()..].to_string())
+            }
+        };
+        let host_port = host_port.to_ascii_lowercase();
         if host.is_empty() {
             return Err(LocationError::NoHost);
         }
@@ -161,9 +201,15 @@ impl Location {
         if url.port() == Some(0) {
             return Err(LocationError::BadPort);
         }
-        Ok(Self { form, url })
+        Ok(Self {
+            form,
+            url,
+            host_port,
+            raw_path,
+        })
     }
 
+    /// How it was written.
     pub fn form(&self) -> Form {
         self.form
     }
@@ -178,8 +224,14 @@ impl Location {
         self.url.host_str().unwrap_or_default().to_ascii_lowercase()
     }
 
+    /// The port, unless it is the protocol's default.
     pub fn port(&self) -> Option<u16> {
         self.url.port()
+    }
+
+    /// The host and port as written (`registry.example.com:443` keeps its port), lowercase.
+    pub fn host_port(&self) -> &str {
+        &self.host_port
     }
 
     /// Whether both reach the same server the same way: protocol, host and port.
@@ -211,6 +263,75 @@ impl Location {
             .map(|s| s.filter(|s| !s.is_empty()).collect())
             .unwrap_or_default()
     }
+
+    /// The web page of a Git repository, without user name or password: `https://host/org/repo` for an
+    /// SSH or scp-like location (the SSH port left out: the web server listens on its own), the URL itself
+    /// for `http(s)://` (its port kept), `.git` and a trailing `/` removed. `None` for a registry form, an
+    /// scp-like text without a user (nothing tells it from a `host:port`), and a path that is not plain as
+    /// written: a `.` or `..` segment (a link that leaves its folder is refused, not repaired), a query or
+    /// fragment, an `@`, or a character that would end a link early.
+    pub fn browsable(&self) -> Option<String> {
+        let scheme = match self.form {
+            Form::Https | Form::Http => self.url.scheme(),
+            Form::Ssh => "https",
+            Form::Scp if self.has_user() => "https",
+            _ => return None,
+        };
+        let path = self.raw_path.trim_end_matches('/');
+        let path = path.strip_suffix(".git").unwrap_or(path);
+        let plain = path.split('/').all(|segment| {
+            !is_dot_segment(segment)
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"?#@\"'<>\\`{}|^".contains(&b))
+        });
+        if !plain {
+            return None;
+        }
+        let port = match (self.form, self.url.port()) {
+            (Form::Https | Form::Http, Some(port)) => format!(":{port}"),
+            _ => String::new(),
+        };
+        Some(format!("{scheme}://{}{port}{path}", self.host()))
+    }
+}
+
+/// Whether a location, in any form, carries credentials: a user-info part before the host. The one
+/// exception, when `ssh_user` allows it, is a bare user name before an SSH host (`ssh://git@host/…`,
+/// `git@host:org/repo`), which is no secret. Read from the text, not a parse, so that even a text no parser
+/// accepts is never quoted when it may hold a credential.
+pub fn embeds_credentials(text: &str, ssh_user: bool) -> bool {
+    let (scheme, rest) = text.split_once("://").unwrap_or(("", text));
+    let authority = authority(rest);
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    let ssh_user = ssh_user
+        && match scheme {
+            "ssh" => true,
+            // scp-like `git@github.com:acme/app.git`: a host, then ':' and a path.
+            "" => host.contains(':'),
+            _ => false,
+        };
+    !(ssh_user && !user_info.contains(':') && !user_info.is_empty())
+}
+
+/// A location as a message may quote it, whatever it is: without a query or fragment (where tokens are
+/// passed), everything before the last `@` (where a user name or token would be, even one with an unencoded
+/// `/` hiding the authority's end) replaced by `…@`, and at most `max` characters.
+pub fn quotable(text: &str, max: usize) -> String {
+    let text = text.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) if scheme.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            (format!("{scheme}://"), rest)
+        }
+        _ => (String::new(), text),
+    };
+    let shown = match rest.rsplit_once('@') {
+        Some((_, after)) => format!("{scheme}…@{after}"),
+        None => format!("{scheme}{rest}"),
+    };
+    bounded(&shown, max)
 }
 
 #[cfg(test)]
@@ -379,5 +500,56 @@ mod tests {
             "https://github.com.evil.example/a"
         ));
         assert!(!same("https://github.com/a", "https://github.com:8443/a"));
+    }
+
+    #[test]
+    fn a_quoted_location_carries_no_credential_query_or_fragment() {
+        let cases = [
+            (
+                "https://octo:tok-secret@github.com/acme",
+                "https://…@github.com/acme",
+            ),
+            (
+                "https://octo:tok/secret@github.com/acme",
+                "https://…@github.com/acme",
+            ),
+            ("tok-secret@ghcr.io:5000", "…@ghcr.io:5000"),
+            (
+                "https://gitlab.example.com/a?private_token=tok-secret",
+                "https://gitlab.example.com/a",
+            ),
+            ("https://github.com/a#tok-secret", "https://github.com/a"),
+            ("tok-secret@evil://x", "…@evil://x"),
+        ];
+        for (text, shown) in cases {
+            assert_eq!(quotable(text, 64), shown, "{text}");
+        }
+        assert_eq!(quotable(&"a".repeat(100), 10).chars().count(), 11);
+    }
+
+    #[test]
+    fn only_git_locations_with_plain_paths_are_browsable() {
+        let cases = [
+            (
+                "git@github.com:acme/app.git",
+                Some("https://github.com/acme/app"),
+            ),
+            (
+                "https://GitHub.com:8443/acme/app/",
+                Some("https://github.com:8443/acme/app"),
+            ),
+            (
+                "ssh://git@h.example.com:2222/a/b",
+                Some("https://h.example.com/a/b"),
+            ),
+            ("github.com:acme/app", None),
+            ("oci://ghcr.io/acme", None),
+            ("https://github.com/acme/%2E%2e/x", None),
+            ("https://github.com/acme/a\\b", None),
+        ];
+        for (text, web) in cases {
+            let got = Location::parse(text).ok().and_then(|l| l.browsable());
+            assert_eq!(got.as_deref(), web, "{text}");
+        }
     }
 }

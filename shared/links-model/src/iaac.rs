@@ -7,90 +7,22 @@
 
 use super::templates::{is_dot_segment, COMPONENT};
 use gluelinks_core::text::bounded;
+use gluelinks_core::urls::{quotable, Location};
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
 /// The most of an Application's field a message quotes.
 const SHOWN_LIMIT: usize = 120;
 
-/// `url` without the user name and password it may carry (`https://user:token@host/…`,
-/// `ssh://git:pw@host/…`, `user@host:org/repo`): the user information ends at the last `@` of the
-/// authority, which ends at the first `/`, `?` or `#`.
-pub fn without_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let rest = match rest[..authority_end].rfind('@') {
-        Some(at) => &rest[at + 1..],
-        None => rest,
-    };
-    match scheme {
-        Some(scheme) => format!("{scheme}://{rest}"),
-        None => rest.to_string(),
-    }
-}
-
-/// A repository URL as a message may quote it: without user information, query or fragment, cut after any
-/// `@` left (a password with an unencoded `/` hides the end of the authority), and bounded.
+/// A repository URL as a message may quote it ([`quotable`]).
 fn shown(url: &str) -> String {
-    // A query or fragment may carry a token (`?private_token=…`): never quoted.
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    let url = without_userinfo(url);
-    let url = match url.rsplit_once('@') {
-        Some((_, rest)) => format!("…@{rest}"),
-        None => url,
-    };
-    bounded(&url, SHOWN_LIMIT)
+    quotable(url, SHOWN_LIMIT)
 }
 
 /// `git@host:org/repo.git`, `ssh://git@host/org/repo`, `https://host/org/repo.git` → `https://host/org/repo`,
-/// without any user name or password.
+/// without any user name or password ([`Location::browsable`]).
 pub fn browsable(repo_url: &str) -> Option<String> {
-    let url = repo_url.trim();
-    let stripped = without_userinfo(url);
-    let stripped = stripped.trim_end_matches('/');
-    if stripped.contains('@') {
-        // User information this parse did not find (see `shown`): never made a link.
-        return None;
-    }
-    let web = if let Some(rest) = stripped.strip_prefix("ssh://") {
-        let (host, path) = rest.split_once('/')?;
-        let host = host.split(':').next().unwrap_or(host);
-        format!("https://{host}/{path}")
-    } else if stripped.starts_with("https://") || stripped.starts_with("http://") {
-        stripped.to_string()
-    } else if !url.contains("://") && url.contains('@') {
-        // scp-like `user@host:org/repo`: the user is what tells it from a scheme-less `host/path`.
-        let (host, path) = stripped.split_once(':')?;
-        format!("https://{host}/{}", path.trim_start_matches('/'))
-    } else {
-        return None;
-    };
-    let web = web.strip_suffix(".git").unwrap_or(&web);
-    safe_web_url(web).then(|| web.to_string())
-}
-
-/// Whether `url` (`http(s)://host[:port]/path`) can be a link as it is: a host name or address, and a
-/// path of plain segments with nothing that would end it early (`?`, `#`, a space, a quote, a newline) or
-/// move it elsewhere (a `.` or `..` segment). A repository URL that is not is refused, not repaired.
-fn safe_web_url(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host_ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    let path_ok = path.split('/').all(|segment| {
-        !is_dot_segment(segment)
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"?#\"'<>\\`{}|^".contains(&b))
-    });
-    host_ok && path_ok
+    Location::parse(repo_url).ok()?.browsable()
 }
 
 fn revision(source: &Value) -> &str {

@@ -9,6 +9,8 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod fields;
+pub mod kind;
 pub mod list;
 pub mod request;
 pub mod service;
@@ -52,7 +54,6 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks
 /// What a repository secret or credential template holds (`git`, `helm`, `oci`), as a label, so that the
 /// list can tell Helm repositories apart from metadata alone.
 pub const REPOSITORY_TYPE_LABEL: &str = "gluelinks.io/repository-type";
-pub const DOCKER_CONFIG_TYPE: &str = "kubernetes.io/dockerconfigjson";
 
 /// Secrets of Argo CD's own installation (server key and admin password, Redis, notifications, TLS, the
 /// image updater's settings): refused as names before anything is read.

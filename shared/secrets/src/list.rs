@@ -11,9 +11,8 @@
 //! [`REPOSITORY_TYPE_LABEL`] GlueLinks writes. Annotations are never reported: `kubectl apply` keeps a
 //! secret's whole content, values included, in one.
 
-use super::{
-    ListScope, SecretSettings, DOCKER_CONFIG_TYPE, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
-};
+use super::kind::{RepoType, SecretKind};
+use super::{ListScope, SecretSettings, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
 use gluelinks_clusters::pool::{describe, io_error_kind, ClusterClients, ClusterError};
 use gluelinks_core::auth::Caller;
 use gluelinks_core::timeout::Timeout;
@@ -23,9 +22,6 @@ use kube::core::PartialObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// The type of Argo CD's repository secrets and credential templates.
-const OPAQUE: &str = "Opaque";
 
 /// One secret, as the cluster-configuration API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,10 +64,10 @@ pub struct Listing {
 }
 
 fn is_helm(entry: &SecretEntry) -> bool {
-    matches!(
-        entry.labels.get(REPOSITORY_TYPE_LABEL).map(String::as_str),
-        Some("helm" | "oci")
-    )
+    entry
+        .labels
+        .get(REPOSITORY_TYPE_LABEL)
+        .is_some_and(|t| RepoType::is_helm_label(t))
 }
 
 fn timed_out(timeout: Duration) -> Failure {
@@ -135,7 +131,12 @@ pub async fn list_cluster(
 
 /// The lists, concurrently, each bounded by `timeout`.
 pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Duration) -> Listing {
-    let select = |api: Api<Secret>, labels: String, secret_type: &'static str| async move {
+    let select = |api: Api<Secret>, kind: SecretKind| async move {
+        let labels = match kind.argocd_secret_type() {
+            Some(value) => format!("{REPOSITORY_LABEL}={value}"),
+            None => settings.docker_selector(),
+        };
+        let secret_type = kind.k8s_type();
         let params = ListParams::default()
             .labels(&labels)
             .fields(&format!("type={secret_type}"));
@@ -160,16 +161,12 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
     let docker = futures::future::join_all(
         docker_apis
             .into_iter()
-            .map(|api| select(api, settings.docker_selector(), DOCKER_CONFIG_TYPE)),
+            .map(|api| select(api, SecretKind::PullSecret)),
     );
     let (repo_creds, docker, repositories) = tokio::join!(
-        select(
-            argocd.clone(),
-            format!("{REPOSITORY_LABEL}=repo-creds"),
-            OPAQUE
-        ),
+        select(argocd.clone(), SecretKind::CredentialTemplate),
         docker,
-        select(argocd, format!("{REPOSITORY_LABEL}=repository"), OPAQUE),
+        select(argocd, SecretKind::Repository),
     );
     let mut failure = None;
     let mut keep = |result: Result<Vec<SecretEntry>, Failure>| {

@@ -1,160 +1,32 @@
-//! What the secrets-add routes accept: JSON bodies in the cluster-configuration API's field names, checked completely before any
-//! write. Every problem is a [`Invalid`] whose message says what to fix, and none repeats a secret value.
+//! What the secrets-add routes accept: JSON bodies in the cluster-configuration API's field names, read as
+//! typed structs ([`fields`](crate::fields)) and checked completely before any write. Every problem is an
+//! [`Invalid`] whose message says what to fix, and none repeats a secret value.
 
+use super::fields::{self, Flag, List, Text};
+use super::kind::{RepoType, SecretKind};
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
+pub use crate::fields::Change;
 use gluelinks_core::names::{is_label, is_subdomain};
-use gluelinks_core::text::bounded;
-use gluelinks_core::urls::{Form, Location};
+use gluelinks_core::text::{bounded, ECHO_LIMIT};
+use gluelinks_core::urls::{embeds_credentials, quotable, Form, Location};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Deserialize;
 
 /// The largest request body accepted (credentials are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const MAX_SECRET_VALUE: usize = 16 * 1024;
 const MAX_USERNAME: usize = 256;
-const ECHO: usize = gluelinks_core::text::ECHO_LIMIT;
-/// How much of serde's refusal (an unknown or repeated field, a wrong type) is repeated: enough for the
-/// field list it names, never a whole body.
-const REFUSAL_ECHO: usize = 400;
+const ECHO: usize = ECHO_LIMIT;
 
+/// A request that cannot be run, and what to fix (a 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-/// The fields of a JSON object body, with typed accessors that produce the API's messages.
-pub struct Fields {
-    map: Map<String, Value>,
-}
-
-impl Fields {
-    /// The body's fields, read as `B`, the route's fields declared once: a JSON object, with no field
-    /// `B` does not declare (named, with the fields the route accepts) and none given twice (serde_json
-    /// would keep the last silently, so `{"name": "x", "name": "argocd-secret"}` could pass a review of
-    /// the first; serde refuses it), before any field is looked at.
-    pub fn parse<B: serde::de::DeserializeOwned + Serialize + Default>(
-        body: &[u8],
-    ) -> Result<Self, Invalid> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            Invalid(format!(
-                "Request body is not valid JSON ({e}); send a JSON object"
-            ))
-        })?;
-        let Value::Object(given) = value else {
-            return Err(Invalid("Request body must be a JSON object".into()));
-        };
-        // `B`'s fields, sorted: every one of them, unset.
-        let known: Vec<String> = match serde_json::to_value(B::default()) {
-            Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
-            _ => Vec::new(),
-        };
-        if let Some(unknown) = given.keys().find(|k| !known.contains(k)) {
-            return Err(Invalid(format!(
-                "Unknown field: {}; this route accepts {}",
-                bounded(unknown, ECHO),
-                known.join(", ")
-            )));
-        }
-        // Read as `B` from the bytes once more, for what the map above hides: a field given twice.
-        serde_json::from_slice::<B>(body).map_err(|e| {
-            Invalid(format!(
-                "Request body is refused: {}",
-                bounded(&e.to_string(), REFUSAL_ECHO)
-            ))
-        })?;
-        Ok(Self { map: given })
-    }
-
-    fn present(&self, name: &str) -> Option<&Value> {
-        self.map
-            .get(name)
-            .filter(|v| !v.is_null() && v.as_str() != Some(""))
-    }
-
-    pub fn required(&self, name: &str) -> Result<String, Invalid> {
-        match self.present(name) {
-            None => Err(Invalid(format!("Missing required field: {name}"))),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(Invalid(format!("Field {name} must be a string"))),
-        }
-    }
-
-    pub fn optional(&self, name: &str) -> Result<Option<String>, Invalid> {
-        match self.present(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(Invalid(format!("Field {name} must be a string"))),
-        }
-    }
-
-    pub fn flag(&self, name: &str) -> Result<bool, Invalid> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(Invalid(format!("Field {name} must be true or false"))),
-        }
-    }
-
-    /// A list given as a comma-separated string or a JSON array of strings, empty items left out, each
-    /// item once. More than `max` items (counted before duplicates are dropped, so that a long list costs
-    /// nothing more than its count) is refused with a message that names `setting`.
-    pub fn list(&self, name: &str, max: usize, setting: &str) -> Result<Vec<String>, Invalid> {
-        let not_a_list = || {
-            Invalid(format!(
-                "Field {name} must be a comma-separated string or a list of strings"
-            ))
-        };
-        let items: Vec<&str> = match self.present(name) {
-            None => return Err(Invalid(format!("Missing required field: {name}"))),
-            Some(Value::String(s)) => s.split(',').map(str::trim).collect(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map(str::trim))
-                .collect::<Option<_>>()
-                .ok_or_else(not_a_list)?,
-            Some(_) => return Err(not_a_list()),
-        };
-        let items: Vec<&str> = items.into_iter().filter(|i| !i.is_empty()).collect();
-        if items.len() > max {
-            return Err(Invalid(format!(
-                "Field {name} names {} {name}; at most {max} are written per request ({setting}): split the request",
-                items.len()
-            )));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        let out: Vec<String> = items
-            .into_iter()
-            .filter(|i| seen.insert(*i))
-            .map(str::to_string)
-            .collect();
-        if out.is_empty() {
-            return Err(Invalid(format!("Missing required field: {name}")));
-        }
-        Ok(out)
-    }
-
-    /// A field that may be set, left out (keep what exists) or `null` (remove what exists).
-    fn change(&self, name: &str) -> Result<Change, Invalid> {
-        match self.map.get(name) {
-            None => Ok(Change::Keep),
-            Some(Value::Null) => Ok(Change::Remove),
-            Some(Value::String(s)) if !s.is_empty() => Ok(Change::Set(s.clone())),
-            Some(Value::String(_)) => Ok(Change::Remove),
-            Some(_) => Err(Invalid(format!(
-                "Field {name} must be a string, or null to remove it"
-            ))),
-        }
-    }
-}
-
-/// What an upsert does to an optional value the existing secret may hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Left out of the request: what exists stays.
-    Keep,
-    Set(String),
-    /// `null` in the request: what exists is removed.
-    Remove,
+fn required(name: &str, field: Text) -> Result<String, Invalid> {
+    field
+        .0
+        .ok_or_else(|| Invalid(format!("Missing required field: {name}")))
 }
 
 fn secret_name(name: String) -> Result<String, Invalid> {
@@ -183,7 +55,8 @@ fn project(change: Change) -> Result<Change, Invalid> {
     }
 }
 
-fn username(name: &str, value: String) -> Result<String, Invalid> {
+/// A user name or display name: printable, bounded.
+fn printable(name: &str, value: String) -> Result<String, Invalid> {
     if value.len() > MAX_USERNAME || value.chars().any(char::is_control) {
         return Err(Invalid(format!(
             "Field {name} must be at most {MAX_USERNAME} printable characters"
@@ -204,22 +77,32 @@ fn secret_value(name: &str, value: String) -> Result<SecretString, Invalid> {
 /// Common to every add route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Common {
+    /// The stored cluster written to.
     pub cluster: String,
+    /// The secret's name, the same in every namespace.
     pub name: String,
+    /// Replace a secret GlueLinks created, instead of answering 409.
     pub upsert: bool,
+    /// Check everything, the cluster included, and write nothing.
     pub dry_run: bool,
     /// Take over a secret of the right kind that GlueLinks did not create (audited as an adoption).
     pub adopt: bool,
 }
 
 impl Common {
-    fn parse(fields: &Fields) -> Result<Self, Invalid> {
+    fn new(
+        cluster: Text,
+        name: Text,
+        upsert: Flag,
+        dry_run: Flag,
+        adopt: Flag,
+    ) -> Result<Self, Invalid> {
         Ok(Self {
-            cluster: fields.required("cluster_name")?,
-            name: secret_name(fields.required("name")?)?,
-            upsert: fields.flag("upsert")?,
-            dry_run: fields.flag("dry_run")?,
-            adopt: fields.flag("adopt")?,
+            cluster: required("cluster_name", cluster)?,
+            name: secret_name(required("name", name)?)?,
+            upsert: upsert.0,
+            dry_run: dry_run.0,
+            adopt: adopt.0,
         })
     }
 }
@@ -227,8 +110,11 @@ impl Common {
 /// `POST /secrets/add_docker`. Its `Debug` shows no password (`secrecy`).
 #[derive(Clone, Debug)]
 pub struct DockerRequest {
+    /// What every add route has.
     pub common: Common,
+    /// The registry user.
     pub username: String,
+    /// The registry password or token.
     pub password: SecretString,
     /// The user's namespaces; the Argo CD namespace copy is added by the writer.
     pub namespaces: Vec<String>,
@@ -236,75 +122,97 @@ pub struct DockerRequest {
     pub registry_keys: Vec<String>,
 }
 
-/// `add_docker`'s fields: every one optional here; [`Fields`] says which are required.
-#[derive(Default, Deserialize, Serialize)]
+/// `add_docker`'s body.
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct DockerBody {
-    password: Option<Value>,
-    username: Option<Value>,
-    cluster_name: Option<Value>,
-    name: Option<Value>,
-    namespaces: Option<Value>,
-    upsert: Option<Value>,
-    registry: Option<Value>,
-    dry_run: Option<Value>,
-    adopt: Option<Value>,
-    email: Option<Value>,
+    password: Text,
+    username: Text,
+    cluster_name: Text,
+    name: Text,
+    namespaces: List,
+    upsert: Flag,
+    registry: Text,
+    dry_run: Flag,
+    adopt: Flag,
+    /// Accepted for compatibility with the original API; a pull secret needs none.
+    #[allow(dead_code)]
+    email: Text,
 }
 
 const DOCKER_HUB: [&str; 2] = ["https://index.docker.io/v1/", "registry-1.docker.io"];
 
-/// The `auths` keys for a registry: a host name (with an optional port); Docker Hub's aliases give both of
-/// the keys Docker clients look up.
+/// The `auths` keys for a registry: a host name (with an optional port, kept as written); Docker Hub's
+/// aliases give both of the keys Docker clients look up.
 pub fn registry_keys(registry: &str) -> Result<Vec<String>, Invalid> {
-    if embeds_credentials(registry.trim(), None) {
+    let registry = registry.trim();
+    if embeds_credentials(registry, false) {
         return Err(Invalid(
             "Invalid registry: it contains credentials; send them in username and password instead"
                 .into(),
         ));
     }
-    let host = registry
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let host = host.strip_suffix("/v1").unwrap_or(host);
+    let bad = || {
+        Invalid(format!(
+            "Invalid registry '{}': use a registry host name such as ghcr.io or registry.example.com:5000",
+            quotable(registry, ECHO)
+        ))
+    };
+    let location = Location::parse(registry).map_err(|_| bad())?;
+    let host_only = matches!(location.form(), Form::Https | Form::Http | Form::Bare)
+        && matches!(location.segments().as_slice(), [] | ["v1"])
+        && !location.has_query_or_fragment();
+    if !host_only {
+        return Err(bad());
+    }
     if matches!(
-        host,
+        location.host().as_str(),
         "docker.io" | "index.docker.io" | "registry-1.docker.io" | "hub.docker.com"
     ) {
         return Ok(DOCKER_HUB.iter().map(|s| s.to_string()).collect());
     }
-    let (name, port) = host.split_once(':').unwrap_or((host, ""));
-    let valid_host = !name.is_empty()
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        && (port.is_empty() || port.parse::<u16>().is_ok());
-    if !valid_host {
+    Ok(vec![location.host_port().to_string()])
+}
+
+/// A request's namespaces: each once, at most `max` (counted before duplicates are dropped, so that a
+/// long list costs nothing more than its count; the message names `setting`).
+fn namespaces(list: List, max: usize, setting: &str) -> Result<Vec<String>, Invalid> {
+    let items = list
+        .0
+        .ok_or_else(|| Invalid("Missing required field: namespaces".into()))?;
+    if items.len() > max {
         return Err(Invalid(format!(
-            "Invalid registry '{}': use a registry host name such as ghcr.io or registry.example.com:5000",
-            quoted(registry)
+            "Field namespaces names {} namespaces; at most {max} are written per request ({setting}): split the request",
+            items.len()
         )));
     }
-    Ok(vec![host.to_ascii_lowercase()])
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(items
+        .into_iter()
+        .filter(|i| seen.insert(i.clone()))
+        .collect())
 }
 
 impl DockerRequest {
+    /// `POST /secrets/add_docker`'s body, checked.
     pub fn parse(body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
-        let fields = Fields::parse::<DockerBody>(body)?;
-        let password = secret_value("password", fields.required("password")?)?;
-        let username = username("username", fields.required("username")?)?;
+        let body: DockerBody = fields::read(body)?;
+        let password = secret_value("password", required("password", body.password)?)?;
+        let username = printable("username", required("username", body.username)?)?;
         if username.contains(':') {
             return Err(Invalid(
                 "Field username must not contain ':' (registry auth is user:password)".into(),
             ));
         }
-        let common = Common::parse(&fields)?;
-        let namespaces = fields.list(
-            "namespaces",
+        let common = Common::new(
+            body.cluster_name,
+            body.name,
+            body.upsert,
+            body.dry_run,
+            body.adopt,
+        )?;
+        let namespaces = namespaces(
+            body.namespaces,
             settings.max_namespaces,
             "SECRETS_MAX_NAMESPACES",
         )?;
@@ -321,11 +229,7 @@ impl DockerRequest {
                 )));
             }
         }
-        let registry_keys = registry_keys(
-            &fields
-                .optional("registry")?
-                .unwrap_or_else(|| "ghcr.io".into()),
-        )?;
+        let registry_keys = registry_keys(body.registry.0.as_deref().unwrap_or("ghcr.io"))?;
         Ok(Self {
             common,
             username,
@@ -336,73 +240,23 @@ impl DockerRequest {
     }
 }
 
-/// What Argo CD does with a repository-type secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretType {
-    /// A repository (`argocd.argoproj.io/secret-type=repository`).
-    Repository,
-    /// Credentials for every repository whose URL starts with `url` (`repo-creds`).
-    CredentialTemplate,
-}
-
-impl SecretType {
-    pub fn label(self) -> &'static str {
-        match self {
-            SecretType::Repository => "repository",
-            SecretType::CredentialTemplate => "repo-creds",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RepoKind {
-    Git,
-    Helm,
-    Oci,
-}
-
-impl RepoKind {
-    fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw {
-            "git" => Ok(RepoKind::Git),
-            "helm" => Ok(RepoKind::Helm),
-            "oci" => Ok(RepoKind::Oci),
-            other => Err(Invalid(format!(
-                "Invalid type '{}': use git, helm or oci",
-                bounded(other, ECHO)
-            ))),
-        }
-    }
-
-    /// The request's own word for it, as the repository-type label records it.
-    pub fn name(self) -> &'static str {
-        match self {
-            RepoKind::Git => "git",
-            RepoKind::Helm => "helm",
-            RepoKind::Oci => "oci",
-        }
-    }
-
-    /// Argo CD's `type` field: OCI Helm registries are `helm` with `enableOCI`.
-    pub fn argocd_type(self) -> &'static str {
-        match self {
-            RepoKind::Git => "git",
-            RepoKind::Helm | RepoKind::Oci => "helm",
-        }
-    }
-}
-
 /// An Argo CD repository secret or credential template, from any of the three repository routes. Its
 /// `Debug` shows no password or key (`secrecy`).
 #[derive(Clone, Debug)]
 pub struct RepositoryRequest {
+    /// What every add route has.
     pub common: Common,
-    pub secret_type: SecretType,
-    pub kind: RepoKind,
+    /// Which route: a Helm repository, any repository, or a credential template.
+    pub kind: SecretKind,
+    /// What the repository serves.
+    pub repo_type: RepoType,
     /// As Argo CD wants it (see [`repository_url`]).
     pub url: String,
+    /// The user name, for a password or token.
     pub username: Option<String>,
+    /// The password or token.
     pub password: Option<SecretString>,
+    /// The SSH key, for a Git repository over SSH.
     pub ssh_private_key: Option<SecretString>,
     /// The Argo CD project the repository or template is scoped to.
     pub project: Change,
@@ -411,106 +265,96 @@ pub struct RepositoryRequest {
     pub display_name: Option<String>,
 }
 
-/// `add_helm_repo`'s fields.
-#[derive(Default, Deserialize, Serialize)]
+/// `add_helm_repo`'s body.
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct HelmBody {
-    name: Option<Value>,
-    repository_url: Option<Value>,
-    cluster_name: Option<Value>,
-    username: Option<Value>,
-    password: Option<Value>,
-    upsert: Option<Value>,
-    use_oci: Option<Value>,
-    dry_run: Option<Value>,
-    adopt: Option<Value>,
-    insecure_http: Option<Value>,
-    project: Option<Value>,
-    display_name: Option<Value>,
+    name: Text,
+    repository_url: Text,
+    cluster_name: Text,
+    username: Text,
+    password: Text,
+    upsert: Flag,
+    use_oci: Flag,
+    dry_run: Flag,
+    adopt: Flag,
+    insecure_http: Flag,
+    project: Change,
+    display_name: Text,
 }
 
-/// `add_repository`'s fields.
-#[derive(Default, Deserialize, Serialize)]
+/// `add_repository`'s body; `add_repo_creds`' is read as its own struct (its URL in `url`, no display
+/// name) and then as this one.
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct RepositoryBody {
-    name: Option<Value>,
-    repository_url: Option<Value>,
-    cluster_name: Option<Value>,
+    name: Text,
+    repository_url: Text,
+    cluster_name: Text,
     #[serde(rename = "type")]
-    kind: Option<Value>,
-    username: Option<Value>,
-    password: Option<Value>,
-    ssh_private_key: Option<Value>,
-    upsert: Option<Value>,
-    dry_run: Option<Value>,
-    adopt: Option<Value>,
-    insecure_http: Option<Value>,
-    project: Option<Value>,
-    display_name: Option<Value>,
+    repo_type: Text,
+    username: Text,
+    password: Text,
+    ssh_private_key: Text,
+    upsert: Flag,
+    dry_run: Flag,
+    adopt: Flag,
+    insecure_http: Flag,
+    project: Change,
+    display_name: Text,
 }
 
-/// `add_repo_creds`'s fields: a URL prefix in `url`.
-#[derive(Default, Deserialize, Serialize)]
+/// `add_repo_creds`' body: a URL prefix in `url`.
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct RepoCredsBody {
-    name: Option<Value>,
-    url: Option<Value>,
-    cluster_name: Option<Value>,
+    name: Text,
+    url: Text,
+    cluster_name: Text,
     #[serde(rename = "type")]
-    kind: Option<Value>,
-    username: Option<Value>,
-    password: Option<Value>,
-    ssh_private_key: Option<Value>,
-    upsert: Option<Value>,
-    dry_run: Option<Value>,
-    adopt: Option<Value>,
-    insecure_http: Option<Value>,
-    project: Option<Value>,
+    repo_type: Text,
+    username: Text,
+    password: Text,
+    ssh_private_key: Text,
+    upsert: Flag,
+    dry_run: Flag,
+    adopt: Flag,
+    insecure_http: Flag,
+    project: Change,
 }
 
-/// Whether a URL, in any of the forms a repository or registry is written in, carries credentials: a
-/// user-info part before the host. The one exception is a Git repository reached over SSH
-/// (`ssh://git@host/…`, `git@host:org/repo`), whose bare user name is no secret; a `kind` of `None` (a
-/// registry) or a Helm or OCI repository has none. Read from the text, not a parse, so that even a text no
-/// parser accepts is never quoted when it may hold a credential.
-pub fn embeds_credentials(url: &str, kind: Option<RepoKind>) -> bool {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let Some((user_info, host)) = authority.rsplit_once('@') else {
-        return false;
-    };
-    let ssh_user = kind == Some(RepoKind::Git)
-        && match scheme {
-            "ssh" => true,
-            // scp-like `git@github.com:acme/app.git`: a host, then ':' and a path.
-            "" => host.contains(':'),
-            _ => false,
-        };
-    !(ssh_user && !user_info.contains(':') && !user_info.is_empty())
-}
-
-/// A URL as a message may quote it: bounded, without a query or fragment (where tokens are passed), and
-/// without anything before an `@`, where a user name or token would be.
-fn quoted(url: &str) -> String {
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    match url.rsplit_once('@') {
-        Some((_, host)) => format!("…@{}", bounded(host, ECHO)),
-        None => bounded(url, ECHO),
+impl From<RepoCredsBody> for RepositoryBody {
+    fn from(b: RepoCredsBody) -> Self {
+        Self {
+            name: b.name,
+            repository_url: b.url,
+            cluster_name: b.cluster_name,
+            repo_type: b.repo_type,
+            username: b.username,
+            password: b.password,
+            ssh_private_key: b.ssh_private_key,
+            upsert: b.upsert,
+            dry_run: b.dry_run,
+            adopt: b.adopt,
+            insecure_http: b.insecure_http,
+            project: b.project,
+            display_name: Text(None),
+        }
     }
 }
 
-/// The forms each kind of repository is written in, and the example a refusal gives.
-fn accepted_forms(kind: RepoKind) -> (&'static [Form], &'static str) {
-    match kind {
-        RepoKind::Oci => (
+/// The forms each type of repository is written in, and the example a refusal gives.
+fn accepted_forms(repo_type: RepoType) -> (&'static [Form], &'static str) {
+    match repo_type {
+        RepoType::Oci => (
             &[Form::Oci, Form::Bare, Form::Https, Form::Http],
             "use a registry path such as ghcr.io/org/charts",
         ),
-        RepoKind::Helm => (
+        RepoType::Helm => (
             &[Form::Https, Form::Http, Form::Bare],
             "use a chart repository URL such as https://charts.bitnami.com/bitnami",
         ),
-        RepoKind::Git => (
+        RepoType::Git => (
             &[Form::Https, Form::Http, Form::Ssh, Form::Scp],
             "use https://host/org/repo or git@host:org/repo",
         ),
@@ -533,27 +377,28 @@ pub enum UrlUse {
 /// that the credentials cross the network in clear, and a template naming a host alone.
 pub fn repository_url(
     raw: &str,
-    kind: RepoKind,
+    repo_type: RepoType,
     field: &str,
     usage: UrlUse,
     insecure_http: bool,
 ) -> Result<String, Invalid> {
     let url = raw.trim();
     // A URL that carries credentials is refused without repeating it.
-    if embeds_credentials(url, Some(kind)) {
+    if embeds_credentials(url, repo_type == RepoType::Git) {
         return Err(Invalid(format!(
             "Invalid {field}: it contains credentials; send them in username and password (or ssh_private_key) instead"
         )));
     }
-    let bad =
-        |why: &dyn std::fmt::Display| Invalid(format!("Invalid {field} '{}': {why}", quoted(url)));
+    let bad = |why: &dyn std::fmt::Display| {
+        Invalid(format!("Invalid {field} '{}': {why}", quotable(url, ECHO)))
+    };
     let location = Location::parse(url).map_err(|e| bad(&e))?;
     if location.has_query_or_fragment() {
         return Err(Invalid(format!(
             "Invalid {field}: it has a query (?…) or fragment (#…), which can carry a token and which Argo CD does not use; remove it"
         )));
     }
-    let (forms, example) = accepted_forms(kind);
+    let (forms, example) = accepted_forms(repo_type);
     let host = location.host();
     let named_host = host.contains('.') || host == "localhost" || host.starts_with('[');
     if !forms.contains(&location.form()) || !named_host {
@@ -565,13 +410,13 @@ pub fn repository_url(
     if usage == UrlUse::Template && location.segments().is_empty() {
         return Err(bad(&"a credential template must name at least an organisation (https://github.com/acme): a host alone would hand its credentials to every repository there"));
     }
-    let mut stored = match (kind, location.form()) {
-        (RepoKind::Oci, _) => url
+    let mut stored = match (repo_type, location.form()) {
+        (RepoType::Oci, _) => url
             .split_once("://")
             .map_or(url, |(_, rest)| rest)
             .trim_end_matches('/')
             .to_string(),
-        (RepoKind::Helm, Form::Bare) => format!("https://{url}"),
+        (RepoType::Helm, Form::Bare) => format!("https://{url}"),
         _ => url.to_string(),
     };
     if usage == UrlUse::Template && !stored.ends_with('/') {
@@ -583,65 +428,77 @@ pub fn repository_url(
 impl RepositoryRequest {
     /// `POST /secrets/add_helm_repo`: a Helm (or, with `use_oci`, OCI) repository.
     pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
-        let fields = Fields::parse::<HelmBody>(body)?;
-        let common = Common::parse(&fields)?;
-        let raw_url = fields.required("repository_url")?;
-        let username = username("username", fields.required("username")?)?;
-        let password = secret_value("password", fields.required("password")?)?;
-        let kind = if fields.flag("use_oci")? {
-            RepoKind::Oci
+        let body: HelmBody = fields::read(body)?;
+        let common = Common::new(
+            body.cluster_name,
+            body.name,
+            body.upsert,
+            body.dry_run,
+            body.adopt,
+        )?;
+        let raw_url = required("repository_url", body.repository_url)?;
+        let username = printable("username", required("username", body.username)?)?;
+        let password = secret_value("password", required("password", body.password)?)?;
+        let repo_type = if body.use_oci.0 {
+            RepoType::Oci
         } else {
-            RepoKind::Helm
+            RepoType::Helm
         };
         Ok(Self {
             url: repository_url(
                 &raw_url,
-                kind,
+                repo_type,
                 "repository_url",
                 UrlUse::Repository,
-                fields.flag("insecure_http")?,
+                body.insecure_http.0,
             )?,
             common,
-            secret_type: SecretType::Repository,
-            kind,
+            kind: SecretKind::HelmRepository,
+            repo_type,
             username: Some(username),
             password: Some(password),
             ssh_private_key: None,
-            project: project(fields.change("project")?)?,
-            display_name: display_name(&fields)?,
+            project: project(body.project)?,
+            display_name: display_name(body.display_name)?,
         })
     }
 
-    /// `POST /secrets/add_repository` (`repository_url`) and `POST /secrets/add_repo_creds` (`url`, a prefix).
-    pub fn parse_generic(body: &[u8], secret_type: SecretType) -> Result<Self, Invalid> {
-        let (fields, url_field, usage) = match secret_type {
-            SecretType::Repository => (
-                Fields::parse::<RepositoryBody>(body)?,
-                "repository_url",
-                UrlUse::Repository,
-            ),
-            SecretType::CredentialTemplate => (
-                Fields::parse::<RepoCredsBody>(body)?,
-                "url",
+    /// `POST /secrets/add_repository` ([`SecretKind::Repository`]: `repository_url`) and
+    /// `POST /secrets/add_repo_creds` ([`SecretKind::CredentialTemplate`]: `url`, a prefix).
+    pub fn parse_generic(body: &[u8], kind: SecretKind) -> Result<Self, Invalid> {
+        let (body, usage) = match kind {
+            SecretKind::CredentialTemplate => (
+                RepositoryBody::from(fields::read::<RepoCredsBody>(body)?),
                 UrlUse::Template,
             ),
+            _ => (fields::read::<RepositoryBody>(body)?, UrlUse::Repository),
         };
-        let common = Common::parse(&fields)?;
-        let raw_url = fields.required(url_field)?;
-        let kind = RepoKind::parse(&fields.optional("type")?.unwrap_or_else(|| "git".into()))?;
-        let username = fields
-            .optional("username")?
-            .map(|u| username("username", u))
+        let url_field = kind.url_field();
+        let common = Common::new(
+            body.cluster_name,
+            body.name,
+            body.upsert,
+            body.dry_run,
+            body.adopt,
+        )?;
+        let raw_url = required(url_field, body.repository_url)?;
+        let repo_type = RepoType::parse(body.repo_type.0.as_deref())?;
+        let username = body
+            .username
+            .0
+            .map(|u| printable("username", u))
             .transpose()?;
-        let password = fields
-            .optional("password")?
+        let password = body
+            .password
+            .0
             .map(|p| secret_value("password", p))
             .transpose()?;
-        let ssh_private_key = fields
-            .optional("ssh_private_key")?
+        let ssh_private_key = body
+            .ssh_private_key
+            .0
             .map(|k| secret_value("ssh_private_key", k))
             .transpose()?;
-        if ssh_private_key.is_some() && kind != RepoKind::Git {
+        if ssh_private_key.is_some() && repo_type != RepoType::Git {
             return Err(Invalid("Field ssh_private_key is only for type git".into()));
         }
         if ssh_private_key.is_some() && password.is_some() {
@@ -662,13 +519,7 @@ impl RepositoryRequest {
                 return Err(Invalid("Missing required field: password".into()))
             }
         }
-        let url = repository_url(
-            &raw_url,
-            kind,
-            url_field,
-            usage,
-            fields.flag("insecure_http")?,
-        )?;
+        let url = repository_url(&raw_url, repo_type, url_field, usage, body.insecure_http.0)?;
         let over_ssh =
             Location::parse(&url).is_ok_and(|l| matches!(l.form(), Form::Ssh | Form::Scp));
         if ssh_private_key.is_some() != over_ssh {
@@ -680,37 +531,27 @@ impl RepositoryRequest {
         Ok(Self {
             url,
             common,
-            secret_type,
             kind,
+            repo_type,
             username,
             password,
             ssh_private_key,
-            project: project(fields.change("project")?)?,
-            display_name: match secret_type {
-                SecretType::Repository => display_name(&fields)?,
-                SecretType::CredentialTemplate => None,
-            },
+            project: project(body.project)?,
+            display_name: display_name(body.display_name)?,
         })
     }
 }
 
 /// A repository's display name: printable, bounded.
-fn display_name(fields: &Fields) -> Result<Option<String>, Invalid> {
-    let Some(name) = fields.optional("display_name")? else {
-        return Ok(None);
-    };
-    if name.len() > MAX_USERNAME || name.chars().any(char::is_control) {
-        return Err(Invalid(format!(
-            "Field display_name must be at most {MAX_USERNAME} printable characters"
-        )));
-    }
-    Ok(Some(name))
+fn display_name(name: Text) -> Result<Option<String>, Invalid> {
+    name.0.map(|n| printable("display_name", n)).transpose()
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use gluelinks_core::config::Env;
+    use serde_json::Value;
 
     fn settings() -> SecretSettings {
         SecretSettings::from_env(&Env::default()).unwrap()
@@ -816,21 +657,21 @@ pub(crate) mod tests {
     #[test]
     fn credentials_in_any_url_form_are_refused_without_echo() {
         let refused = [
-            ("https://octo:ghp_secret@github.com/acme/app", RepoKind::Git),
-            ("https://ghp_secret@github.com/acme/app", RepoKind::Git),
+            ("https://octo:ghp_secret@github.com/acme/app", RepoType::Git),
+            ("https://ghp_secret@github.com/acme/app", RepoType::Git),
             (
                 "ssh://git:ghp_secret@github.com/acme/app.git",
-                RepoKind::Git,
+                RepoType::Git,
             ),
-            ("ghp_user:ghp_secret@charts.example.com/x", RepoKind::Helm),
-            ("ghp_secret@charts.example.com/x", RepoKind::Helm),
-            ("oci://octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
-            ("octo:ghp_secret@ghcr.io/acme/charts", RepoKind::Oci),
-            ("git:ghp_secret@github.com:acme/app.git", RepoKind::Git),
+            ("ghp_user:ghp_secret@charts.example.com/x", RepoType::Helm),
+            ("ghp_secret@charts.example.com/x", RepoType::Helm),
+            ("oci://octo:ghp_secret@ghcr.io/acme/charts", RepoType::Oci),
+            ("octo:ghp_secret@ghcr.io/acme/charts", RepoType::Oci),
+            ("git:ghp_secret@github.com:acme/app.git", RepoType::Git),
             // The SSH user exemption is Git's alone: a Helm or OCI `user@host:port` carries a token.
-            ("ghp_secret@charts.example.com:8443/x", RepoKind::Helm),
-            ("ghp_secret@ghcr.io:443/acme", RepoKind::Oci),
-            ("ssh://ghp_secret@ghcr.io/acme", RepoKind::Oci),
+            ("ghp_secret@charts.example.com:8443/x", RepoType::Helm),
+            ("ghp_secret@ghcr.io:443/acme", RepoType::Oci),
+            ("ssh://ghp_secret@ghcr.io/acme", RepoType::Oci),
         ];
         for (url, kind) in refused {
             let err = repository_url(url, kind, "repository_url", UrlUse::Repository, false)
@@ -844,7 +685,7 @@ pub(crate) mod tests {
             "ssh://git@github.com/acme/app.git",
         ] {
             assert!(
-                repository_url(url, RepoKind::Git, "u", UrlUse::Repository, false).is_ok(),
+                repository_url(url, RepoType::Git, "u", UrlUse::Repository, false).is_ok(),
                 "{url}"
             );
         }
@@ -853,7 +694,7 @@ pub(crate) mod tests {
         for url in ["ghp_secret@bad_host:acme", "ghp_secret@:acme/app.git"] {
             let err = repository_url(
                 url,
-                RepoKind::Git,
+                RepoType::Git,
                 "repository_url",
                 UrlUse::Repository,
                 false,
@@ -874,7 +715,7 @@ pub(crate) mod tests {
         let docker = DockerRequest::parse(OK.as_bytes(), &settings).unwrap();
         let git = RepositoryRequest::parse_generic(
             br#"{"name": "app", "repository_url": "git@github.com:acme/app.git", "cluster_name": "c", "ssh_private_key": "-----BEGIN KEY-----ssh-secret"}"#,
-            SecretType::Repository,
+            SecretKind::Repository,
         )
         .unwrap();
         let shown = format!("{docker:?} {git:?}");
@@ -934,47 +775,47 @@ pub(crate) mod tests {
         let urls = [
             (
                 "ghcr.io/acme/charts",
-                RepoKind::Oci,
+                RepoType::Oci,
                 Ok("ghcr.io/acme/charts"),
             ),
             (
                 "oci://ghcr.io/acme/charts/",
-                RepoKind::Oci,
+                RepoType::Oci,
                 Ok("ghcr.io/acme/charts"),
             ),
             (
                 "charts.bitnami.com/bitnami",
-                RepoKind::Helm,
+                RepoType::Helm,
                 Ok("https://charts.bitnami.com/bitnami"),
             ),
             (
                 "https://charts.example.com",
-                RepoKind::Helm,
+                RepoType::Helm,
                 Ok("https://charts.example.com"),
             ),
             (
                 "git@github.com:acme/app.git",
-                RepoKind::Git,
+                RepoType::Git,
                 Ok("git@github.com:acme/app.git"),
             ),
             (
                 "https://github.com/acme",
-                RepoKind::Git,
+                RepoType::Git,
                 Ok("https://github.com/acme"),
             ),
-            ("ftp://x.y/z", RepoKind::Git, Err(())),
-            ("https://exa mple.com", RepoKind::Helm, Err(())),
+            ("ftp://x.y/z", RepoType::Git, Err(())),
+            ("https://exa mple.com", RepoType::Helm, Err(())),
             (
                 "https://octo:ghp_secret@github.com/acme",
-                RepoKind::Git,
+                RepoType::Git,
                 Err(()),
             ),
             (
                 "ssh://git@github.com/acme/app.git",
-                RepoKind::Git,
+                RepoType::Git,
                 Ok("ssh://git@github.com/acme/app.git"),
             ),
-            ("nohost", RepoKind::Helm, Err(())),
+            ("nohost", RepoType::Helm, Err(())),
         ];
         for (raw, kind, expected) in urls {
             assert_eq!(
@@ -987,11 +828,11 @@ pub(crate) mod tests {
 
     #[test]
     fn repository_urls_follow_the_location_rules() {
-        use RepoKind::*;
+        use RepoType::*;
         let url =
             |raw: &str, kind, usage, insecure| repository_url(raw, kind, "url", usage, insecure);
         // raw, kind, use, insecure_http → stored, or what the refusal says
-        type Case<'a> = (&'a str, RepoKind, UrlUse, bool, Result<&'a str, &'a str>);
+        type Case<'a> = (&'a str, RepoType, UrlUse, bool, Result<&'a str, &'a str>);
         let cases: Vec<Case> = vec![
             (
                 "https://gitlab.example.com/acme/app.git?private_token=tok-secret",
@@ -1125,7 +966,7 @@ pub(crate) mod tests {
     #[test]
     fn a_repository_has_one_method_that_fits_its_url() {
         let parse =
-            |body: &str| RepositoryRequest::parse_generic(body.as_bytes(), SecretType::Repository);
+            |body: &str| RepositoryRequest::parse_generic(body.as_bytes(), SecretKind::Repository);
         let cases = [
             (
                 r#"{"name": "a", "repository_url": "git@github.com:acme/a.git", "cluster_name": "c", "ssh_private_key": "k", "password": "p"}"#,
@@ -1151,8 +992,8 @@ pub(crate) mod tests {
         let helm = br#"{"name": "my-helm-repo", "repository_url": "https://ghcr.io/acme", "cluster_name": "c", "username": "u", "password": "p", "use_oci": true}"#;
         let parsed = RepositoryRequest::parse_helm(helm).unwrap();
         assert_eq!(
-            (parsed.kind, parsed.url.as_str()),
-            (RepoKind::Oci, "ghcr.io/acme")
+            (parsed.repo_type, parsed.url.as_str()),
+            (RepoType::Oci, "ghcr.io/acme")
         );
         let missing = br#"{"name": "r", "repository_url": "https://x.io", "cluster_name": "c", "username": "u"}"#;
         assert_eq!(
@@ -1161,17 +1002,17 @@ pub(crate) mod tests {
         );
 
         let git = br#"{"name": "app", "repository_url": "git@github.com:acme/app.git", "cluster_name": "c", "ssh_private_key": "-----BEGIN KEY-----"}"#;
-        let parsed = RepositoryRequest::parse_generic(git, SecretType::Repository).unwrap();
-        assert_eq!(parsed.kind, RepoKind::Git);
+        let parsed = RepositoryRequest::parse_generic(git, SecretKind::Repository).unwrap();
+        assert_eq!(parsed.repo_type, RepoType::Git);
         let creds = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "git", "username": "u", "password": "p"}"#;
         assert_eq!(
-            RepositoryRequest::parse_generic(creds, SecretType::CredentialTemplate)
+            RepositoryRequest::parse_generic(creds, SecretKind::CredentialTemplate)
                 .unwrap()
                 .url,
             "https://github.com/acme/"
         );
         let leaky = br#"{"name": "org", "url": "https://octo:ghp_secret@github.com/acme", "cluster_name": "c", "username": "u", "password": "p"}"#;
-        let err = RepositoryRequest::parse_generic(leaky, SecretType::CredentialTemplate)
+        let err = RepositoryRequest::parse_generic(leaky, SecretKind::CredentialTemplate)
             .unwrap_err()
             .0;
         assert!(
@@ -1180,26 +1021,26 @@ pub(crate) mod tests {
         );
         let scoped = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "username": "u", "password": "p", "project": "payments"}"#;
         assert_eq!(
-            RepositoryRequest::parse_generic(scoped, SecretType::CredentialTemplate)
+            RepositoryRequest::parse_generic(scoped, SecretKind::CredentialTemplate)
                 .unwrap()
                 .project,
             Change::Set("payments".into())
         );
         let bad_project = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "username": "u", "password": "p", "project": "Not A Project"}"#;
         assert!(
-            RepositoryRequest::parse_generic(bad_project, SecretType::CredentialTemplate)
+            RepositoryRequest::parse_generic(bad_project, SecretKind::CredentialTemplate)
                 .unwrap_err()
                 .0
                 .contains("Invalid project")
         );
         let bad_type = br#"{"name": "org", "url": "https://github.com/acme", "cluster_name": "c", "type": "svn", "username": "u", "password": "p"}"#;
         assert!(
-            RepositoryRequest::parse_generic(bad_type, SecretType::CredentialTemplate)
+            RepositoryRequest::parse_generic(bad_type, SecretKind::CredentialTemplate)
                 .unwrap_err()
                 .0
                 .contains("use git, helm or oci")
         );
         let ssh_helm = br#"{"name": "h", "repository_url": "https://x.io/c", "cluster_name": "c", "type": "helm", "ssh_private_key": "k"}"#;
-        assert!(RepositoryRequest::parse_generic(ssh_helm, SecretType::Repository).is_err());
+        assert!(RepositoryRequest::parse_generic(ssh_helm, SecretKind::Repository).is_err());
     }
 }

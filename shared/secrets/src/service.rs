@@ -3,9 +3,8 @@
 //! the writer's client for the cluster within the request's deadline, and runs [`write::run`]. The
 //! function crate turns the outcome into HTTP.
 
-use crate::request::{
-    Common, DockerRequest, Invalid, RepositoryRequest, SecretType, MAX_BODY_BYTES,
-};
+use crate::kind::SecretKind;
+use crate::request::{Common, DockerRequest, Invalid, RepositoryRequest, MAX_BODY_BYTES};
 use crate::write::{self, Report, Target};
 use crate::SecretSettings;
 use crate::NOTHING_WRITTEN;
@@ -18,63 +17,57 @@ use gluelinks_core::text::ECHO_LIMIT;
 use gluelinks_core::timeout::Timeout;
 use tokio::time::{timeout_at, Instant};
 
-/// What a request writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WriteKind {
-    /// `add_docker`: docker pull secrets, one per namespace, and the image updater's copy.
-    Docker,
-    /// `add_helm_repo`: an Argo CD Helm (or OCI) repository.
-    HelmRepo,
-    /// `add_repository`: an Argo CD repository of any type.
-    Repository,
-    /// `add_repo_creds`: an Argo CD credential template.
-    RepoCreds,
-}
-
 /// A request, parsed and checked.
 pub enum Plan {
+    /// `add_docker`.
     Docker(DockerRequest),
-    Repository(WriteKind, RepositoryRequest),
+    /// `add_helm_repo`, `add_repository` and `add_repo_creds`.
+    Repository(RepositoryRequest),
 }
 
 impl Plan {
-    pub fn parse(kind: WriteKind, body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
+    /// `kind`'s route's body, parsed and checked.
+    pub fn parse(
+        kind: SecretKind,
+        body: &[u8],
+        settings: &SecretSettings,
+    ) -> Result<Self, Invalid> {
         Ok(match kind {
-            WriteKind::Docker => Plan::Docker(DockerRequest::parse(body, settings)?),
-            WriteKind::HelmRepo => Plan::Repository(kind, RepositoryRequest::parse_helm(body)?),
-            WriteKind::Repository => Plan::Repository(
-                kind,
-                RepositoryRequest::parse_generic(body, SecretType::Repository)?,
-            ),
-            WriteKind::RepoCreds => Plan::Repository(
-                kind,
-                RepositoryRequest::parse_generic(body, SecretType::CredentialTemplate)?,
-            ),
+            SecretKind::PullSecret => Plan::Docker(DockerRequest::parse(body, settings)?),
+            SecretKind::HelmRepository => Plan::Repository(RepositoryRequest::parse_helm(body)?),
+            SecretKind::Repository | SecretKind::CredentialTemplate => {
+                Plan::Repository(RepositoryRequest::parse_generic(body, kind)?)
+            }
         })
     }
 
-    pub fn common(&self) -> &Common {
+    /// What it writes.
+    pub fn kind(&self) -> SecretKind {
         match self {
-            Plan::Docker(r) => &r.common,
-            Plan::Repository(_, r) => &r.common,
+            Plan::Docker(_) => SecretKind::PullSecret,
+            Plan::Repository(r) => r.kind,
         }
     }
 
+    /// What every route's request has.
+    pub fn common(&self) -> &Common {
+        match self {
+            Plan::Docker(r) => &r.common,
+            Plan::Repository(r) => &r.common,
+        }
+    }
+
+    /// Every secret it writes, one per namespace.
     pub fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
         match self {
             Plan::Docker(r) => write::docker_targets(r, settings),
-            Plan::Repository(_, r) => vec![write::repository_target(r, settings)],
+            Plan::Repository(r) => vec![write::repository_target(r, settings)],
         }
     }
 
     /// How the API names the secret kind in messages.
     pub fn noun(&self) -> &'static str {
-        match self {
-            Plan::Docker(_) => "Docker registry secret",
-            Plan::Repository(WriteKind::HelmRepo, _) => "Helm repository secret",
-            Plan::Repository(WriteKind::RepoCreds, _) => "Credential template",
-            Plan::Repository(..) => "Repository secret",
-        }
+        self.kind().noun()
     }
 }
 
@@ -115,7 +108,7 @@ impl SecretsService {
     }
 
     /// A request's body, parsed and checked: nothing is read before the request is known to be valid.
-    pub fn plan(&self, kind: WriteKind, body: &[u8]) -> Result<Plan, AddError> {
+    pub fn plan(&self, kind: SecretKind, body: &[u8]) -> Result<Plan, AddError> {
         if body.len() > MAX_BODY_BYTES {
             return Err(AddError::TooLarge);
         }

@@ -17,10 +17,9 @@
 //!
 //! [`run`] is the whole flow; the function crate turns its [`Report`] into HTTP.
 
-use super::request::{Change, Common, DockerRequest, RepoKind, RepositoryRequest, SecretType};
-use super::{
-    SecretSettings, DOCKER_CONFIG_TYPE, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL,
-};
+use super::kind::{RepoType, SecretKind, OPAQUE};
+use super::request::{Change, Common, DockerRequest, RepositoryRequest};
+use super::{SecretSettings, MANAGED_BY, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::StreamExt;
@@ -138,15 +137,6 @@ impl std::fmt::Debug for Stored {
     }
 }
 
-/// What kind of secret a target is, which decides what it may replace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Kind {
-    /// A pull secret: the docker-creds label and the `kubernetes.io/dockerconfigjson` type.
-    Docker { label: (String, String) },
-    /// An Argo CD secret with this `argocd.argoproj.io/secret-type` value.
-    Argo(&'static str),
-}
-
 /// What a repository secret's upsert needs to know beyond the keys it sets.
 #[derive(Clone)]
 struct Repository {
@@ -162,8 +152,10 @@ struct Repository {
 pub struct Target {
     pub namespace: String,
     pub name: String,
-    kind: Kind,
-    secret_type: &'static str,
+    kind: SecretKind,
+    /// The label that marks its kind (a pull secret's `DOCKER_CREDS_LABEL`, an Argo CD secret's
+    /// secret-type): what an existing secret must carry to be replaced by it.
+    kind_label: (String, String),
     labels: BTreeMap<String, String>,
     set: BTreeMap<String, Vec<u8>>,
     /// Keys a new secret gets, which an upsert leaves as they are (a repository's display name).
@@ -210,17 +202,21 @@ fn shown(text: &str) -> String {
 }
 
 impl Target {
-    fn new(namespace: &str, name: &str, kind: Kind, secret_type: &'static str) -> Self {
-        let mut labels = BTreeMap::from([(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())]);
-        match &kind {
-            Kind::Docker { label } => labels.insert(label.0.clone(), label.1.clone()),
-            Kind::Argo(value) => labels.insert(REPOSITORY_LABEL.into(), value.to_string()),
+    /// A `kind` secret in `namespace`; `docker_label` marks pull secrets.
+    fn new(namespace: &str, name: &str, kind: SecretKind, docker_label: &(String, String)) -> Self {
+        let kind_label = match kind.argocd_secret_type() {
+            Some(value) => (REPOSITORY_LABEL.to_string(), value.to_string()),
+            None => docker_label.clone(),
         };
+        let labels = BTreeMap::from([
+            (MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string()),
+            kind_label.clone(),
+        ]);
         Self {
             namespace: namespace.to_string(),
             name: name.to_string(),
             kind,
-            secret_type,
+            kind_label,
             labels,
             set: BTreeMap::new(),
             on_create: BTreeMap::new(),
@@ -234,14 +230,11 @@ impl Target {
     /// the label Argo CD's label tracking writes.
     pub fn standing(&self, existing: &Secret, tracking_label: &str) -> Standing {
         let (name, ns) = (&self.name, &self.namespace);
-        let existing_type = existing.type_.as_deref().unwrap_or("Opaque");
+        let existing_type = existing.type_.as_deref().unwrap_or(OPAQUE);
         let argo_type = label(existing, REPOSITORY_LABEL);
-        let of_kind = match &self.kind {
-            Kind::Docker { label: (k, v) } => {
-                label(existing, k) == Some(v.as_str()) && existing_type == DOCKER_CONFIG_TYPE
-            }
-            Kind::Argo(value) => argo_type == Some(*value),
-        };
+        let (key, value) = &self.kind_label;
+        let of_kind = label(existing, key) == Some(value.as_str())
+            && (self.kind.argocd_secret_type().is_some() || existing_type == self.kind.k8s_type());
         let never = |why: String| {
             Standing::Refused(format!(
                 "Secret {name} in namespace {ns} {why}; GlueLinks will not replace it, even with upsert or adopt"
@@ -252,12 +245,9 @@ impl Target {
                 Some(t) => format!("an Argo CD '{}' secret", shown(t)),
                 None => format!("a '{}' secret", shown(existing_type)),
             };
-            let wanted = match &self.kind {
-                Kind::Docker { label } => format!(
-                    "a '{DOCKER_CONFIG_TYPE}' secret labelled {}={}",
-                    label.0, label.1
-                ),
-                Kind::Argo(value) => format!("an Argo CD '{value}' secret"),
+            let wanted = match self.kind.argocd_secret_type() {
+                None => format!("a '{}' secret labelled {key}={value}", self.kind.k8s_type()),
+                Some(value) => format!("an Argo CD '{value}' secret"),
             };
             return never(format!("is {what}, not {wanted}. Choose another name"));
         }
@@ -329,7 +319,7 @@ impl Target {
                 labels: Some(self.labels.clone()),
                 ..ObjectMeta::default()
             },
-            type_: Some(self.secret_type.to_string()),
+            type_: Some(self.kind.k8s_type().to_string()),
             data: Some(
                 self.on_create
                     .iter()
@@ -447,14 +437,16 @@ pub fn docker_targets(req: &DockerRequest, settings: &SecretSettings) -> Vec<Tar
         })
         .collect();
     let config = json!({ "auths": auths }).to_string().into_bytes();
-    let kind = Kind::Docker {
-        label: settings.docker_label.clone(),
-    };
     req.namespaces
         .iter()
         .chain(std::iter::once(&settings.argocd_namespace))
         .map(|ns| {
-            let mut target = Target::new(ns, &req.common.name, kind.clone(), DOCKER_CONFIG_TYPE);
+            let mut target = Target::new(
+                ns,
+                &req.common.name,
+                SecretKind::PullSecret,
+                &settings.docker_label,
+            );
             target
                 .set
                 .insert(".dockerconfigjson".into(), config.clone());
@@ -469,16 +461,16 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
     let mut target = Target::new(
         &settings.argocd_namespace,
         &req.common.name,
-        Kind::Argo(req.secret_type.label()),
-        "Opaque",
+        req.kind,
+        &settings.docker_label,
     );
     target
         .labels
-        .insert(REPOSITORY_TYPE_LABEL.into(), req.kind.name().into());
+        .insert(REPOSITORY_TYPE_LABEL.into(), req.repo_type.name().into());
     let mut set = |key: &str, value: &str| {
         target.set.insert(key.into(), value.as_bytes().to_vec());
     };
-    set("type", req.kind.argocd_type());
+    set("type", req.repo_type.argocd_type());
     set("url", &req.url);
     if let Some(username) = &req.username {
         set("username", username);
@@ -491,7 +483,7 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
             set(key, v.expose_secret());
         }
     }
-    if req.kind == RepoKind::Oci {
+    if req.repo_type == RepoType::Oci {
         set("enableOCI", "true");
     } else {
         target.remove.push("enableOCI");
@@ -505,7 +497,7 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
         }
         Change::Remove => target.remove.push("project"),
     }
-    if req.secret_type == SecretType::Repository {
+    if req.kind != SecretKind::CredentialTemplate {
         let name = req.display_name.as_ref().unwrap_or(&req.common.name);
         let slot = match req.display_name {
             Some(_) => &mut target.set,
@@ -1030,7 +1022,7 @@ mod tests {
 
     fn repo(body: &str) -> Target {
         let req =
-            RepositoryRequest::parse_generic(body.as_bytes(), SecretType::Repository).unwrap();
+            RepositoryRequest::parse_generic(body.as_bytes(), SecretKind::Repository).unwrap();
         repository_target(&req, &settings())
     }
 
@@ -1072,7 +1064,7 @@ mod tests {
             (
                 &pull,
                 secret(
-                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds", OURS.0: OURS.1}}, "type": DOCKER_CONFIG_TYPE}),
+                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds", OURS.0: OURS.1}}, "type": SecretKind::PullSecret.k8s_type()}),
                 ),
                 "owned",
                 "",
@@ -1080,14 +1072,16 @@ mod tests {
             (
                 &pull,
                 secret(
-                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds"}}, "type": DOCKER_CONFIG_TYPE}),
+                    json!({"metadata": {"name": "pull", "labels": {docker_label: "docker-creds"}}, "type": SecretKind::PullSecret.k8s_type()}),
                 ),
                 "unmarked",
                 "was not created by GlueLinks",
             ),
             (
                 &pull,
-                secret(json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE})),
+                secret(
+                    json!({"metadata": {"name": "pull"}, "type": SecretKind::PullSecret.k8s_type()}),
+                ),
                 "refused",
                 "is a 'kubernetes.io/dockerconfigjson' secret, not",
             ),
@@ -1388,7 +1382,7 @@ mod tests {
         }, "credHelpers": {"ecr.example.com": "ecr-login"}});
         let existing = secret(json!({
             "metadata": {"name": "pull", "namespace": "default", "labels": {"jjo.finance/secret-type": "docker-creds", OURS.0: OURS.1}},
-            "type": DOCKER_CONFIG_TYPE,
+            "type": SecretKind::PullSecret.k8s_type(),
             "data": {".dockerconfigjson": B64(&existing_config.to_string())},
         }));
         let target = docker(
@@ -1405,7 +1399,7 @@ mod tests {
         assert_eq!(config["credHelpers"]["ecr.example.com"], "ecr-login");
         // A config that is not one to merge into is replaced whole.
         let broken = secret(
-            json!({"metadata": {"name": "pull"}, "type": DOCKER_CONFIG_TYPE, "data": {".dockerconfigjson": B64("not json")}}),
+            json!({"metadata": {"name": "pull"}, "type": SecretKind::PullSecret.k8s_type(), "data": {".dockerconfigjson": B64("not json")}}),
         );
         let config: Value =
             serde_json::from_str(&data(&target.merged(&broken).0)[".dockerconfigjson"]).unwrap();
