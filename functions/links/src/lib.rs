@@ -8,7 +8,7 @@ use gluelinks_core::headers;
 use gluelinks_core::names;
 use gluelinks_core::text::bounded;
 use gluelinks_http::request::header;
-use gluelinks_http::response::{json, HttpResponse, ECHO_LIMIT};
+use gluelinks_http::response::{answer, json, Answer, HttpResponse, ECHO_LIMIT};
 use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
 use gluelinks_links::service::{ClusterChoiceError, LinksRequest, LinksService, Readiness};
@@ -42,6 +42,17 @@ struct ReadyBody {
     ready: bool,
     checks: Checks,
     timestamp: String,
+}
+
+impl Answer for ReadyBody {
+    /// 503 when not ready, so a load balancer's or Argo CD's probe needs no body.
+    fn status(&self) -> u16 {
+        if self.ready {
+            200
+        } else {
+            503
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -134,7 +145,7 @@ fn ready(readiness: Readiness) -> HttpResponse {
         },
         timestamp: gluelinks_core::time::now_rfc3339(),
     };
-    json(if body.ready { 200 } else { 503 }, &body)
+    answer(&body)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The cluster-configuration API's response bodies for the add routes, as types: what a user reads after a write, a refusal or
 //! a dry run. Names of keys only, never values.
 
+use gluelinks_http::response::Answer;
 use gluelinks_secrets::kind::{SecretKind, OPAQUE};
 use gluelinks_secrets::service::Plan;
 use gluelinks_secrets::write::{Action, Existing, Outcome, Planned};
@@ -411,12 +412,45 @@ impl Written {
             }
         }
     }
+}
 
-    pub fn status(outcomes: &[Outcome]) -> u16 {
-        match outcomes.iter().filter(|o| o.result.is_ok()).count() {
-            n if n == outcomes.len() => 200,
-            0 => 502,
-            _ => 207,
+impl Answer for Written {
+    /// Every target written: 200; none: 502; some: 207, each namespace saying which.
+    fn status(&self) -> u16 {
+        match self {
+            Written::Repository { success, .. } => {
+                if *success {
+                    200
+                } else {
+                    502
+                }
+            }
+            Written::Docker { results, .. } => {
+                let ok = results
+                    .iter()
+                    .filter(|r| matches!(r.result, WriteResult::Written { .. }))
+                    .count();
+                match ok {
+                    n if n == results.len() => 200,
+                    0 => 502,
+                    _ => 207,
+                }
+            }
         }
     }
 }
+
+/// The refusals: 409, nothing written.
+macro_rules! answers {
+    ($status:literal: $($body:ty),+) => {
+        $(impl Answer for $body {
+            fn status(&self) -> u16 {
+                $status
+            }
+        })+
+    };
+}
+
+answers!(409: Foreign, Rejected, Conflict);
+answers!(502: Unknown);
+answers!(200: DryRun);

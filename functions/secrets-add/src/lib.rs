@@ -9,7 +9,7 @@ use gluelinks_clusters::pool::ClusterError;
 use gluelinks_clusters::{NamedIn, StoreError};
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_http::response::{json, HttpResponse};
+use gluelinks_http::response::{answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
@@ -143,31 +143,31 @@ impl SecretsAdd {
                         },
                     );
                 }
-                json(409, &body::Foreign::new(&foreign))
+                answer(&body::Foreign::new(&foreign))
             }
             Report::Rejected(rejected) => {
                 for (ns, _) in &rejected {
                     audit.record(Some(ns), "refused: by the cluster");
                 }
-                json(409, &body::Rejected::new(&common.name, &rejected))
+                answer(&body::Rejected::new(&common.name, &rejected))
             }
             Report::Exists(existing) => {
                 for e in &existing {
                     audit.record(Some(&e.namespace), "refused: exists");
                 }
-                json(409, &body::Conflict::new(&plan, &existing))
+                answer(&body::Conflict::new(&plan, &existing))
             }
             Report::Unknown(unknown) => {
                 for (ns, _) in &unknown {
                     audit.record(Some(ns), "refused: state unknown");
                 }
-                json(502, &body::Unknown::new(&common.name, &unknown))
+                answer(&body::Unknown::new(&common.name, &unknown))
             }
             Report::DryRun(planned) => {
                 for o in &planned {
                     audit.record(Some(&o.namespace), "dry run");
                 }
-                json(200, &body::DryRun::new(&plan, targets, &planned))
+                answer(&body::DryRun::new(&plan, targets, &planned))
             }
             Report::Written(outcomes) => {
                 for o in &outcomes {
@@ -184,10 +184,7 @@ impl SecretsAdd {
                         }
                     }
                 }
-                json(
-                    body::Written::status(&outcomes),
-                    &body::Written::new(&plan, &outcomes),
-                )
+                answer(&body::Written::new(&plan, &outcomes))
             }
         }
     }

@@ -8,7 +8,7 @@ use gluelinks_clusters::NamedIn;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_http::request::query;
-use gluelinks_http::response::{json, HttpResponse};
+use gluelinks_http::response::{answer, Answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
 use gluelinks_secrets::list::{self, Failure, Listing, SecretEntry};
@@ -44,6 +44,14 @@ struct Body<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
+}
+
+impl Answer for Body<'_> {
+    /// 200 even when the cluster could not be listed: the body's `status` says so (the original API's
+    /// contract, which the extension reads).
+    fn status(&self) -> u16 {
+        200
+    }
 }
 
 impl<'a> Body<'a> {
@@ -103,7 +111,7 @@ impl SecretsList {
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
-        json(200, &Body::new(&cluster, &listing))
+        answer(&Body::new(&cluster, &listing))
     }
 }
 

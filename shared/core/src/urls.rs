@@ -120,7 +120,7 @@ fn valid_domain(host: &str) -> bool {
 }
 
 /// Whether a path segment is `.` or `..`, percent-encoded or not: a link through it leaves its folder.
-fn is_dot_segment(segment: &str) -> bool {
+pub fn is_dot_segment(segment: &str) -> bool {
     let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
     decoded == "." || decoded == ".."
 }

@@ -7,12 +7,13 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::json;
 
+/// What every handler answers: a Lambda HTTP response.
 pub type HttpResponse = Response<Body>;
 
 pub use gluelinks_core::text::ECHO_LIMIT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiFamily {
+pub(crate) enum ApiFamily {
     /// The links API (what the Argo CD extension calls, health and the API description): errors are
     /// `{"detail": …}`.
     Links,
@@ -40,16 +41,29 @@ fn with_type(status: u16, content_type: &str, body: String) -> HttpResponse {
         .expect("a status code and a static header always make a response")
 }
 
+/// `body` as JSON, with `status`.
 pub fn json<T: Serialize + ?Sized>(status: u16, body: &T) -> HttpResponse {
     let text = serde_json::to_string(body).expect("response types serialize to JSON");
     with_type(status, "application/json", text)
 }
 
+/// A response body that knows its HTTP status, so that no handler pairs a body with another's status.
+pub trait Answer: Serialize {
+    /// The status this body is sent with.
+    fn status(&self) -> u16;
+}
+
+/// `body` as JSON, with its own status.
+pub fn answer<B: Answer>(body: &B) -> HttpResponse {
+    json(body.status(), body)
+}
+
+/// A 200 answering `body` as HTML (`text/html; charset=utf-8`).
 pub fn html(body: &str) -> HttpResponse {
     with_type(200, "text/html; charset=utf-8", body.to_string())
 }
 
-pub fn error(family: ApiFamily, status: u16, message: &str) -> HttpResponse {
+pub(crate) fn error(family: ApiFamily, status: u16, message: &str) -> HttpResponse {
     let body = match family {
         ApiFamily::Links => json!({ "detail": message }),
         ApiFamily::ClusterConfig => {
@@ -59,7 +73,7 @@ pub fn error(family: ApiFamily, status: u16, message: &str) -> HttpResponse {
     json(status, &body)
 }
 
-pub fn not_found(family: ApiFamily, method: &str, path: &str) -> HttpResponse {
+pub(crate) fn not_found(family: ApiFamily, method: &str, path: &str) -> HttpResponse {
     let message = format!(
         "No route for {method} {}; the routes are listed at /api/v1/openapi.json",
         bounded(path, ECHO_LIMIT)
@@ -67,7 +81,7 @@ pub fn not_found(family: ApiFamily, method: &str, path: &str) -> HttpResponse {
     error(family, 404, &message)
 }
 
-pub fn method_not_allowed(
+pub(crate) fn method_not_allowed(
     family: ApiFamily,
     method: &str,
     path: &str,

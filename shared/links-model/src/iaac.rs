@@ -5,7 +5,7 @@
 //! and `source.path`. SSH and `.git` repository URLs become web URLs. A user name or password in a
 //! repository URL never reaches a link or a message (and so neither a response nor the cache).
 
-use super::templates::{is_dot_segment, COMPONENT};
+use super::templates::COMPONENT;
 use gluelinks_core::text::bounded;
 use gluelinks_core::urls::{quotable, Location};
 use percent_encoding::utf8_percent_encode;
@@ -59,14 +59,19 @@ fn folder_url(repo: &str, revision: &str, path: &str) -> Result<String, IaacErro
 /// URL is quoted without its user information.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum IaacError {
+    /// The `ref: values` source's repository URL is no Git location with a plain path (quoted safely).
     #[error("Cannot parse the values repository URL {0:?}")]
     ValuesRepository(String),
+    /// The source's repository URL is no Git location with a plain path (quoted safely).
     #[error("Cannot parse the repository URL {0:?}")]
     Repository(String),
+    /// Neither `source` nor `sources`.
     #[error("The Application has no source or sources to link to")]
     NoSource,
+    /// The source path climbs out of its folder.
     #[error("The source path {0:?} leaves the repository folder ('..'): not linked")]
     Path(String),
+    /// The revision climbs out of its tree.
     #[error("The target revision {0:?} has a '..' segment: not linked")]
     Revision(String),
 }

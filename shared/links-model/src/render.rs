@@ -2,9 +2,9 @@
 
 use super::categories;
 use super::model::{Category, Link, LinksResponse, Metadata, Resources, Status, WorkloadCounts};
-use super::templates::is_dot_segment;
 use super::templates::LinkSettings;
 use gluelinks_core::text::bounded;
+use gluelinks_core::urls::is_dot_segment;
 use serde::Serialize;
 
 /// A lookup's outcome: `Err` holds the message a user sees in the category.
@@ -13,16 +13,21 @@ pub type Found<T> = Result<T, String>;
 /// Everything discovery learned about one application.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Discovery {
+    /// The Application's name.
     pub app: String,
     /// The namespace the workloads run in.
     pub namespace: String,
+    /// The app's OpenTelemetry service name: its name without generated suffixes.
     pub service: String,
+    /// Whether the Application was found in Argo CD.
     pub argocd_app: bool,
+    /// How many workloads of each kind are the app's.
     pub workloads: WorkloadCounts,
     /// The pods of every workload of the app, in display order.
     pub pods: Found<Vec<PodLink>>,
     /// Why there are no pods: what was looked for, and where.
     pub pods_missing: Option<String>,
+    /// How many ExternalSecrets are the app's.
     pub external_secrets: Found<usize>,
     /// Vault paths under `secret/`, de-duplicated, in discovery order.
     pub vault_paths: Found<Vec<String>>,
@@ -37,9 +42,11 @@ pub struct Discovery {
 /// One pod, and the workload it belongs to when the app has several (`StatefulSet payments-db`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodLink {
+    /// The pod's name.
     pub pod: String,
     /// Its namespace: usually the target, but `status.resources` may name workloads elsewhere.
     pub namespace: String,
+    /// The workload it belongs to (`StatefulSet payments-db`), named only when the app has several.
     pub workload: Option<String>,
 }
 
@@ -52,6 +59,8 @@ impl PodLink {
     }
 }
 
+/// The response for what discovery found: every category in display order, its URLs filled from
+/// `settings`, made at `generated_at` (RFC 3339).
 pub fn render(settings: &LinkSettings, d: &Discovery, generated_at: &str) -> LinksResponse {
     let mut categories = Vec::with_capacity(8);
     if !settings.quick_links.is_empty() {

@@ -9,6 +9,7 @@
 use super::categories::CATEGORIES;
 use super::model::Link;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::urls::is_dot_segment;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters left as they are in both positions: RFC 3986's unreserved set.
@@ -30,13 +31,15 @@ const PLACEHOLDERS: [&str; 9] = [
     "tempo_uid",
 ];
 
+/// What makes the links: every category's URL template, the base URLs and Tempo datasource they are
+/// filled with, the most rows a category lists, and the quick links.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkSettings {
-    pub grafana: String,
-    pub vault: String,
-    pub tempo_uid: Option<String>,
-    pub max_rows: usize,
-    pub quick_links: Vec<Link>,
+    pub(crate) grafana: String,
+    pub(crate) vault: String,
+    pub(crate) tempo_uid: Option<String>,
+    pub(crate) max_rows: usize,
+    pub(crate) quick_links: Vec<Link>,
     templates: Vec<(&'static str, String)>,
 }
 
@@ -140,10 +143,6 @@ fn check_template(variable: &str, template: &str) -> Result<(), ConfigError> {
 
 /// Whether `segment` is `.` or `..`, as written or percent-encoded (`%2E%2e`): browsers resolve both, so
 /// in a link it would move the link to another page.
-pub(crate) fn is_dot_segment(segment: &str) -> bool {
-    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-    decoded == "." || decoded == ".."
-}
 
 /// `segment` encoded as one path segment; a dot segment is dropped.
 fn path_segment(segment: &str) -> String {
