@@ -201,6 +201,7 @@ impl From<&Planned> for WouldWrite {
             Action::Created => ("create", None),
             Action::Replaced => ("replace", None),
             Action::Adopted => ("adopt", None),
+            Action::Unchanged => ("unchanged", None),
             Action::Unknown(why) => ("unknown", Some(why.clone())),
             Action::Refused(why) => ("refused", Some(why.clone())),
         };
@@ -234,7 +235,7 @@ impl DryRun {
         Self {
             success: blocked == 0,
             dry_run: true,
-            cluster: common.cluster.clone(),
+            cluster: common.cluster.shown(),
             name: common.name.clone(),
             would_write: planned.iter().map(WouldWrite::from).collect(),
             message: match blocked {
@@ -358,7 +359,7 @@ impl Written {
         match plan {
             Plan::Docker(_) => Written::Docker {
                 success: failed.is_empty(),
-                cluster: common.cluster.clone(),
+                cluster: common.cluster.shown(),
                 name: common.name.clone(),
                 namespaces: outcomes.iter().map(|o| o.namespace.clone()).collect(),
                 results: outcomes
@@ -397,7 +398,7 @@ impl Written {
                 };
                 Written::Repository {
                     success: outcome.result.is_ok(),
-                    cluster: common.cluster.clone(),
+                    cluster: common.cluster.shown(),
                     secret_name: common.name.clone(),
                     applied,
                     message: match &outcome.result {

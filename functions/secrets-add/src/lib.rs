@@ -14,12 +14,13 @@ use gluelinks_http::route::Route;
 use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::kind::SecretKind;
-use gluelinks_secrets::service::{AddError, Added, SecretsService};
+use gluelinks_secrets::service::{AddError, Added, Plan, Ran, SecretsService};
 use gluelinks_secrets::write::Report;
 use gluelinks_secrets::NOTHING_WRITTEN;
 use lambda_http::{Body, Request};
 
 mod body;
+mod fleet;
 
 pub static ROUTES: &[Route<SecretKind>] = &[
     Route::post(SecretKind::PullSecret, "/secrets/add_docker", Scope::Write),
@@ -114,22 +115,38 @@ impl SecretsAdd {
             Err(e) => return refused(Asked::default(), &e),
         };
         let common = plan.common().clone();
+        let cluster = common.cluster.shown();
         let asked = Asked {
-            cluster: Some(&common.cluster),
+            cluster: Some(&cluster),
             secret: Some(&common.name),
             upsert: common.upsert,
             dry_run: common.dry_run,
             adopt: common.adopt,
         };
-        let Added {
-            plan,
-            targets,
-            report,
-        } = match self.service.run(plan, &call.caller.clusters()).await {
-            Ok(added) => added,
-            Err(e) => return refused(asked, &e),
-        };
+        let Added { plan, targets, ran } =
+            match self.service.run(plan, &call.caller.clusters()).await {
+                Ok(added) => added,
+                Err(e) => return refused(asked, &e),
+            };
         let audit = Audit { requester, asked };
+        match ran {
+            Ran::One(report) => one(&audit, &plan, targets, report),
+            Ran::Fleet(report) => answer(&fleet::FleetBody::new(
+                &report,
+                &common.name,
+                plan.noun(),
+                "written",
+                common.dry_run,
+                &audit,
+            )),
+        }
+    }
+}
+
+/// The answer to a write of one cluster named alone, in the original API's shapes, every target audited.
+fn one(audit: &Audit, plan: &Plan, targets: usize, report: Report) -> HttpResponse {
+    let common = plan.common();
+    {
         match report {
             Report::Foreign(foreign) => {
                 for e in &foreign {
@@ -155,7 +172,7 @@ impl SecretsAdd {
                 for e in &existing {
                     audit.record(Some(&e.namespace), "refused: exists");
                 }
-                answer(&body::Conflict::new(&plan, &existing))
+                answer(&body::Conflict::new(plan, &existing))
             }
             Report::Unknown(unknown) => {
                 for (ns, _) in &unknown {
@@ -167,7 +184,7 @@ impl SecretsAdd {
                 for o in &planned {
                     audit.record(Some(&o.namespace), "dry run");
                 }
-                answer(&body::DryRun::new(&plan, targets, &planned))
+                answer(&body::DryRun::new(plan, targets, &planned))
             }
             Report::Written(outcomes) => {
                 for o in &outcomes {
@@ -180,11 +197,11 @@ impl SecretsAdd {
                                 "failed"
                             };
                             audit.record(Some(&o.namespace), outcome);
-                            tracing::warn!(cluster = %common.cluster, namespace = %o.namespace, error = %e, "secret write failed");
+                            tracing::warn!(cluster = %common.cluster.shown(), namespace = %o.namespace, error = %e, "secret write failed");
                         }
                     }
                 }
-                answer(&body::Written::new(&plan, &outcomes))
+                answer(&body::Written::new(plan, &outcomes))
             }
         }
     }

@@ -33,8 +33,14 @@ pub struct Audit<'a> {
 }
 
 impl Audit<'_> {
-    /// One line: `namespace` (`None` for a request refused as a whole) and its outcome.
+    /// One line: `namespace` (`None` for a request refused as a whole) and its outcome, in the cluster the
+    /// request named.
     pub fn record(&self, namespace: Option<&str>, outcome: &str) {
+        self.record_in(self.asked.cluster, namespace, outcome);
+    }
+
+    /// One line for `namespace` of `cluster` (one of a fleet request's) and its outcome.
+    pub fn record_in(&self, cluster: Option<&str>, namespace: Option<&str>, outcome: &str) {
         let (r, a) = (&self.requester, &self.asked);
         tracing::info!(
             audit = "secrets.write",
@@ -43,7 +49,7 @@ impl Audit<'_> {
             source_ip = r.source_ip,
             gateway_request_id = r.gateway_request_id,
             argocd_user_unverified = r.argocd_user_unverified,
-            cluster = a.cluster,
+            cluster,
             namespace,
             secret = a.secret,
             upsert = a.upsert,

@@ -153,6 +153,33 @@ impl<'de> Deserialize<'de> for List {
     }
 }
 
+/// A field that names one thing or several: a string (`"a"`; `"a,b"` names several) or a JSON array of
+/// strings (several, even of one), items trimmed, empty ones left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Names {
+    /// Left out, `null`, or nothing but commas and spaces.
+    #[default]
+    None,
+    /// One name, given as a string.
+    One(String),
+    /// A list.
+    Several(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let several =
+            matches!(&value, Value::Array(_)) || value.as_str().is_some_and(|s| s.contains(','));
+        let List(items) = List::deserialize(value).map_err(de::Error::custom)?;
+        Ok(match items {
+            None => Names::None,
+            Some(mut items) if !several => Names::One(items.remove(0)),
+            Some(items) => Names::Several(items),
+        })
+    }
+}
+
 /// What an upsert does to an optional value the existing secret may hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Change {

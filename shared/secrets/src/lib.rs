@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod fields;
+pub mod fleet;
 pub mod kind;
 pub mod list;
 pub mod request;
@@ -34,6 +35,10 @@ pub struct SecretSettings {
     pub tracking_label: String,
     /// Where secrets-list looks for docker pull secrets besides the Argo CD namespace.
     pub list_namespaces: ListScope,
+    /// The most secrets one request may write or remove across its clusters (clusters × namespaces).
+    pub max_targets: usize,
+    /// How many clusters a fleet request works on at once.
+    pub cluster_concurrency: usize,
 }
 
 /// Where docker pull secrets are listed.
@@ -107,8 +112,9 @@ fn list_scope(env: &Env) -> Result<ListScope, ConfigError> {
 impl SecretSettings {
     /// `ARGOCD_NAMESPACE` (default `argocd`), `DOCKER_CREDS_LABEL` (default
     /// `jjo.finance/secret-type=docker-creds`), `SECRETS_MAX_NAMESPACES` (100),
-    /// `SECRETS_DEADLINE_SECONDS` (20), `TRACKING_LABEL_KEY` (`app.kubernetes.io/instance`) and
-    /// `SECRETS_LIST_NAMESPACES` (none besides the Argo CD namespace).
+    /// `SECRETS_DEADLINE_SECONDS` (20), `TRACKING_LABEL_KEY` (`app.kubernetes.io/instance`),
+    /// `SECRETS_LIST_NAMESPACES` (none besides the Argo CD namespace), `SECRETS_MAX_TARGETS` (1000) and
+    /// `SECRETS_CLUSTER_CONCURRENCY` (20).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let argocd_namespace = env.string("ARGOCD_NAMESPACE", "argocd");
         if !gluelinks_core::names::is_label(&argocd_namespace) {
@@ -142,7 +148,15 @@ impl SecretSettings {
                 "must be at least 1",
             ));
         }
+        let at_least_one = |name: &str, default: usize| -> Result<usize, ConfigError> {
+            match env.parse(name, default)? {
+                0 => Err(ConfigError::new(name, "must be at least 1")),
+                n => Ok(n),
+            }
+        };
         Ok(Self {
+            max_targets: at_least_one("SECRETS_MAX_TARGETS", 1000)?,
+            cluster_concurrency: at_least_one("SECRETS_CLUSTER_CONCURRENCY", 20)?,
             argocd_namespace,
             docker_label,
             max_namespaces,
@@ -152,6 +166,7 @@ impl SecretSettings {
         })
     }
 
+    /// `DOCKER_CREDS_LABEL` as a label selector.
     pub fn docker_selector(&self) -> String {
         format!("{}={}", self.docker_label.0, self.docker_label.1)
     }

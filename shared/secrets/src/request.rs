@@ -2,7 +2,7 @@
 //! typed structs ([`fields`](crate::fields)) and checked completely before any write. Every problem is an
 //! [`Invalid`] whose message says what to fix, and none repeats a secret value.
 
-use super::fields::{self, Flag, List, Text};
+use super::fields::{self, Flag, List, Names, Text};
 use super::kind::{RepoType, SecretKind};
 use super::{SecretSettings, ARGOCD_OWN_SECRETS};
 pub use crate::fields::Change;
@@ -74,11 +74,68 @@ fn secret_value(name: &str, value: String) -> Result<SecretString, Invalid> {
     Ok(SecretString::from(value))
 }
 
+/// Which stored clusters a write names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterChoice {
+    /// One cluster, named alone: the original API's form, answered in its shapes.
+    One(String),
+    /// Several clusters (a list, even of one): a fleet write, answered per cluster.
+    Several(Vec<String>),
+    /// `"*"`: every stored cluster the caller's grant allows.
+    All,
+}
+
+impl ClusterChoice {
+    /// `cluster_name`, checked: a list holds valid names, each once, and `*` only alone.
+    fn parse(field: Names) -> Result<Self, Invalid> {
+        match field {
+            Names::None => Err(Invalid("Missing required field: cluster_name".into())),
+            Names::One(name) if name == "*" => Ok(ClusterChoice::All),
+            Names::One(name) => Ok(ClusterChoice::One(name)),
+            Names::Several(names) if names == ["*"] => Ok(ClusterChoice::All),
+            Names::Several(names) => {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut out = Vec::new();
+                for name in names {
+                    if name == "*" {
+                        return Err(Invalid(
+                            "Field cluster_name: \"*\" means every cluster the caller may write to; send it alone".into(),
+                        ));
+                    }
+                    gluelinks_clusters::validate_name(&name)
+                        .map_err(|e| Invalid(format!("Field cluster_name: {e}")))?;
+                    if seen.insert(name.clone()) {
+                        out.push(name);
+                    }
+                }
+                Ok(ClusterChoice::Several(out))
+            }
+        }
+    }
+
+    /// The one cluster of a request in the original API's form.
+    pub fn one(&self) -> Option<&str> {
+        match self {
+            ClusterChoice::One(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// What an audit line or a message names: the cluster, the list, or `*`.
+    pub fn shown(&self) -> String {
+        match self {
+            ClusterChoice::One(name) => name.clone(),
+            ClusterChoice::Several(names) => names.join(","),
+            ClusterChoice::All => "*".into(),
+        }
+    }
+}
+
 /// Common to every add route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Common {
-    /// The stored cluster written to.
-    pub cluster: String,
+    /// The stored clusters written to.
+    pub cluster: ClusterChoice,
     /// The secret's name, the same in every namespace.
     pub name: String,
     /// Replace a secret GlueLinks created, instead of answering 409.
@@ -87,22 +144,29 @@ pub struct Common {
     pub dry_run: bool,
     /// Take over a secret of the right kind that GlueLinks did not create (audited as an adoption).
     pub adopt: bool,
+    /// A fleet write goes on without the clusters that cannot be reached (reported and skipped).
+    pub partial: bool,
+}
+
+/// The fields every add route has, as its body gave them.
+struct CommonFields {
+    cluster_name: Names,
+    name: Text,
+    upsert: Flag,
+    dry_run: Flag,
+    adopt: Flag,
+    partial: Flag,
 }
 
 impl Common {
-    fn new(
-        cluster: Text,
-        name: Text,
-        upsert: Flag,
-        dry_run: Flag,
-        adopt: Flag,
-    ) -> Result<Self, Invalid> {
+    fn new(f: CommonFields) -> Result<Self, Invalid> {
         Ok(Self {
-            cluster: required("cluster_name", cluster)?,
-            name: secret_name(required("name", name)?)?,
-            upsert: upsert.0,
-            dry_run: dry_run.0,
-            adopt: adopt.0,
+            cluster: ClusterChoice::parse(f.cluster_name)?,
+            name: secret_name(required("name", f.name)?)?,
+            upsert: f.upsert.0,
+            dry_run: f.dry_run.0,
+            adopt: f.adopt.0,
+            partial: f.partial.0,
         })
     }
 }
@@ -128,7 +192,8 @@ pub struct DockerRequest {
 struct DockerBody {
     password: Text,
     username: Text,
-    cluster_name: Text,
+    cluster_name: Names,
+    partial: Flag,
     name: Text,
     namespaces: List,
     upsert: Flag,
@@ -204,13 +269,14 @@ impl DockerRequest {
                 "Field username must not contain ':' (registry auth is user:password)".into(),
             ));
         }
-        let common = Common::new(
-            body.cluster_name,
-            body.name,
-            body.upsert,
-            body.dry_run,
-            body.adopt,
-        )?;
+        let common = Common::new(CommonFields {
+            cluster_name: body.cluster_name,
+            name: body.name,
+            upsert: body.upsert,
+            dry_run: body.dry_run,
+            adopt: body.adopt,
+            partial: body.partial,
+        })?;
         let namespaces = namespaces(
             body.namespaces,
             settings.max_namespaces,
@@ -271,7 +337,8 @@ pub struct RepositoryRequest {
 struct HelmBody {
     name: Text,
     repository_url: Text,
-    cluster_name: Text,
+    cluster_name: Names,
+    partial: Flag,
     username: Text,
     password: Text,
     upsert: Flag,
@@ -290,7 +357,8 @@ struct HelmBody {
 struct RepositoryBody {
     name: Text,
     repository_url: Text,
-    cluster_name: Text,
+    cluster_name: Names,
+    partial: Flag,
     #[serde(rename = "type")]
     repo_type: Text,
     username: Text,
@@ -310,7 +378,8 @@ struct RepositoryBody {
 struct RepoCredsBody {
     name: Text,
     url: Text,
-    cluster_name: Text,
+    cluster_name: Names,
+    partial: Flag,
     #[serde(rename = "type")]
     repo_type: Text,
     username: Text,
@@ -329,6 +398,7 @@ impl From<RepoCredsBody> for RepositoryBody {
             name: b.name,
             repository_url: b.url,
             cluster_name: b.cluster_name,
+            partial: b.partial,
             repo_type: b.repo_type,
             username: b.username,
             password: b.password,
@@ -429,13 +499,14 @@ impl RepositoryRequest {
     /// `POST /secrets/add_helm_repo`: a Helm (or, with `use_oci`, OCI) repository.
     pub fn parse_helm(body: &[u8]) -> Result<Self, Invalid> {
         let body: HelmBody = fields::read(body)?;
-        let common = Common::new(
-            body.cluster_name,
-            body.name,
-            body.upsert,
-            body.dry_run,
-            body.adopt,
-        )?;
+        let common = Common::new(CommonFields {
+            cluster_name: body.cluster_name,
+            name: body.name,
+            upsert: body.upsert,
+            dry_run: body.dry_run,
+            adopt: body.adopt,
+            partial: body.partial,
+        })?;
         let raw_url = required("repository_url", body.repository_url)?;
         let username = printable("username", required("username", body.username)?)?;
         let password = secret_value("password", required("password", body.password)?)?;
@@ -474,13 +545,14 @@ impl RepositoryRequest {
             _ => (fields::read::<RepositoryBody>(body)?, UrlUse::Repository),
         };
         let url_field = kind.url_field();
-        let common = Common::new(
-            body.cluster_name,
-            body.name,
-            body.upsert,
-            body.dry_run,
-            body.adopt,
-        )?;
+        let common = Common::new(CommonFields {
+            cluster_name: body.cluster_name,
+            name: body.name,
+            upsert: body.upsert,
+            dry_run: body.dry_run,
+            adopt: body.adopt,
+            partial: body.partial,
+        })?;
         let raw_url = required(url_field, body.repository_url)?;
         let repo_type = RepoType::parse(body.repo_type.0.as_deref())?;
         let username = body

@@ -3,13 +3,16 @@
 //! the writer's client for the cluster within the request's deadline, and runs [`write::run`]. The
 //! function crate turns the outcome into HTTP.
 
+use crate::fleet::{self, FleetReport, Stage};
 use crate::kind::SecretKind;
-use crate::request::{Common, DockerRequest, Invalid, RepositoryRequest, MAX_BODY_BYTES};
-use crate::write::{self, Report, Target};
+use crate::request::{
+    ClusterChoice, Common, DockerRequest, Invalid, RepositoryRequest, MAX_BODY_BYTES,
+};
+use crate::write::{self, Prepared, Report, Target};
 use crate::SecretSettings;
 use crate::NOTHING_WRITTEN;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
-use gluelinks_clusters::store::Role;
+use gluelinks_clusters::store::{KubeconfigStore, Role};
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
@@ -88,11 +91,23 @@ pub enum AddError {
 
 /// A request that ran: what it asked for, how many targets it had, and what happened.
 pub struct Added {
+    /// The request.
     pub plan: Plan,
+    /// How many secrets it names in each cluster.
     pub targets: usize,
-    pub report: Report,
+    /// What happened.
+    pub ran: Ran,
 }
 
+/// What happened to a request, in the form it was asked in.
+pub enum Ran {
+    /// One cluster named alone (the original API's form).
+    One(Report),
+    /// A fleet write: each cluster's part.
+    Fleet(FleetReport<Report>),
+}
+
+/// The write service: the writer identity's clients and the secret settings.
 pub struct SecretsService {
     clusters: ClusterClients,
     settings: SecretSettings,
@@ -107,6 +122,11 @@ impl SecretsService {
         })
     }
 
+    /// The settings it runs with.
+    pub fn settings(&self) -> &SecretSettings {
+        &self.settings
+    }
+
     /// A request's body, parsed and checked: nothing is read before the request is known to be valid.
     pub fn plan(&self, kind: SecretKind, body: &[u8]) -> Result<Plan, AddError> {
         if body.len() > MAX_BODY_BYTES {
@@ -115,17 +135,80 @@ impl SecretsService {
         Ok(Plan::parse(kind, body, &self.settings)?)
     }
 
-    /// Runs a request on a cluster `granted` allows: within `SECRETS_DEADLINE_SECONDS` for everything,
-    /// read every target, refuse or plan or write, and report per target.
+    /// Runs a request on the clusters `granted` allows: within `SECRETS_DEADLINE_SECONDS` for everything,
+    /// read every target, refuse or plan or write, and report per target (and, for a fleet, per
+    /// cluster).
     pub async fn run(&self, plan: Plan, granted: &Clusters) -> Result<Added, AddError> {
+        let targets = plan.targets(&self.settings);
         let common = plan.common();
-        if !granted.allows(&common.cluster) {
+        let deadline = Instant::now() + self.settings.deadline;
+        let ran = match &common.cluster {
+            ClusterChoice::One(cluster) => {
+                let client = self.client(cluster, granted, deadline).await?;
+                Ran::One(write::run(&client, &targets, common, &self.settings, deadline).await)
+            }
+            choice => {
+                let clusters = resolve(&self.clusters, choice, granted).await?;
+                within_cap(clusters.len(), targets.len(), &self.settings)?;
+                let report = fleet::across(
+                    &clusters,
+                    &self.clusters,
+                    &self.settings,
+                    common.partial,
+                    deadline,
+                    |client| {
+                        let targets = &targets;
+                        async move {
+                            match write::prepare(&client, targets, common, &self.settings, deadline)
+                                .await
+                            {
+                                Prepared::Blocked(Report::Unknown(unknown)) => {
+                                    Stage::Unknown(unknown_text(&unknown))
+                                }
+                                Prepared::Blocked(report) => Stage::Blocked(report),
+                                Prepared::Ready(checked) => Stage::Ready(checked),
+                            }
+                        }
+                    },
+                    |client, checked| {
+                        let targets = &targets;
+                        async move {
+                            write::finish(
+                                &client,
+                                targets,
+                                checked,
+                                common,
+                                &self.settings,
+                                deadline,
+                            )
+                            .await
+                        }
+                    },
+                )
+                .await;
+                Ran::Fleet(report)
+            }
+        };
+        Ok(Added {
+            targets: targets.len(),
+            plan,
+            ran,
+        })
+    }
+
+    /// The client of one cluster named alone, which `granted` must allow, by `deadline`.
+    async fn client(
+        &self,
+        cluster: &str,
+        granted: &Clusters,
+        deadline: Instant,
+    ) -> Result<kube::Client, AddError> {
+        if !granted.allows(cluster) {
             return Err(AddError::NotGranted {
-                cluster: bounded(&common.cluster, ECHO_LIMIT),
+                cluster: bounded(cluster, ECHO_LIMIT),
             });
         }
-        let deadline = Instant::now() + self.settings.deadline;
-        let client = timeout_at(deadline, Box::pin(self.clusters.client(&common.cluster)))
+        timeout_at(deadline, Box::pin(self.clusters.client(cluster)))
             .await
             .map_err(|_| {
                 AddError::KubeconfigTimeout(
@@ -134,15 +217,75 @@ impl SecretsService {
                         self.settings.deadline,
                         "SECRETS_DEADLINE_SECONDS",
                     )
-                    .doing(format!("for cluster '{}'", common.cluster)),
+                    .doing(format!("for cluster '{cluster}'")),
                 )
-            })??;
-        let targets = plan.targets(&self.settings);
-        let report = write::run(&client, &targets, common, &self.settings, deadline).await;
-        Ok(Added {
-            targets: targets.len(),
-            plan,
-            report,
-        })
+            })?
+            .map_err(AddError::from)
+    }
+}
+
+/// The clusters a fleet request names, in order: each of a list, which `granted` must allow and the store
+/// must hold; or, for `*`, every stored cluster `granted` allows.
+pub async fn resolve(
+    clients: &ClusterClients,
+    choice: &ClusterChoice,
+    granted: &Clusters,
+) -> Result<Vec<String>, AddError> {
+    let stored = clients.store().list().await.map_err(ClusterError::Store)?;
+    match choice {
+        ClusterChoice::One(cluster) => Ok(vec![cluster.clone()]),
+        ClusterChoice::All => {
+            let clusters: Vec<String> = stored.into_iter().filter(|c| granted.allows(c)).collect();
+            if clusters.is_empty() {
+                return Err(AddError::Invalid(Invalid(format!(
+                    "cluster_name \"*\" names no cluster: none is stored that this caller is granted. {NOTHING_WRITTEN}"
+                ))));
+            }
+            Ok(clusters)
+        }
+        ClusterChoice::Several(names) => {
+            if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
+                return Err(AddError::NotGranted {
+                    cluster: bounded(outside, ECHO_LIMIT),
+                });
+            }
+            let missing: Vec<&str> = names
+                .iter()
+                .filter(|c| !stored.contains(c))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(AddError::Invalid(Invalid(format!(
+                    "No kubeconfig is stored for cluster(s) {}: GET /clusters lists the stored ones. {NOTHING_WRITTEN}",
+                    missing.join(", ")
+                ))));
+            }
+            Ok(names.clone())
+        }
+    }
+}
+
+/// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters.
+pub fn within_cap(
+    clusters: usize,
+    per_cluster: usize,
+    settings: &SecretSettings,
+) -> Result<(), AddError> {
+    let total = clusters * per_cluster;
+    if total > settings.max_targets {
+        return Err(AddError::Invalid(Invalid(format!(
+            "The request names {total} secrets ({clusters} clusters × {per_cluster} per cluster); at most {} are written or removed per request (SECRETS_MAX_TARGETS): split it by clusters. {NOTHING_WRITTEN}",
+            settings.max_targets
+        ))));
+    }
+    Ok(())
+}
+
+/// Why a cluster's targets could not be read, in one line: the first reason, and how many more.
+pub fn unknown_text(unknown: &[(String, String)]) -> String {
+    match unknown {
+        [] => String::new(),
+        [(_, why)] => why.clone(),
+        [(_, why), rest @ ..] => format!("{why} (and {} more)", rest.len()),
     }
 }

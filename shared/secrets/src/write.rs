@@ -553,6 +553,8 @@ pub enum Action {
     Replaced,
     /// Replaced a secret GlueLinks did not create, as the request's `adopt` allowed.
     Adopted,
+    /// An upsert found the secret already as the request would make it: nothing was written.
+    Unchanged,
     /// Dry runs: the target's state could not be read.
     Unknown(String),
     /// Dry runs: the cluster refused the write (admission, quota, immutability, RBAC).
@@ -566,16 +568,22 @@ impl Action {
         match self {
             Action::Created => "created",
             Action::Replaced | Action::Adopted => "configured",
+            Action::Unchanged => "unchanged",
             Action::Unknown(_) => "unknown",
             Action::Refused(_) => "refused",
         }
     }
 
-    /// The audit line's (and the metric's) outcome, which tells an adoption apart.
+    /// The audit line's, the metric's and a fleet report's word for it: `created`, `replaced`, `adopted`,
+    /// `unchanged` (and, for dry runs, `unknown` or `refused`).
     pub fn outcome(&self) -> &'static str {
         match self {
+            Action::Created => "created",
+            Action::Replaced => "replaced",
             Action::Adopted => "adopted",
-            other => other.verb(),
+            Action::Unchanged => "unchanged",
+            Action::Unknown(_) => "unknown",
+            Action::Refused(_) => "refused",
         }
     }
 }
@@ -622,6 +630,7 @@ pub enum Report {
 }
 
 /// What the cluster said of one target's dry-run write.
+#[derive(Clone, Debug)]
 enum Preflight {
     Accepted,
     Refused(String),
@@ -629,7 +638,7 @@ enum Preflight {
 }
 
 /// Checks every target, has the cluster try every write as a dry run, then writes all of them or none,
-/// within `deadline`.
+/// within `deadline`: [`prepare`], then [`finish`].
 pub async fn run(
     client: &kube::Client,
     targets: &[Target],
@@ -637,6 +646,36 @@ pub async fn run(
     settings: &SecretSettings,
     deadline: Instant,
 ) -> Report {
+    match prepare(client, targets, request, settings, deadline).await {
+        Prepared::Blocked(report) => report,
+        Prepared::Ready(checked) => {
+            finish(client, targets, checked, request, settings, deadline).await
+        }
+    }
+}
+
+/// One cluster's targets, read, judged and tried by the cluster as a dry run.
+pub enum Prepared {
+    /// A reason to write nothing: a refusal, a conflict, a target whose state is unknown.
+    Blocked(Report),
+    /// Every target may be written (or, in a dry run, reported).
+    Ready(Checked),
+}
+
+/// What [`prepare`] learned of each target, for [`finish`].
+pub struct Checked {
+    found: Vec<Found>,
+    tried: Vec<Preflight>,
+}
+
+/// Reads and judges every target and has the cluster try every write as a dry run; writes nothing.
+pub async fn prepare(
+    client: &kube::Client,
+    targets: &[Target],
+    request: &Common,
+    settings: &SecretSettings,
+    deadline: Instant,
+) -> Prepared {
     let found = check(client, targets, settings, deadline).await;
     let standing =
         |t: &Target, secret: &Stored| t.standing(secret.secret(), &settings.tracking_label);
@@ -664,15 +703,15 @@ pub async fn run(
         })
         .collect();
     if existing.iter().any(|e| e.refusal.is_some()) {
-        return Report::Foreign(
+        return Prepared::Blocked(Report::Foreign(
             existing
                 .into_iter()
                 .filter(|e| e.refusal.is_some())
                 .collect(),
-        );
+        ));
     }
     if !request.upsert && !existing.is_empty() {
-        return Report::Exists(existing);
+        return Prepared::Blocked(Report::Exists(existing));
     }
     let read = |pick: fn(&Found) -> Option<&String>| -> Vec<(String, String)> {
         targets
@@ -691,15 +730,45 @@ pub async fn run(
     });
     if !request.dry_run {
         if !refused.is_empty() {
-            return Report::Rejected(refused);
+            return Prepared::Blocked(Report::Rejected(refused));
         }
         // A target that could not be read may hold anything, a secret GlueLinks must not replace
         // included: nothing is written anywhere until every target has been read, with or without upsert.
         if !unknown.is_empty() {
-            return Report::Unknown(unknown);
+            return Prepared::Blocked(Report::Unknown(unknown));
         }
     }
     let tried = preflight(client, targets, &found, settings, deadline).await;
+    if !request.dry_run {
+        let mut rejected = Vec::new();
+        let mut unknown = Vec::new();
+        for (t, tried) in targets.iter().zip(&tried) {
+            match tried {
+                Preflight::Accepted => {}
+                Preflight::Refused(why) => rejected.push((t.namespace.clone(), why.clone())),
+                Preflight::Unknown(why) => unknown.push((t.namespace.clone(), why.clone())),
+            }
+        }
+        if !rejected.is_empty() {
+            return Prepared::Blocked(Report::Rejected(rejected));
+        }
+        if !unknown.is_empty() {
+            return Prepared::Blocked(Report::Unknown(unknown));
+        }
+    }
+    Prepared::Ready(Checked { found, tried })
+}
+
+/// Writes every target [`prepare`] found ready (or, in a dry run, says what each write would do).
+pub async fn finish(
+    client: &kube::Client,
+    targets: &[Target],
+    checked: Checked,
+    request: &Common,
+    settings: &SecretSettings,
+    deadline: Instant,
+) -> Report {
+    let Checked { found, tried } = checked;
     if request.dry_run {
         let planned = targets
             .iter()
@@ -737,21 +806,6 @@ pub async fn run(
             })
             .collect();
         return Report::DryRun(planned);
-    }
-    let mut rejected = Vec::new();
-    let mut unknown = Vec::new();
-    for (t, tried) in targets.iter().zip(tried) {
-        match tried {
-            Preflight::Accepted => {}
-            Preflight::Refused(why) => rejected.push((t.namespace.clone(), why)),
-            Preflight::Unknown(why) => unknown.push((t.namespace.clone(), why)),
-        }
-    }
-    if !rejected.is_empty() {
-        return Report::Rejected(rejected);
-    }
-    if !unknown.is_empty() {
-        return Report::Unknown(unknown);
     }
     Report::Written(apply(client, targets, &found, request, settings, deadline).await)
 }
@@ -936,6 +990,13 @@ async fn write_one(
                     }
                 };
                 let (secret, changed_keys) = target.merged(current.secret());
+                if secret == *current.secret() {
+                    // Already as the request would make it (a rotation that changes nothing): no write.
+                    return Ok(Done {
+                        action: Action::Unchanged,
+                        changed_keys: Vec::new(),
+                    });
+                }
                 api.replace(name, &PostParams::default(), &secret)
                     .await
                     .map(|_| Done {
