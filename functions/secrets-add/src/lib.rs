@@ -22,27 +22,41 @@ use lambda_http::{Body, Request};
 mod body;
 mod fleet;
 
-pub static ROUTES: &[Route<SecretKind>] = &[
-    Route::post(SecretKind::PullSecret, "/secrets/add_docker", Scope::Write),
+/// What a route does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Writes a secret of this kind.
+    Add(SecretKind),
+    /// Removes a secret GlueLinks created.
+    Remove,
+}
+
+pub static ROUTES: &[Route<Op>] = &[
     Route::post(
-        SecretKind::HelmRepository,
+        Op::Add(SecretKind::PullSecret),
+        "/secrets/add_docker",
+        Scope::Write,
+    ),
+    Route::post(
+        Op::Add(SecretKind::HelmRepository),
         "/secrets/add_helm_repo",
         Scope::Write,
     ),
     Route::post(
-        SecretKind::Repository,
+        Op::Add(SecretKind::Repository),
         "/secrets/add_repository",
         Scope::Write,
     ),
     Route::post(
-        SecretKind::CredentialTemplate,
+        Op::Add(SecretKind::CredentialTemplate),
         "/secrets/add_repo_creds",
         Scope::Write,
     ),
+    Route::post(Op::Remove, "/secrets/remove", Scope::Write),
 ];
 
 pub struct SecretsAdd {
-    api: Api<SecretKind>,
+    api: Api<Op>,
     service: SecretsService,
 }
 
@@ -88,7 +102,7 @@ impl SecretsAdd {
         self.api.handle(req, |call| self.answer(call)).await
     }
 
-    async fn answer(&self, call: Call<SecretKind>) -> HttpResponse {
+    async fn answer(&self, call: Call<Op>) -> HttpResponse {
         let user = gluelinks_http::request::argocd_user(&call.req);
         let source_ip = request::source_ip(&call.req);
         let gateway_id = request::gateway_request_id(&call.req);
@@ -110,7 +124,37 @@ impl SecretsAdd {
             Audit { requester, asked }.record(None, outcome);
             call.error(code, &message(e))
         };
-        let plan = match self.service.plan(call.route.id, body_bytes(&call.req)) {
+        let kind = match call.route.id {
+            Op::Add(kind) => kind,
+            Op::Remove => {
+                let req = match self.service.removal(body_bytes(&call.req)) {
+                    Ok(req) => req,
+                    Err(e) => return refused(Asked::default(), &e),
+                };
+                let cluster = req.cluster.shown();
+                let asked = Asked {
+                    cluster: Some(&cluster),
+                    secret: Some(&req.name),
+                    dry_run: req.dry_run,
+                    ..Asked::default()
+                };
+                let report = match self.service.remove(&req, &call.caller.clusters()).await {
+                    Ok(report) => report,
+                    Err(e) => return refused(asked, &e),
+                };
+                let audit = Audit { requester, asked };
+                let noun = req.kind.noun();
+                return answer(&fleet::FleetBody::new(
+                    &report,
+                    &req.name,
+                    noun,
+                    "removed",
+                    req.dry_run,
+                    &audit,
+                ));
+            }
+        };
+        let plan = match self.service.plan(kind, body_bytes(&call.req)) {
             Ok(plan) => plan,
             Err(e) => return refused(Asked::default(), &e),
         };

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod fleet;
 pub mod kind;
 pub mod list;
+pub mod remove;
 pub mod request;
 pub mod service;
 pub mod write;

@@ -23,13 +23,13 @@ const ECHO: usize = ECHO_LIMIT;
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-fn required(name: &str, field: Text) -> Result<String, Invalid> {
+pub(crate) fn required(name: &str, field: Text) -> Result<String, Invalid> {
     field
         .0
         .ok_or_else(|| Invalid(format!("Missing required field: {name}")))
 }
 
-fn secret_name(name: String) -> Result<String, Invalid> {
+pub(crate) fn secret_name(name: String) -> Result<String, Invalid> {
     if !is_subdomain(&name) {
         return Err(Invalid(format!(
             "Invalid secret name '{}': use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
@@ -87,7 +87,7 @@ pub enum ClusterChoice {
 
 impl ClusterChoice {
     /// `cluster_name`, checked: a list holds valid names, each once, and `*` only alone.
-    fn parse(field: Names) -> Result<Self, Invalid> {
+    pub(crate) fn parse(field: Names) -> Result<Self, Invalid> {
         match field {
             Names::None => Err(Invalid("Missing required field: cluster_name".into())),
             Names::One(name) if name == "*" => Ok(ClusterChoice::All),
@@ -258,6 +258,29 @@ fn namespaces(list: List, max: usize, setting: &str) -> Result<Vec<String>, Inva
         .collect())
 }
 
+/// The namespaces a pull secret goes into: names, each once, at most `SECRETS_MAX_NAMESPACES`, never the
+/// Argo CD namespace (the image updater's copy goes there by itself).
+pub(crate) fn docker_namespaces(
+    list: List,
+    settings: &SecretSettings,
+) -> Result<Vec<String>, Invalid> {
+    let namespaces = namespaces(list, settings.max_namespaces, "SECRETS_MAX_NAMESPACES")?;
+    for ns in &namespaces {
+        if !is_label(ns) {
+            return Err(Invalid(format!(
+                "Invalid namespace '{}': use lowercase letters, digits and '-', at most 63 characters",
+                bounded(ns, ECHO)
+            )));
+        }
+        if *ns == settings.argocd_namespace {
+            return Err(Invalid(format!(
+                "Namespace '{ns}' is not allowed in namespaces: the argocd-image-updater copy is written there automatically"
+            )));
+        }
+    }
+    Ok(namespaces)
+}
+
 impl DockerRequest {
     /// `POST /secrets/add_docker`'s body, checked.
     pub fn parse(body: &[u8], settings: &SecretSettings) -> Result<Self, Invalid> {
@@ -277,24 +300,7 @@ impl DockerRequest {
             adopt: body.adopt,
             partial: body.partial,
         })?;
-        let namespaces = namespaces(
-            body.namespaces,
-            settings.max_namespaces,
-            "SECRETS_MAX_NAMESPACES",
-        )?;
-        for ns in &namespaces {
-            if !is_label(ns) {
-                return Err(Invalid(format!(
-                    "Invalid namespace '{}': use lowercase letters, digits and '-', at most 63 characters",
-                    bounded(ns, ECHO)
-                )));
-            }
-            if *ns == settings.argocd_namespace {
-                return Err(Invalid(format!(
-                    "Namespace '{ns}' is not allowed in namespaces: the argocd-image-updater copy is written there automatically"
-                )));
-            }
-        }
+        let namespaces = docker_namespaces(body.namespaces, settings)?;
         let registry_keys = registry_keys(body.registry.0.as_deref().unwrap_or("ghcr.io"))?;
         Ok(Self {
             common,

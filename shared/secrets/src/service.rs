@@ -5,6 +5,7 @@
 
 use crate::fleet::{self, FleetReport, Stage};
 use crate::kind::SecretKind;
+use crate::remove::{self, RemoveReport, RemoveRequest};
 use crate::request::{
     ClusterChoice, Common, DockerRequest, Invalid, RepositoryRequest, MAX_BODY_BYTES,
 };
@@ -196,6 +197,52 @@ impl SecretsService {
         })
     }
 
+    /// A removal's body, parsed and checked.
+    pub fn removal(&self, body: &[u8]) -> Result<RemoveRequest, AddError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(AddError::TooLarge);
+        }
+        Ok(RemoveRequest::parse(body, &self.settings)?)
+    }
+
+    /// Removes a credential GlueLinks created from the clusters `req` names (each of which `granted`
+    /// must allow), all or nothing, within `SECRETS_DEADLINE_SECONDS`.
+    pub async fn remove(
+        &self,
+        req: &RemoveRequest,
+        granted: &Clusters,
+    ) -> Result<FleetReport<RemoveReport>, AddError> {
+        let targets = req.targets(&self.settings);
+        let deadline = Instant::now() + self.settings.deadline;
+        let clusters = resolve(&self.clusters, &req.cluster, granted).await?;
+        within_cap(clusters.len(), targets.len(), &self.settings)?;
+        let targets = &targets;
+        Ok(
+            fleet::across(
+                &clusters,
+                &self.clusters,
+                &self.settings,
+                req.partial,
+                deadline,
+                |client| async move {
+                    remove::prepare(&client, targets, &self.settings, deadline).await
+                },
+                |client, checked| async move {
+                    remove::finish(
+                        &client,
+                        targets,
+                        checked,
+                        req.dry_run,
+                        &self.settings,
+                        deadline,
+                    )
+                    .await
+                },
+            )
+            .await,
+        )
+    }
+
     /// The client of one cluster named alone, which `granted` must allow, by `deadline`.
     async fn client(
         &self,
@@ -232,8 +279,8 @@ pub async fn resolve(
     granted: &Clusters,
 ) -> Result<Vec<String>, AddError> {
     let stored = clients.store().list().await.map_err(ClusterError::Store)?;
-    match choice {
-        ClusterChoice::One(cluster) => Ok(vec![cluster.clone()]),
+    let names = match choice {
+        ClusterChoice::One(cluster) => std::slice::from_ref(cluster),
         ClusterChoice::All => {
             let clusters: Vec<String> = stored.into_iter().filter(|c| granted.allows(c)).collect();
             if clusters.is_empty() {
@@ -241,28 +288,27 @@ pub async fn resolve(
                     "cluster_name \"*\" names no cluster: none is stored that this caller is granted. {NOTHING_WRITTEN}"
                 ))));
             }
-            Ok(clusters)
+            return Ok(clusters);
         }
-        ClusterChoice::Several(names) => {
-            if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
-                return Err(AddError::NotGranted {
-                    cluster: bounded(outside, ECHO_LIMIT),
-                });
-            }
-            let missing: Vec<&str> = names
-                .iter()
-                .filter(|c| !stored.contains(c))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                return Err(AddError::Invalid(Invalid(format!(
-                    "No kubeconfig is stored for cluster(s) {}: GET /clusters lists the stored ones. {NOTHING_WRITTEN}",
-                    missing.join(", ")
-                ))));
-            }
-            Ok(names.clone())
-        }
+        ClusterChoice::Several(names) => names,
+    };
+    if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
+        return Err(AddError::NotGranted {
+            cluster: bounded(outside, ECHO_LIMIT),
+        });
     }
+    let missing: Vec<&str> = names
+        .iter()
+        .filter(|c| !stored.contains(c))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AddError::Invalid(Invalid(format!(
+            "No kubeconfig is stored for cluster(s) {}: GET /clusters lists the stored ones. {NOTHING_WRITTEN}",
+            missing.join(", ")
+        ))));
+    }
+    Ok(names.to_vec())
 }
 
 /// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters.

@@ -167,6 +167,15 @@ pub struct Target {
     docker_auths: Option<Map<String, Value>>,
 }
 
+/// What a request does to an existing secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// An upsert replaces it.
+    Replace,
+    /// A removal deletes it.
+    Remove,
+}
+
 /// Where an existing secret stands with GlueLinks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Standing {
@@ -203,7 +212,12 @@ fn shown(text: &str) -> String {
 
 impl Target {
     /// A `kind` secret in `namespace`; `docker_label` marks pull secrets.
-    fn new(namespace: &str, name: &str, kind: SecretKind, docker_label: &(String, String)) -> Self {
+    pub(crate) fn new(
+        namespace: &str,
+        name: &str,
+        kind: SecretKind,
+        docker_label: &(String, String),
+    ) -> Self {
         let kind_label = match kind.argocd_secret_type() {
             Some(value) => (REPOSITORY_LABEL.to_string(), value.to_string()),
             None => docker_label.clone(),
@@ -229,16 +243,32 @@ impl Target {
     /// Where `existing` stands: whether this target may replace it, and if not, why. `tracking_label` is
     /// the label Argo CD's label tracking writes.
     pub fn standing(&self, existing: &Secret, tracking_label: &str) -> Standing {
+        self.standing_for(existing, tracking_label, Op::Replace)
+    }
+
+    /// Where `existing` stands for `op`: a removal takes only what GlueLinks created (an immutable or
+    /// terminating one of its own included), and adopts nothing.
+    pub(crate) fn standing_for(&self, existing: &Secret, tracking_label: &str, op: Op) -> Standing {
         let (name, ns) = (&self.name, &self.namespace);
         let existing_type = existing.type_.as_deref().unwrap_or(OPAQUE);
         let argo_type = label(existing, REPOSITORY_LABEL);
         let (key, value) = &self.kind_label;
         let of_kind = label(existing, key) == Some(value.as_str())
             && (self.kind.argocd_secret_type().is_some() || existing_type == self.kind.k8s_type());
+        let replace = op == Op::Replace;
         let never = |why: String| {
-            Standing::Refused(format!(
-                "Secret {name} in namespace {ns} {why}; GlueLinks will not replace it, even with upsert or adopt"
-            ))
+            Standing::Refused(if replace {
+                format!("Secret {name} in namespace {ns} {why}; GlueLinks will not replace it, even with upsert or adopt")
+            } else {
+                format!("Secret {name} in namespace {ns} {why}; GlueLinks removes only what it created and owns")
+            })
+        };
+        let advice = |to_replace: &str, to_remove: &str| {
+            if replace {
+                to_replace.to_string()
+            } else {
+                to_remove.to_string()
+            }
         };
         if !of_kind {
             let what = match argo_type {
@@ -249,13 +279,18 @@ impl Target {
                 None => format!("a '{}' secret labelled {key}={value}", self.kind.k8s_type()),
                 Some(value) => format!("an Argo CD '{value}' secret"),
             };
-            return never(format!("is {what}, not {wanted}. Choose another name"));
+            let next = advice(". Choose another name", "");
+            return never(format!("is {what}, not {wanted}{next}"));
         }
         if let Some(manager) = label(existing, MANAGED_BY.0).filter(|m| *m != MANAGED_BY.1) {
             return never(format!(
-                "is managed by '{}' ({}). Change it with that tool, or choose another name",
+                "is managed by '{}' ({}). {}",
                 shown(manager),
-                MANAGED_BY.0
+                MANAGED_BY.0,
+                advice(
+                    "Change it with that tool, or choose another name",
+                    "Remove it with that tool"
+                )
             ));
         }
         let controller = existing
@@ -267,7 +302,8 @@ impl Target {
         if let Some(owner) = controller {
             let source = format!("{} {}", shown(&owner.kind), shown(&owner.name));
             return never(format!(
-                "is controlled by {source} (its controller ownerReference), which would put its own content back. Change it at its source, {source}"
+                "is controlled by {source} (its controller ownerReference), which would put its own content back. {} at its source, {source}",
+                advice("Change it", "Remove it")
             ));
         }
         let tracked = match (
@@ -280,13 +316,14 @@ impl Target {
         };
         if let Some(mark) = tracked {
             return never(format!(
-                "is declared in Git and synced by Argo CD ({mark}), which would revert any change. Change it in Git"
+                "is declared in Git and synced by Argo CD ({mark}), which would revert any change. {}",
+                advice("Change it in Git", "Remove it from Git")
             ));
         }
-        if existing.metadata.deletion_timestamp.is_some() {
+        if replace && existing.metadata.deletion_timestamp.is_some() {
             return never("is being deleted. Try again once it is gone".into());
         }
-        if existing.immutable == Some(true) {
+        if replace && existing.immutable == Some(true) {
             return never(
                 "is immutable (immutable: true): its data cannot change. Delete it first, or choose another name".into(),
             );
@@ -298,6 +335,12 @@ impl Target {
             Some("argocd.argoproj.io") => " (Argo CD's repository API wrote it)",
             _ => "",
         };
+        if !replace {
+            return Standing::Refused(format!(
+                "Secret {name} in namespace {ns} was not created by GlueLinks{writer}: it has no {}: {} label, and GlueLinks removes only what it created. Remove it with the tool that wrote it",
+                MANAGED_BY.0, MANAGED_BY.1
+            ));
+        }
         let mark = match annotation(existing, ADOPTABLE_ANNOTATION) {
             Some("true") => String::new(),
             _ => format!(
@@ -516,7 +559,7 @@ pub fn repository_target(req: &RepositoryRequest, settings: &SecretSettings) -> 
     target
 }
 
-fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
+pub(crate) fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
     Api::namespaced(client.clone(), namespace)
 }
 
@@ -820,12 +863,12 @@ fn replacing(target: &Target, existing: &Stored, settings: &SecretSettings) -> A
 
 /// What a call cut off by the request's deadline says: the cluster did not answer `doing` within
 /// `SECRETS_DEADLINE_SECONDS`.
-fn cut_off(settings: &SecretSettings, doing: String) -> Timeout {
+pub(crate) fn cut_off(settings: &SecretSettings, doing: String) -> Timeout {
     Timeout::new("The cluster", settings.deadline, "SECRETS_DEADLINE_SECONDS").doing(doing)
 }
 
 /// Reads every target, at most [`CONCURRENCY`] at once, in the targets' order.
-async fn check(
+pub(crate) async fn check(
     client: &kube::Client,
     targets: &[Target],
     settings: &SecretSettings,
@@ -895,7 +938,7 @@ async fn preflight(
 
 /// Whether the API server refused a call for good (RBAC, admission, validation, a missing namespace),
 /// rather than failing it for now (a 5xx, a conflict with a concurrent change, throttling).
-fn is_refusal(err: &kube::Error) -> bool {
+pub(crate) fn is_refusal(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Api(s) if (400..500).contains(&s.code) && s.code != 409 && s.code != 429)
 }
 
@@ -936,7 +979,7 @@ impl WriteError {
 }
 
 /// Whether a failed call never reached the API server: refused, or not authenticated to begin with.
-fn never_sent(err: &kube::Error) -> bool {
+pub(crate) fn never_sent(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Auth(_))
         || io_error_kind(err) == Some(std::io::ErrorKind::ConnectionRefused)
 }
