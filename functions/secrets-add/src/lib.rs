@@ -13,6 +13,7 @@ use gluelinks_http::response::{answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{request, Api, Call};
 use gluelinks_secrets::audit::{Asked, Audit, Requester};
+use gluelinks_secrets::fleet::ResolveError;
 use gluelinks_secrets::kind::SecretKind;
 use gluelinks_secrets::service::{AddError, Added, Plan, Ran, SecretsService};
 use gluelinks_secrets::write::Report;
@@ -68,6 +69,7 @@ fn status(err: &AddError) -> u16 {
         AddError::Cluster(e) => e.status(NamedIn::Body),
         AddError::KubeconfigTimeout { .. } => 504,
         AddError::NotGranted { .. } => 403,
+        AddError::Clusters(e) => e.status(NamedIn::Body),
     }
 }
 
@@ -118,7 +120,9 @@ impl SecretsAdd {
             let code = status(e);
             let outcome = match e {
                 _ if code >= 500 => "failed",
-                AddError::NotGranted { .. } => "refused: cluster not granted",
+                AddError::NotGranted { .. } | AddError::Clusters(ResolveError::NotGranted(_)) => {
+                    "refused: cluster not granted"
+                }
                 _ => "refused: invalid request",
             };
             Audit { requester, asked }.record(None, outcome);

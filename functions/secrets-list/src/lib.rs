@@ -1,6 +1,9 @@
 //! The secrets-list function: `GET /secrets?cluster=X` lists a cluster's Argo CD repository credentials,
-//! docker pull secrets and repositories (Helm ones apart) — names, labels and types, never values (//! 003). It reads the clusters as the lister identity ([`Role::Lister`]), allowed to list secrets and
-//! nothing else, and asks for their metadata only.
+//! docker pull secrets and repositories (Helm ones apart) — names, labels, types and when each was last
+//! written, never values. `cluster=*` (every cluster the caller is granted) or `cluster=a,b` is the fleet
+//! view, each cluster with its own status; `name=` keeps one credential's secrets and says where it is
+//! held and where it is lacking. It reads the clusters as the lister identity ([`Role::Lister`]), allowed
+//! to list secrets and nothing else.
 
 use gluelinks_clusters::pool::ClusterClients;
 use gluelinks_clusters::store::Role;
@@ -11,7 +14,9 @@ use gluelinks_http::request::query;
 use gluelinks_http::response::{answer, Answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
-use gluelinks_secrets::list::{self, Failure, Listing, SecretEntry};
+use gluelinks_secrets::fleet;
+use gluelinks_secrets::list::{self, Failure, Holding, Listing, SecretEntry};
+use gluelinks_secrets::request::ClusterChoice;
 use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
 use serde::Serialize;
@@ -94,6 +99,14 @@ impl SecretsList {
         let Some(cluster) = query(&call.req, "cluster").filter(|c| !c.is_empty()) else {
             return call.error(400, "Missing required parameter 'cluster'");
         };
+        let name = query(&call.req, "name").filter(|n| !n.is_empty());
+        let choice = match ClusterChoice::from_query(&cluster) {
+            Ok(choice) => choice,
+            Err(e) => return call.error(400, &e.to_string()),
+        };
+        if choice.one().is_none() {
+            return self.fleet(&call, &choice, name.as_deref()).await;
+        }
         if !call.caller.reaches(&cluster) {
             return call.error(403, &not_granted(&cluster));
         }
@@ -111,7 +124,76 @@ impl SecretsList {
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
+        let listing = match &name {
+            Some(name) => listing.named(name),
+            None => listing,
+        };
         answer(&Body::new(&cluster, &listing))
+    }
+
+    /// The fleet view: every named (or granted) cluster's listing, at once.
+    async fn fleet(
+        &self,
+        call: &Call<Endpoint>,
+        choice: &ClusterChoice,
+        name: Option<&str>,
+    ) -> HttpResponse {
+        let clusters = match fleet::resolve(&self.clusters, choice, &call.caller.clusters()).await {
+            Ok(clusters) => clusters,
+            Err(e) => return call.error(e.status(NamedIn::Query), &e.to_string()),
+        };
+        let listings: Vec<Listing> =
+            list::list_clusters(&self.clusters, &clusters, &self.settings, &call.caller)
+                .await
+                .into_iter()
+                .map(|l| match name {
+                    Some(name) => l.named(name),
+                    None => l,
+                })
+                .collect();
+        for (cluster, listing) in clusters.iter().zip(&listings) {
+            if let Some(failure) = &listing.failure {
+                tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
+            }
+        }
+        let failed = listings.iter().filter(|l| l.failure.is_some()).count();
+        answer(&FleetBody {
+            clusters: clusters
+                .iter()
+                .zip(&listings)
+                .map(|(c, l)| Body::new(c, l))
+                .collect(),
+            total_clusters: clusters.len(),
+            status: if failed == 0 { "success" } else { "partial" },
+            message: (failed > 0).then(|| {
+                format!(
+                    "{} of {} clusters listed; see each cluster's status",
+                    clusters.len() - failed,
+                    clusters.len()
+                )
+            }),
+            credential: name.map(|n| Holding::of(n, &clusters, &listings)),
+        })
+    }
+}
+
+/// The fleet view: each cluster's listing, and, with `name=`, where that credential is.
+#[derive(Serialize)]
+struct FleetBody<'a> {
+    clusters: Vec<Body<'a>>,
+    total_clusters: usize,
+    /// `success`, or `partial` when a cluster could not be listed.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<Holding>,
+}
+
+impl Answer for FleetBody<'_> {
+    /// 200, as a single cluster's listing: each cluster's `status` says how it went.
+    fn status(&self) -> u16 {
+        200
     }
 }
 

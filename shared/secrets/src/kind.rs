@@ -124,7 +124,6 @@ mod tests {
             .unwrap_err()
             .0
             .contains("use git, helm or oci"));
-        assert!(RepoType::is_helm_label("oci") && !RepoType::is_helm_label("git"));
         assert_eq!(
             SecretKind::HelmRepository.argocd_secret_type(),
             SecretKind::Repository.argocd_secret_type()

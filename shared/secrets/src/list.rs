@@ -3,22 +3,24 @@
 //! secrets there and in the namespaces `SECRETS_LIST_NAMESPACES` names (or every namespace with `*`). The
 //! lister identity is bound in those namespaces only (`shared/rbac/secrets-lister.yaml`): RBAC cannot
 //! limit `list` to metadata, so where it is not bound it can read no value. Every call is concurrent and
-//! asks the API server for metadata only (`PartialObjectMetadataList`), so no secret value ever reaches
-//! the function.
+//! asks the API server for metadata only (`PartialObjectMetadataList`), but for the repository secrets
+//! below.
 //!
 //! Metadata carries neither a secret's `type` nor its data, so the type is selected by the API server (a
-//! `type=` field selector, reported back as selected) and a Helm repository is told apart by the
-//! [`REPOSITORY_TYPE_LABEL`] GlueLinks writes. Annotations are never reported: `kubectl apply` keeps a
-//! secret's whole content, values included, in one.
+//! `type=` field selector, reported back as selected). Repository secrets alone are read whole, to tell
+//! Helm and OCI repositories apart by their `type` key as Argo CD does, whoever wrote them; each is cut
+//! down to its metadata as it is read, its values dropped. Annotations are never reported: `kubectl
+//! apply` keeps a secret's whole content, values included, in one.
 
-use super::kind::{RepoType, SecretKind};
-use super::{ListScope, SecretSettings, REPOSITORY_LABEL, REPOSITORY_TYPE_LABEL};
+use super::kind::SecretKind;
+use super::{ListScope, SecretSettings, MANAGED_BY, REPOSITORY_LABEL};
+use futures::StreamExt;
 use gluelinks_clusters::pool::{describe, io_error_kind, ClusterClients, ClusterError};
 use gluelinks_core::auth::Caller;
 use gluelinks_core::timeout::Timeout;
 use k8s_openapi::api::core::v1::Secret;
+use kube::api::ObjectMeta;
 use kube::api::{Api, ListParams};
-use kube::core::PartialObjectMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -32,17 +34,46 @@ pub struct SecretEntry {
     #[serde(rename = "type")]
     pub secret_type: String,
     pub creation_timestamp: Option<String>,
+    /// When it was last written, as the API server records it: the latest time among its
+    /// `managedFields`, or its creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_changed: Option<String>,
 }
 
-fn entry(secret: &PartialObjectMeta<Secret>, secret_type: &str) -> SecretEntry {
-    let meta = &secret.metadata;
+fn entry(meta: &ObjectMeta, secret_type: &str) -> SecretEntry {
+    let created = meta.creation_timestamp.as_ref().map(|t| t.0);
+    let written = meta
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|f| f.time.as_ref().map(|t| t.0))
+        .max();
     SecretEntry {
         name: meta.name.clone().unwrap_or_default(),
         namespace: meta.namespace.clone().unwrap_or_default(),
         labels: meta.labels.clone().unwrap_or_default(),
         secret_type: secret_type.to_string(),
-        creation_timestamp: meta.creation_timestamp.as_ref().map(|t| t.0.to_string()),
+        creation_timestamp: created.map(|t| t.to_string()),
+        last_changed: written.max(created).map(|t| t.to_string()),
     }
+}
+
+/// A repository secret as listed, and whether it is a Helm (or OCI) repository by its `type` key (and
+/// `enableOCI`), as Argo CD reads it, whoever wrote it. The secret, values included, is dropped here.
+fn repository_entry(secret: Secret) -> (SecretEntry, bool) {
+    let value = |key: &str| {
+        secret
+            .data
+            .as_ref()
+            .and_then(|d| d.get(key))
+            .map(|v| v.0.as_slice())
+    };
+    let helm =
+        value("type") == Some(b"helm".as_slice()) || value("enableOCI") == Some(b"true".as_slice());
+    (
+        entry(&secret.metadata, SecretKind::Repository.k8s_type()),
+        helm,
+    )
 }
 
 /// Why a listing is incomplete.
@@ -56,18 +87,11 @@ pub enum Failure {
 pub struct Listing {
     pub repo_creds: Vec<SecretEntry>,
     pub docker_creds: Vec<SecretEntry>,
-    /// Repository secrets labelled as Helm or OCI repositories.
+    /// Repository secrets of Helm or OCI repositories (their `type` key), whoever wrote them.
     pub helm_creds: Vec<SecretEntry>,
     /// Every repository secret, whoever wrote it: Argo CD's own carry no repository-type label.
     pub repositories: Vec<SecretEntry>,
     pub failure: Option<Failure>,
-}
-
-fn is_helm(entry: &SecretEntry) -> bool {
-    entry
-        .labels
-        .get(REPOSITORY_TYPE_LABEL)
-        .is_some_and(|t| RepoType::is_helm_label(t))
 }
 
 fn timed_out(timeout: Duration) -> Failure {
@@ -129,6 +153,139 @@ pub async fn list_cluster(
         .unwrap_or_else(|_| Ok(failed(timed_out(timeout))))
 }
 
+/// `GET /secrets?cluster=*` (or a list): each cluster's listing, [`list_cluster`] for each, at most
+/// `SECRETS_CLUSTER_CONCURRENCY` at once, in the order given; a cluster the store cannot give is listed as
+/// unreachable, with what this caller may see of why.
+pub async fn list_clusters(
+    clients: &ClusterClients,
+    clusters: &[String],
+    settings: &SecretSettings,
+    caller: &Caller,
+) -> Vec<Listing> {
+    let mut listed: Vec<(usize, Listing)> = futures::stream::iter(0..clusters.len())
+        .map(|i| async move {
+            let listing = list_cluster(clients, &clusters[i], settings, caller)
+                .await
+                .unwrap_or_else(|e| Listing {
+                    failure: Some(Failure::Unreachable(e.for_caller(caller))),
+                    ..Listing::default()
+                });
+            (i, listing)
+        })
+        .buffer_unordered(settings.cluster_concurrency)
+        .collect()
+        .await;
+    listed.sort_by_key(|(i, _)| *i);
+    listed.into_iter().map(|(_, l)| l).collect()
+}
+
+impl Listing {
+    /// Only the secrets named `name`.
+    pub fn named(mut self, name: &str) -> Self {
+        for list in [
+            &mut self.repo_creds,
+            &mut self.docker_creds,
+            &mut self.helm_creds,
+            &mut self.repositories,
+        ] {
+            list.retain(|e| e.name == name);
+        }
+        self
+    }
+}
+
+/// One secret holding a credential, in a fleet view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Held {
+    /// The cluster.
+    pub cluster: String,
+    /// The namespace.
+    pub namespace: String,
+    /// Which list it is in: `repo_creds`, `docker_creds` or `repositories`.
+    pub category: &'static str,
+    /// When it was last written.
+    pub last_changed: Option<String>,
+    /// Whether GlueLinks created it (so that it may replace and remove it).
+    pub managed_by_gluelinks: bool,
+}
+
+/// A namespace of a cluster that lacks a credential the others hold there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The cluster.
+    pub cluster: String,
+    /// The namespace.
+    pub namespace: String,
+}
+
+/// Where a credential is across a fleet: which clusters and namespaces hold it (and when each was last
+/// changed), which lack it in a namespace where another cluster holds it, and which clusters could not be
+/// listed. Metadata only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holding {
+    /// The credential's (the secrets') name.
+    pub name: String,
+    /// Every secret of that name.
+    pub held: Vec<Held>,
+    /// Where it is lacking.
+    pub missing: Vec<Missing>,
+    /// The clusters that could not be listed: whether they hold it is not known.
+    pub not_listed: Vec<String>,
+}
+
+impl Holding {
+    /// Where `name` is in `listings` (each cluster's, already [`Listing::named`]).
+    pub fn of(name: &str, clusters: &[String], listings: &[Listing]) -> Self {
+        let mut held = Vec::new();
+        let mut not_listed = Vec::new();
+        for (cluster, listing) in clusters.iter().zip(listings) {
+            if listing.failure.is_some() {
+                not_listed.push(cluster.clone());
+                continue;
+            }
+            let lists = [
+                ("repo_creds", &listing.repo_creds),
+                ("docker_creds", &listing.docker_creds),
+                ("repositories", &listing.repositories),
+            ];
+            for (category, entries) in lists {
+                held.extend(entries.iter().filter(|e| e.name == name).map(|e| Held {
+                    cluster: cluster.clone(),
+                    namespace: e.namespace.clone(),
+                    category,
+                    last_changed: e.last_changed.clone(),
+                    managed_by_gluelinks: e.labels.get(MANAGED_BY.0).map(String::as_str)
+                        == Some(MANAGED_BY.1),
+                }));
+            }
+        }
+        let namespaces: std::collections::BTreeSet<&str> =
+            held.iter().map(|h| h.namespace.as_str()).collect();
+        let missing = clusters
+            .iter()
+            .filter(|c| !not_listed.contains(c))
+            .flat_map(|cluster| {
+                let held = &held;
+                namespaces.iter().filter_map(move |ns| {
+                    let has = held
+                        .iter()
+                        .any(|h| h.cluster == *cluster && h.namespace == *ns);
+                    (!has).then(|| Missing {
+                        cluster: cluster.clone(),
+                        namespace: ns.to_string(),
+                    })
+                })
+            })
+            .collect();
+        Self {
+            name: name.to_string(),
+            held,
+            missing,
+            not_listed,
+        }
+    }
+}
+
 /// The lists, concurrently, each bounded by `timeout`.
 pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Duration) -> Listing {
     let select = |api: Api<Secret>, kind: SecretKind| async move {
@@ -144,7 +301,27 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
             Ok(Ok(list)) => Ok(list
                 .items
                 .iter()
-                .map(|s| entry(s, secret_type))
+                .map(|s| entry(&s.metadata, secret_type))
+                .collect::<Vec<_>>()),
+            Ok(Err(e)) => Err(failure(&e, timeout)),
+            Err(_) => Err(timed_out(timeout)),
+        }
+    };
+    // Repository secrets are read whole, to classify each by its `type` key; nothing but the
+    // classification outlives the read.
+    let repositories = |api: Api<Secret>| async move {
+        let kind = SecretKind::Repository;
+        let params = ListParams::default()
+            .labels(&format!(
+                "{REPOSITORY_LABEL}={}",
+                kind.argocd_secret_type().unwrap_or_default()
+            ))
+            .fields(&format!("type={}", kind.k8s_type()));
+        match tokio::time::timeout(timeout, api.list(&params)).await {
+            Ok(Ok(list)) => Ok(list
+                .items
+                .into_iter()
+                .map(repository_entry)
                 .collect::<Vec<_>>()),
             Ok(Err(e)) => Err(failure(&e, timeout)),
             Err(_) => Err(timed_out(timeout)),
@@ -166,7 +343,7 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
     let (repo_creds, docker, repositories) = tokio::join!(
         select(argocd.clone(), SecretKind::CredentialTemplate),
         docker,
-        select(argocd, SecretKind::Repository),
+        repositories(argocd),
     );
     let mut failure = None;
     let mut keep = |result: Result<Vec<SecretEntry>, Failure>| {
@@ -177,16 +354,22 @@ pub async fn list(client: &kube::Client, settings: &SecretSettings, timeout: Dur
     };
     let repo_creds = keep(repo_creds);
     let docker_creds: Vec<SecretEntry> = docker.into_iter().flat_map(&mut keep).collect();
-    let repositories = keep(repositories);
+    let classified = match repositories {
+        Ok(classified) => classified,
+        Err(f) => {
+            failure.get_or_insert(f);
+            Vec::new()
+        }
+    };
     Listing {
         repo_creds,
         docker_creds,
-        helm_creds: repositories
+        helm_creds: classified
             .iter()
-            .filter(|e| is_helm(e))
-            .cloned()
+            .filter(|(_, helm)| *helm)
+            .map(|(e, _)| e.clone())
             .collect(),
-        repositories,
+        repositories: classified.into_iter().map(|(e, _)| e).collect(),
         failure,
     }
 }

@@ -88,8 +88,36 @@ pub enum ClusterChoice {
 impl ClusterChoice {
     /// `cluster_name`, checked: a list holds valid names, each once, and `*` only alone.
     pub(crate) fn parse(field: Names) -> Result<Self, Invalid> {
+        Self::named(
+            field,
+            "Field cluster_name",
+            "Missing required field: cluster_name",
+        )
+    }
+
+    /// A read's `cluster` query parameter (`a`, `a,b` or `*`), checked as [`Self::parse`] checks a body's.
+    pub fn from_query(text: &str) -> Result<Self, Invalid> {
+        let names: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
+        let field = match names.len() {
+            0 => Names::None,
+            _ if text.contains(',') => Names::Several(names),
+            _ => Names::One(names[0].clone()),
+        };
+        Self::named(
+            field,
+            "Parameter cluster",
+            "Missing required parameter 'cluster'",
+        )
+    }
+
+    fn named(field: Names, what: &str, missing: &str) -> Result<Self, Invalid> {
         match field {
-            Names::None => Err(Invalid("Missing required field: cluster_name".into())),
+            Names::None => Err(Invalid(missing.into())),
             Names::One(name) if name == "*" => Ok(ClusterChoice::All),
             Names::One(name) => Ok(ClusterChoice::One(name)),
             Names::Several(names) if names == ["*"] => Ok(ClusterChoice::All),
@@ -98,12 +126,12 @@ impl ClusterChoice {
                 let mut out = Vec::new();
                 for name in names {
                     if name == "*" {
-                        return Err(Invalid(
-                            "Field cluster_name: \"*\" means every cluster the caller may write to; send it alone".into(),
-                        ));
+                        return Err(Invalid(format!(
+                            "{what}: \"*\" means every cluster this caller is granted; send it alone"
+                        )));
                     }
                     gluelinks_clusters::validate_name(&name)
-                        .map_err(|e| Invalid(format!("Field cluster_name: {e}")))?;
+                        .map_err(|e| Invalid(format!("{what}: {e}")))?;
                     if seen.insert(name.clone()) {
                         out.push(name);
                     }

@@ -3,7 +3,7 @@
 //! the writer's client for the cluster within the request's deadline, and runs [`write::run`]. The
 //! function crate turns the outcome into HTTP.
 
-use crate::fleet::{self, FleetReport, Stage};
+use crate::fleet::{self, FleetReport, ResolveError, Stage};
 use crate::kind::SecretKind;
 use crate::remove::{self, RemoveReport, RemoveRequest};
 use crate::request::{
@@ -13,7 +13,7 @@ use crate::write::{self, Prepared, Report, Target};
 use crate::SecretSettings;
 use crate::NOTHING_WRITTEN;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
-use gluelinks_clusters::store::{KubeconfigStore, Role};
+use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
 use gluelinks_core::text::bounded;
@@ -88,6 +88,8 @@ pub enum AddError {
     KubeconfigTimeout(Timeout),
     #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS). {NOTHING_WRITTEN}")]
     NotGranted { cluster: String },
+    #[error("{0}. {NOTHING_WRITTEN}")]
+    Clusters(#[from] ResolveError),
 }
 
 /// A request that ran: what it asked for, how many targets it had, and what happened.
@@ -149,7 +151,7 @@ impl SecretsService {
                 Ran::One(write::run(&client, &targets, common, &self.settings, deadline).await)
             }
             choice => {
-                let clusters = resolve(&self.clusters, choice, granted).await?;
+                let clusters = fleet::resolve(&self.clusters, choice, granted).await?;
                 within_cap(clusters.len(), targets.len(), &self.settings)?;
                 let report = fleet::across(
                     &clusters,
@@ -214,7 +216,7 @@ impl SecretsService {
     ) -> Result<FleetReport<RemoveReport>, AddError> {
         let targets = req.targets(&self.settings);
         let deadline = Instant::now() + self.settings.deadline;
-        let clusters = resolve(&self.clusters, &req.cluster, granted).await?;
+        let clusters = fleet::resolve(&self.clusters, &req.cluster, granted).await?;
         within_cap(clusters.len(), targets.len(), &self.settings)?;
         let targets = &targets;
         Ok(
@@ -269,46 +271,6 @@ impl SecretsService {
             })?
             .map_err(AddError::from)
     }
-}
-
-/// The clusters a fleet request names, in order: each of a list, which `granted` must allow and the store
-/// must hold; or, for `*`, every stored cluster `granted` allows.
-pub async fn resolve(
-    clients: &ClusterClients,
-    choice: &ClusterChoice,
-    granted: &Clusters,
-) -> Result<Vec<String>, AddError> {
-    let stored = clients.store().list().await.map_err(ClusterError::Store)?;
-    let names = match choice {
-        ClusterChoice::One(cluster) => std::slice::from_ref(cluster),
-        ClusterChoice::All => {
-            let clusters: Vec<String> = stored.into_iter().filter(|c| granted.allows(c)).collect();
-            if clusters.is_empty() {
-                return Err(AddError::Invalid(Invalid(format!(
-                    "cluster_name \"*\" names no cluster: none is stored that this caller is granted. {NOTHING_WRITTEN}"
-                ))));
-            }
-            return Ok(clusters);
-        }
-        ClusterChoice::Several(names) => names,
-    };
-    if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
-        return Err(AddError::NotGranted {
-            cluster: bounded(outside, ECHO_LIMIT),
-        });
-    }
-    let missing: Vec<&str> = names
-        .iter()
-        .filter(|c| !stored.contains(c))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Err(AddError::Invalid(Invalid(format!(
-            "No kubeconfig is stored for cluster(s) {}: GET /clusters lists the stored ones. {NOTHING_WRITTEN}",
-            missing.join(", ")
-        ))));
-    }
-    Ok(names.to_vec())
 }
 
 /// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters.
