@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::time::{Duration, SystemTime};
 
-pub const TOKEN_PREFIX: &str = "k8s-aws-v1.";
+pub(crate) const TOKEN_PREFIX: &str = "k8s-aws-v1.";
 /// The presigned URL's own lifetime, as `aws eks get-token` sets it.
 const URL_EXPIRES: Duration = Duration::from_secs(60);
 /// Rebuild well before EKS's 15-minute limit.
@@ -20,7 +20,9 @@ pub const REFRESH_AFTER: Duration = Duration::from_secs(10 * 60);
 /// The EKS cluster and region an exec-plugin kubeconfig user asks a token for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EksTarget {
+    /// The EKS cluster's name (`--cluster-name`, `--cluster-id` or `-i`).
     pub cluster: String,
+    /// The region the command names (`--region`), if any; else the function's own is used.
     pub region: Option<String>,
 }
 
@@ -55,6 +57,7 @@ pub fn target(command: &str, args: &[String]) -> Option<EksTarget> {
     })
 }
 
+/// Why an EKS token could not be signed.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot sign an EKS token: {0}")]
 pub struct TokenError(#[from] SignError);
@@ -62,10 +65,13 @@ pub struct TokenError(#[from] SignError);
 /// Why no EKS token could be made for a cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum EksTokenError {
+    /// Neither the kubeconfig's user nor the function's configuration names a region.
     #[error("its EKS user names no region and AWS_REGION is not set")]
     NoRegion,
+    /// The function's own AWS credentials, to sign with, could not be had.
     #[error("cannot sign an EKS token: {0}")]
     Credentials(#[from] crate::sigv4::CredentialsError),
+    /// The token could not be signed.
     #[error(transparent)]
     Sign(#[from] TokenError),
 }

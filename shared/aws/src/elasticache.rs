@@ -39,10 +39,13 @@ pub fn auth_token(
 /// Why no token could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum IamAuthError {
+    /// The function's AWS configuration names no region.
     #[error("no AWS region: set AWS_REGION")]
     NoRegion,
+    /// The function role's credentials, to sign with, could not be had.
     #[error("cannot sign the cache's IAM auth token: {0}")]
     Credentials(#[from] CredentialsError),
+    /// The token could not be signed.
     #[error(transparent)]
     Sign(#[from] SignError),
 }
@@ -88,6 +91,7 @@ impl IamAuth {
         }))
     }
 
+    /// The ElastiCache user id (`VALKEY_IAM_USER`): the user name a connection authenticates as.
     pub fn user(&self) -> &str {
         &self.user
     }
@@ -132,6 +136,8 @@ impl Diagnosis {
         })
     }
 
+    /// One sentence for a readiness answer: the cache's status and endpoint, that ElastiCache has no such
+    /// cache, or why it could not be asked (the summary only: readiness is public). Bounded by the timeout.
     pub async fn describe(&self) -> String {
         let sdk = self
             .aws

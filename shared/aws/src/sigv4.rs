@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use gluelinks_core::timeout::Timeout;
 use std::time::{Duration, SystemTime};
 
+/// Why a URL could not be signed, in the signer's words.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot sign a request: {0}")]
 pub struct SignError(String);
@@ -29,10 +30,13 @@ pub(crate) fn query_params(query: &str) -> std::collections::HashMap<&str, Strin
 /// Why the function's own AWS credentials, to sign with, could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
+    /// The AWS configuration has no credentials provider.
     #[error("no AWS credentials are available")]
     NoProvider,
+    /// The provider did not answer within the bound.
     #[error("no AWS credentials: {0}")]
     Timeout(Timeout),
+    /// The provider answered with an error.
     #[error("no AWS credentials: {0}")]
     Failed(#[source] aws_credential_types::provider::error::CredentialsError),
 }

@@ -41,16 +41,26 @@ pub fn timeout_from_env(env: &Env) -> Result<Duration, ConfigError> {
 /// Why a cluster could not be reached through its store.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum StoreError {
+    /// The name is not a cluster name (it holds the name given, bounded).
     #[error("Invalid cluster name '{0}': use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit")]
     InvalidName(String),
+    /// No kubeconfig is stored for the cluster.
     #[error("Cluster '{cluster}' not found. No kubeconfig {location}")]
-    NotFound { cluster: String, location: String },
+    NotFound {
+        /// The cluster's name.
+        cluster: String,
+        /// Where its kubeconfig was looked for: a file's path or a secret's name.
+        location: String,
+    },
     /// `reason` may quote AWS (an ARN) and `location` names where the kubeconfigs are kept; `summary` says
     /// what failed in our words only (an AWS error code, a timeout), for callers who may not write.
     #[error("The kubeconfig store {location} cannot be read: {reason}")]
     Unavailable {
+        /// Where the kubeconfigs are kept: a directory, a file, or the Secrets Manager prefix.
         location: String,
+        /// What failed, in full.
         reason: String,
+        /// What failed, in our words only.
         summary: String,
     },
 }

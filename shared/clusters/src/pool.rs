@@ -23,10 +23,18 @@ use tokio::sync::OnceCell;
 /// Why a cluster has no client.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ClusterError {
+    /// The store could not give the cluster's kubeconfig.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The stored kubeconfig cannot be made a client.
     #[error("Cluster '{cluster}' has an unusable kubeconfig: {reason}")]
-    Kubeconfig { cluster: String, reason: String },
+    Kubeconfig {
+        /// The cluster's name.
+        cluster: String,
+        /// What is wrong with it (a kubeconfig is described, never quoted), or why its EKS token could
+        /// not be made.
+        reason: String,
+    },
 }
 
 impl ClusterError {
@@ -66,6 +74,8 @@ struct Cached {
     rebuild_at: Option<Instant>,
 }
 
+/// The Kubernetes clients of the stored clusters: one per cluster per container, built from its stored
+/// kubeconfig on first use.
 pub struct ClusterClients {
     store: Store,
     timeout: Duration,
@@ -76,6 +86,8 @@ pub struct ClusterClients {
 }
 
 impl ClusterClients {
+    /// Clients from `store`'s kubeconfigs, connecting and each call bounded by `timeout`; no cluster may
+    /// switch certificate checks off.
     pub fn new(store: Store, timeout: Duration) -> Self {
         Self {
             store,
@@ -107,10 +119,12 @@ impl ClusterClients {
         self
     }
 
+    /// The store the kubeconfigs are read from.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// The bound on connecting and on each call.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }

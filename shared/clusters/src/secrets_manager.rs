@@ -13,6 +13,7 @@ use gluelinks_core::timeout::Timeout;
 use secrecy::SecretString;
 use std::time::Duration;
 
+/// The kubeconfigs in AWS Secrets Manager under one name prefix.
 #[derive(Clone, Debug)]
 pub struct SecretsManagerStore {
     client: Client,
@@ -29,6 +30,7 @@ impl SecretsManagerStore {
         )
     }
 
+    /// The secrets named `<prefix><cluster>`, read with `client`.
     pub fn new(client: Client, prefix: &str) -> Self {
         Self {
             client,

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use std::future::Future;
 use std::path::PathBuf;
 
+/// Where kubeconfigs are kept, one per cluster, under the cluster's name.
 pub trait KubeconfigStore {
     /// Every stored cluster's name, sorted. Entries whose names are not valid cluster names are skipped.
     fn list(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
@@ -23,9 +24,10 @@ pub struct DirStore {
     dir: PathBuf,
 }
 
-pub const KUBECONFIG_SUFFIX: &str = ".kubeconfig";
+pub(crate) const KUBECONFIG_SUFFIX: &str = ".kubeconfig";
 
 impl DirStore {
+    /// The kubeconfig files in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
     }
@@ -121,7 +123,9 @@ impl Role {
 /// The store chosen by configuration.
 #[derive(Clone, Debug)]
 pub enum Store {
+    /// A directory of kubeconfig files (local runs).
     Dir(DirStore),
+    /// AWS Secrets Manager (deployments).
     SecretsManager(super::secrets_manager::SecretsManagerStore),
 }
 

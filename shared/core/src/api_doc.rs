@@ -1,6 +1,7 @@
 //! The API description: an OpenAPI 3 document of every route of every function (`openapi.json` beside
 //! this crate's sources, its one home). The health function serves it, and the pages that render it.
 
+/// The OpenAPI document itself, as JSON text, built into the binary.
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 /// Every `(METHOD, path template)` the document describes.

@@ -42,11 +42,14 @@ pub enum Scope {
 /// Which clusters a caller may reach.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Clusters {
+    /// Every cluster.
     Any,
+    /// Only these clusters, by name.
     Only(BTreeSet<String>),
 }
 
 impl Clusters {
+    /// Whether `cluster` is one of them.
     pub fn allows(&self, cluster: &str) -> bool {
         match self {
             Clusters::Any => true,
@@ -69,6 +72,7 @@ impl Clusters {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
+    /// List only.
     List,
     /// List and write.
     Write,
@@ -83,12 +87,16 @@ pub enum Caller {
     Proxy {
         /// Which proxy token, as [`Caller::principal`] names it.
         principal: String,
+        /// The clusters the token is bound to, or any.
         clusters: Clusters,
     },
     /// An operator: an AWS principal granted by `OPERATOR_GRANTS`, or an operator token.
     Operator {
+        /// The AWS principal's ARN, or which operator token, as [`Caller::principal`] names it.
         principal: String,
+        /// The clusters it is granted (any, for an operator token).
         clusters: Clusters,
+        /// Whether it may list only, or also write.
         access: Access,
     },
     /// Auth is disabled (local runs only).
@@ -143,21 +151,32 @@ impl Caller {
     }
 }
 
+/// Why a request may not reach its route: no credential, a wrong one, or one that does not reach this
+/// route.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
+    /// The request carries no token and was not signed with AWS SigV4.
     #[error("Missing credentials: sign the request with AWS SigV4 (operators), or send 'Authorization: Bearer <token>' or the '{header}' header")]
-    Missing { header: String },
+    Missing {
+        /// The configured token header (`AUTH_HEADER`), named in the message.
+        header: String,
+    },
+    /// No token the request carries matches a configured one.
     #[error("Invalid token")]
     Invalid,
+    /// Argo CD's proxy token, on an operator route.
     #[error("This route is for operators (AWS IAM, or the operator token); the token sent is Argo CD's proxy token, which reaches links, fixtures and readiness only")]
     ProxyToken,
+    /// An AWS principal that `OPERATOR_GRANTS` grants nothing.
     #[error("The AWS principal that signed this request has no grant in OPERATOR_GRANTS")]
     NoGrant,
+    /// A caller granted list only, on a route that writes.
     #[error("This route writes credentials; the caller is granted list only")]
     ListOnly,
 }
 
 impl AuthError {
+    /// The HTTP status: 401 when the caller is not known, 403 when it is but may not reach the route.
     pub fn status(&self) -> u16 {
         match self {
             AuthError::Missing { .. } | AuthError::Invalid => 401,
@@ -167,7 +186,7 @@ impl AuthError {
 }
 
 const MIN_TOKEN_LEN: usize = 16;
-pub const DEFAULT_HEADER: &str = crate::headers::DEFAULT_TOKEN;
+pub(crate) const DEFAULT_HEADER: &str = crate::headers::DEFAULT_TOKEN;
 
 /// The tokens the sample events in `events/` carry, published with the project: a deployed function
 /// refuses their digests.
@@ -344,6 +363,8 @@ fn covers(granted: &str, caller: &str) -> bool {
     gs == "iam" && cs == "sts" && gp == cp && ga == ca && !ga.is_empty() && assumed == Some(role)
 }
 
+/// The configured credentials (token digests, `OPERATOR_GRANTS`, the token header), which decide who
+/// each request comes from and whether it may reach its route.
 #[derive(Clone, Debug)]
 pub struct Auth {
     disabled: bool,
@@ -498,6 +519,7 @@ impl Auth {
             && self.grants.0.is_empty()
     }
 
+    /// The header that carries a token besides `Authorization` (`AUTH_HEADER`).
     pub fn header(&self) -> &str {
         &self.header
     }

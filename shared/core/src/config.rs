@@ -26,11 +26,14 @@ impl std::fmt::Debug for Env {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid setting {name}: {reason}")]
 pub struct ConfigError {
+    /// The variable's name.
     pub name: String,
+    /// What is wrong with its value, and what to set instead.
     pub reason: String,
 }
 
 impl ConfigError {
+    /// The error for variable `name`, saying `reason`.
     pub fn new(name: &str, reason: impl Into<String>) -> Self {
         Self {
             name: name.to_string(),
@@ -40,12 +43,13 @@ impl ConfigError {
 }
 
 impl Env {
-    pub fn from_process() -> Self {
+    pub(crate) fn from_process() -> Self {
         Self {
             vars: std::env::vars().collect(),
         }
     }
 
+    /// The given `(name, value)` pairs instead of the process environment (tests, tools).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self {
             vars: pairs
@@ -70,6 +74,7 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The trimmed value, or `default` when unset or empty.
     pub fn string(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or(default).to_string()
     }
@@ -87,6 +92,7 @@ impl Env {
         }
     }
 
+    /// A boolean: `true`, `1`, `yes` or `on`, `false`, `0`, `no` or `off` (any case); `default` when unset.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {
             None => Ok(default),

@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const NAMESPACE: &str = "GlueLinks";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     Count,
     Milliseconds,
 }
@@ -40,20 +40,24 @@ pub struct Metrics {
 static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
 
 impl Metrics {
+    /// No measurements and no dimensions yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a dimension the measurements are also reported by (`cluster`, `route`, …).
     pub fn dimension(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.dimensions.push((name, value.into()));
         self
     }
 
+    /// Adds a measurement of `n` occurrences (unit `Count`).
     pub fn count(mut self, name: &'static str, n: usize) -> Self {
         self.values.push((name, Unit::Count, n as f64));
         self
     }
 
+    /// Adds a measurement of how long something `took`, in milliseconds.
     pub fn millis(mut self, name: &'static str, took: Duration) -> Self {
         self.values
             .push((name, Unit::Milliseconds, took.as_secs_f64() * 1e3));

@@ -2,14 +2,17 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// `2025-07-11T15:14:35Z`: UTC, to the second, as the links API writes times.
 pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// `Fri, 11 Jul 2025 15:14:35 GMT`, as the cluster-configuration API's `/health` writes times.
 pub fn rfc1123(at: DateTime<Utc>) -> String {
     at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+/// The current time in [`rfc3339`] form.
 pub fn now_rfc3339() -> String {
     rfc3339(Utc::now())
 }

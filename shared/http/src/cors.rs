@@ -13,7 +13,7 @@ const ALLOW_METHODS: &str = "GET, POST, OPTIONS";
 const MAX_AGE_SECONDS: &str = "600";
 
 #[derive(Clone, Debug)]
-pub struct Cors {
+pub(crate) struct Cors {
     origins: Vec<String>,
     allow_headers: String,
 }

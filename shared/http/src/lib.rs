@@ -26,9 +26,13 @@ use tracing::Instrument;
 /// A request that reached its handler: the route it matched, its path parameters, and who auth found it
 /// to come from.
 pub struct Call<R: 'static> {
+    /// The route the request matched.
     pub route: &'static Route<R>,
+    /// The path parameters the route's template named.
     pub params: Params,
+    /// Who auth found the request to come from.
     pub caller: Caller,
+    /// The request itself.
     pub req: Request,
 }
 
@@ -48,6 +52,7 @@ pub struct Api<R: 'static> {
 }
 
 impl<R: Copy + Send + Sync + 'static> Api<R> {
+    /// `routes` with the auth and CORS settings from `env`; logs what the auth settings mean once.
     pub fn new(routes: &'static [Route<R>], env: &Env) -> Result<Self, ConfigError> {
         let auth = Auth::from_env(env)?;
         let cors = Cors::from_env(env, auth.header())?;
@@ -67,6 +72,8 @@ impl<R: Copy + Send + Sync + 'static> Api<R> {
         self
     }
 
+    /// Answers one request: a CORS preflight, a 404 or 405, an auth refusal, or `handler`'s answer for the
+    /// route it matched; then adds the CORS headers and logs the request line.
     pub async fn handle<F, Fut>(&self, req: Request, handler: F) -> HttpResponse
     where
         F: FnOnce(Call<R>) -> Fut,

@@ -9,13 +9,18 @@ use percent_encoding::percent_decode_str;
 /// One route a function serves. `id` is the function's own name for it.
 #[derive(Debug)]
 pub struct Route<R> {
+    /// The function's name for the route, which its handler matches on.
     pub id: R,
+    /// `GET` or `POST`.
     pub method: &'static str,
+    /// The path template, `{name}` for a parameter (`/api/v1/fixtures/{name}`).
     pub path: &'static str,
+    /// Who may call it.
     pub scope: Scope,
 }
 
 impl<R> Route<R> {
+    /// A `GET` route.
     pub const fn get(id: R, path: &'static str, scope: Scope) -> Self {
         Self {
             id,
@@ -25,6 +30,7 @@ impl<R> Route<R> {
         }
     }
 
+    /// A `POST` route.
     pub const fn post(id: R, path: &'static str, scope: Scope) -> Self {
         Self {
             id,
@@ -50,7 +56,7 @@ impl Params {
     }
 }
 
-pub enum Match<R: 'static> {
+pub(crate) enum Match<R: 'static> {
     Found(&'static Route<R>, Params),
     MethodNotAllowed(Vec<String>),
     NotFound,
@@ -80,7 +86,7 @@ pub fn matches(template: &str, path: &str) -> Option<Params> {
     }
 }
 
-pub fn find<R>(routes: &'static [Route<R>], method: &str, path: &str) -> Match<R> {
+pub(crate) fn find<R>(routes: &'static [Route<R>], method: &str, path: &str) -> Match<R> {
     let mut allowed = Vec::new();
     for route in routes {
         if let Some(params) = matches(route.path, path) {

@@ -3,7 +3,7 @@
 //! count. The renderer, the templates and the fixtures all read it.
 
 /// One category.
-pub struct CategoryDef {
+pub(crate) struct CategoryDef {
     pub id: &'static str,
     pub label: &'static str,
     pub icon: &'static str,
@@ -17,7 +17,7 @@ pub struct CategoryDef {
 }
 
 /// Every category, in display order.
-pub const CATEGORIES: [CategoryDef; 8] = [
+pub(crate) const CATEGORIES: [CategoryDef; 8] = [
     CategoryDef {
         id: "quick-links",
         label: "Quick Links",
@@ -103,7 +103,7 @@ pub const CATEGORIES: [CategoryDef; 8] = [
 ];
 
 /// The category `id`; every id the renderer uses is in the table (a test checks it).
-pub fn get(id: &str) -> &'static CategoryDef {
+pub(crate) fn get(id: &str) -> &'static CategoryDef {
     CATEGORIES
         .iter()
         .find(|c| c.id == id)

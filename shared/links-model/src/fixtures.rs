@@ -18,6 +18,7 @@ pub const NAMES: [&str; 8] = [
     "multi-links",
 ];
 
+/// The app a fixture is made for when the request names none (`/api/v1/fixtures/{name}`).
 pub const DEFAULT_APP: &str = "taco-backend-prod";
 const NAMESPACE: &str = "nonprod";
 const SLOW_DELAY: Duration = Duration::from_secs(3);

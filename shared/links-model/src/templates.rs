@@ -141,9 +141,6 @@ fn check_template(variable: &str, template: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Whether `segment` is `.` or `..`, as written or percent-encoded (`%2E%2e`): browsers resolve both, so
-/// in a link it would move the link to another page.
-
 /// `segment` encoded as one path segment; a dot segment is dropped.
 fn path_segment(segment: &str) -> String {
     if is_dot_segment(segment) {

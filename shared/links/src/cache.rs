@@ -41,7 +41,9 @@ struct Entry {
 /// A cached payload, and whether it is still within its TTL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
+    /// The links as cached.
     pub payload: LinksResponse,
+    /// Whether it is within its TTL; an expired copy is served only when the clusters fail (as stale).
     pub fresh: bool,
 }
 
@@ -56,6 +58,7 @@ fn keeps_stale(payload: &LinksResponse) -> bool {
     payload.metadata.resources.argocd_app
 }
 
+/// The links cache, Valkey or in-process, with how long its entries stay fresh and are kept.
 pub struct Cache {
     /// What ElastiCache says of the cache, asked only when it cannot be reached (readiness).
     diagnosis: Option<Diagnosis>,
@@ -214,6 +217,8 @@ impl Cache {
         }
     }
 
+    /// Stores `payload` under `key`, fresh for `CACHE_TTL_SECONDS`; a failure is logged, and the answer
+    /// goes out uncached.
     pub async fn put(&self, key: &str, payload: &LinksResponse) {
         if let Err(e) = self.put_many(&[(key.to_string(), payload)], self.ttl).await {
             tracing::warn!(error = %e, "caching links failed; serving uncached");

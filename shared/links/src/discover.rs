@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 #[derive(Clone, Debug)]
-pub struct DiscoverySettings {
+pub(crate) struct DiscoverySettings {
     /// Where Applications are looked up after the header's namespace, in order.
     pub argocd_namespaces: Vec<String>,
     /// The label Argo CD's label tracking writes (`application.instanceLabelKey`).
@@ -99,7 +99,7 @@ pub type Elapsed = Timeout;
 /// What the cluster returned for one app, cut down to what discovery reads. `Err` says why a part could not
 /// be read.
 #[derive(Clone, Debug)]
-pub struct Observed {
+pub(crate) struct Observed {
     pub application: Result<Option<Value>, ReadError>,
     /// The namespaces the app's resources are in, read whole.
     pub listing: Listing,
@@ -129,7 +129,7 @@ impl Observed {
 /// What interpretation reads: an Application and a [`Listing`] that holds its resources (one app's
 /// namespaces, or the whole cluster when warming).
 #[derive(Clone, Copy, Debug)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     pub application: Result<Option<&'a Value>, &'a ReadError>,
     pub workloads: Result<&'a ByNamespace<Workload>, &'a ReadError>,
     pub pods: Result<&'a ByNamespace<PodRef>, &'a ReadError>,
@@ -232,7 +232,7 @@ fn managed(application: Option<&Value>) -> Option<Vec<ResourceRef<'_>>> {
 
 /// How an app's resources are recognised: by `status.resources` when Argo CD has listed them, else by
 /// the tracking marks in the target namespace.
-pub struct Ownership<'a> {
+pub(crate) struct Ownership<'a> {
     app: &'a str,
     target: String,
     managed: Option<Vec<ResourceRef<'a>>>,
@@ -414,7 +414,7 @@ fn counts(workloads: &[&Workload]) -> WorkloadCounts {
 }
 
 /// Turns what the cluster returned into a [`Discovery`].
-pub fn interpret(
+pub(crate) fn interpret(
     settings: &DiscoverySettings,
     app: &str,
     header_namespace: &str,
@@ -545,7 +545,7 @@ fn first_decisive(
 /// destination there), that namespace is read whole in round one too. Round two reads whole every other
 /// namespace the app's resources are in: its workloads of every kind, its pods and its ExternalSecrets,
 /// at once. So a miss takes two rounds, one when the guess was right and the API known.
-pub async fn observe(
+pub(crate) async fn observe(
     settings: &DiscoverySettings,
     argo: &kube::Client,
     workloads: &kube::Client,

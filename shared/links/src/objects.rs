@@ -21,7 +21,7 @@ pub use gluelinks_core::argocd::TRACKING_ID;
 
 /// A kind of workload whose pods the Pod links show.
 #[derive(Debug, PartialEq, Eq)]
-pub struct WorkloadKind {
+pub(crate) struct WorkloadKind {
     pub group: &'static str,
     pub version: &'static str,
     pub kind: &'static str,
@@ -29,7 +29,7 @@ pub struct WorkloadKind {
 }
 
 /// Every workload kind, in the order messages and counts name them.
-pub static WORKLOAD_KINDS: [WorkloadKind; 4] = [
+pub(crate) static WORKLOAD_KINDS: [WorkloadKind; 4] = [
     WorkloadKind {
         group: "apps",
         version: "v1",
@@ -79,23 +79,23 @@ pub fn workload_kind_names() -> String {
     }
 }
 
-pub fn application_resource() -> ApiResource {
+pub(crate) fn application_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application"),
         "applications",
     )
 }
 
-pub fn pod_resource() -> ApiResource {
+pub(crate) fn pod_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("", "v1", "Pod"), "pods")
 }
 
-pub const EXTERNAL_SECRETS_GROUP: &str = "external-secrets.io";
-pub const EXTERNAL_SECRET_GROUP_KIND: &str = "external-secrets.io/ExternalSecret";
+pub(crate) const EXTERNAL_SECRETS_GROUP: &str = "external-secrets.io";
+pub(crate) const EXTERNAL_SECRET_GROUP_KIND: &str = "external-secrets.io/ExternalSecret";
 
 /// The External Secrets Operator API a cluster serves: `v1` since 0.17, only `v1beta1` before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExternalSecretsApi {
+pub(crate) enum ExternalSecretsApi {
     V1,
     V1beta1,
     /// No ExternalSecret CRD (or none in a version GlueLinks reads): the app has none.
@@ -143,7 +143,7 @@ impl ExternalSecretsApi {
 /// How Argo CD marked an object: its tracking-id annotation and its instance label (under the configured
 /// key).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Marks {
+pub(crate) struct Marks {
     pub tracking_id: Option<String>,
     pub instance: Option<String>,
 }
@@ -162,7 +162,7 @@ impl Marks {
 
 /// A Deployment, StatefulSet, DaemonSet or Rollout, as far as discovery cares.
 #[derive(Clone, Debug)]
-pub struct Workload {
+pub(crate) struct Workload {
     pub kind: &'static WorkloadKind,
     pub namespace: String,
     pub name: String,
@@ -211,7 +211,7 @@ impl Workload {
 
 /// A pod: its name and labels.
 #[derive(Clone, Debug)]
-pub struct PodRef {
+pub(crate) struct PodRef {
     pub namespace: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
@@ -230,7 +230,7 @@ impl PodRef {
 /// An ExternalSecret: its marks and the remote keys it reads (`dataFrom[].extract.key`, then
 /// `data[].remoteRef.key`).
 #[derive(Clone, Debug)]
-pub struct ExternalSecretRef {
+pub(crate) struct ExternalSecretRef {
     pub namespace: String,
     pub name: String,
     pub marks: Marks,
@@ -315,7 +315,7 @@ pub fn keep_application(object: DynamicObject) -> Value {
 
 /// One entry of an Application's `status.resources`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ResourceRef<'a> {
+pub(crate) struct ResourceRef<'a> {
     pub group: &'a str,
     pub kind: &'a str,
     pub namespace: &'a str,
@@ -352,7 +352,7 @@ impl<'a> ResourceRef<'a> {
 /// Objects grouped by namespace.
 pub type ByNamespace<T> = HashMap<String, Vec<T>>;
 
-pub fn by_namespace<T>(items: Vec<T>, namespace: impl Fn(&T) -> &str) -> ByNamespace<T> {
+pub(crate) fn by_namespace<T>(items: Vec<T>, namespace: impl Fn(&T) -> &str) -> ByNamespace<T> {
     let mut map: ByNamespace<T> = HashMap::new();
     for item in items {
         map.entry(namespace(&item).to_string())
@@ -415,7 +415,7 @@ fn list_failure(err: &kube::Error, plural: &str, namespace: Option<&str>) -> Rea
 /// Every Deployment, StatefulSet, DaemonSet and Rollout in `namespace` (the whole cluster when `None`),
 /// one list per kind, at once. A kind whose CRD is not installed has none; a kind the reader may not list
 /// is an error that names the RBAC to apply.
-pub async fn read_workloads(
+pub(crate) async fn read_workloads(
     client: &kube::Client,
     label_key: &str,
     namespace: Option<&str>,
@@ -443,7 +443,7 @@ pub async fn read_workloads(
 }
 
 /// Every pod in `namespace` (the whole cluster when `None`): its name and labels.
-pub async fn read_pods(
+pub(crate) async fn read_pods(
     client: &kube::Client,
     namespace: Option<&str>,
 ) -> Result<Vec<PodRef>, ReadError> {
@@ -460,7 +460,7 @@ pub async fn read_pods(
 
 /// The ExternalSecrets in `namespace` (the whole cluster when `None`) as `api` serves them; `None` when it
 /// serves none (a version that has gone since `api` was learned answers 404: none either).
-pub async fn read_external_secrets(
+pub(crate) async fn read_external_secrets(
     client: &kube::Client,
     label_key: &str,
     api: ExternalSecretsApi,
@@ -481,7 +481,9 @@ pub async fn read_external_secrets(
 }
 
 /// Which ExternalSecret API `client`'s cluster serves (one discovery call).
-pub async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecretsApi, ReadError> {
+pub(crate) async fn external_secrets_api(
+    client: &kube::Client,
+) -> Result<ExternalSecretsApi, ReadError> {
     ExternalSecretsApi::discover(client)
         .await
         .map_err(|e| ReadError::of(&e, "asking which External Secrets API is served"))
@@ -490,7 +492,7 @@ pub async fn external_secrets_api(client: &kube::Client) -> Result<ExternalSecre
 /// Workloads of every kind, pods and ExternalSecrets, cut down and grouped by namespace: a namespace's
 /// (links) or a cluster's (warm). Each `Err` says why that part could not be read.
 #[derive(Clone, Debug)]
-pub struct Listing {
+pub(crate) struct Listing {
     pub workloads: Result<ByNamespace<Workload>, ReadError>,
     pub pods: Result<ByNamespace<PodRef>, ReadError>,
     /// `Ok(None)`: the cluster serves no ExternalSecret API.

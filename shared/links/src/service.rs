@@ -33,6 +33,7 @@ const STORE: &str = "The kubeconfig store";
 pub struct LinksRequest<'a> {
     /// The namespace in `Argocd-Application-Name`.
     pub namespace: &'a str,
+    /// The Application's name in `Argocd-Application-Name`.
     pub app: &'a str,
     /// The extension's fixed cluster header: where Argo CD (and so the Application) runs.
     pub cluster: Option<&'a str>,
@@ -45,16 +46,36 @@ pub struct LinksRequest<'a> {
 /// Why a request's clusters could not be chosen: each a mistake in the request or the configuration.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClusterChoiceError {
+    /// The cluster header holds something that is not a cluster name.
     #[error(transparent)]
     InvalidName(#[from] StoreError),
+    /// The cluster header names a cluster that is not stored.
     #[error("Cluster '{name}' named by the {header} header is not stored")]
-    NotStored { name: String, header: String },
+    NotStored {
+        /// The cluster it names.
+        name: String,
+        /// The header's name (`CLUSTER_HEADER`).
+        header: String,
+    },
+    /// No cluster is named, `DEFAULT_CLUSTER` is not set, and none is stored.
     #[error("No cluster kubeconfig is stored")]
     NoneStored,
+    /// The cluster chosen is not one the caller may reach.
     #[error("Cluster '{name}' (named by {by}) is not one this caller may reach: the token is bound to other clusters")]
-    NotGranted { name: String, by: String },
+    NotGranted {
+        /// The cluster.
+        name: String,
+        /// What chose it: the cluster header, or the default cluster.
+        by: String,
+    },
+    /// No cluster is named, `DEFAULT_CLUSTER` is not set, and several are stored.
     #[error("Several clusters are stored ({}): set DEFAULT_CLUSTER, or configure the extension to send the {header} header", .names.join(", "))]
-    Ambiguous { names: Vec<String>, header: String },
+    Ambiguous {
+        /// The stored clusters.
+        names: Vec<String>,
+        /// The header that would name one (`CLUSTER_HEADER`).
+        header: String,
+    },
 }
 
 /// Why the stored clusters could not be listed.
@@ -87,16 +108,22 @@ enum NoClusters {
 /// What `GET /api/v1/ready` checks: `Ok` or what is wrong, for the cache and the default cluster.
 #[derive(Debug)]
 pub struct Readiness {
+    /// `Ok` when the cache answers a ping; else why not (with what ElastiCache says of the cache, when
+    /// `VALKEY_CACHE_NAME` names one).
     pub cache: Result<(), String>,
+    /// `Ok` when the default cluster's API server answers its version; else why not.
     pub kubernetes: Result<(), String>,
 }
 
 impl Readiness {
+    /// Whether both checks passed.
     pub fn ready(&self) -> bool {
         self.cache.is_ok() && self.kubernetes.is_ok()
     }
 }
 
+/// What the links function serves: links requests and the readiness check, over the read identity's
+/// cluster clients, the cache and the discovery and link settings, built once per container.
 pub struct LinksService {
     clusters: ClusterClients,
     cache: Cache,

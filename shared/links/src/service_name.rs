@@ -8,11 +8,11 @@
 use gluelinks_core::config::{ConfigError, Env};
 use regex::Regex;
 
-pub const DEFAULT_PATTERN: &str =
+pub(crate) const DEFAULT_PATTERN: &str =
     r"^(?P<service>.+?)(?:-[0-9a-f]{8,10}-[a-z0-9]{5}|-[0-9a-f]{8,10})?$";
 
 #[derive(Clone, Debug)]
-pub struct ServiceNames {
+pub(crate) struct ServiceNames {
     pattern: Regex,
 }
 

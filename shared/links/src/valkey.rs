@@ -24,10 +24,13 @@ pub enum CacheError {
     /// No connection: connecting failed now, or less than `RETRY_AFTER` ago, for this reason.
     #[error("cannot connect: {0}")]
     Unreachable(String),
+    /// A command got no answer within `VALKEY_TIMEOUT_MS`.
     #[error(transparent)]
     Timeout(Timeout),
+    /// The connection dropped or failed during a command; it is remade.
     #[error("the connection broke: {0}")]
     Broken(#[source] redis::RedisError),
+    /// Valkey answered the command with an error.
     #[error("Valkey refused the command: {0}")]
     Command(#[source] redis::RedisError),
 }

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 const BATCH: usize = 200;
 
 #[derive(Clone, Debug)]
-pub struct WarmSettings {
+pub(crate) struct WarmSettings {
     /// How many clusters are listed at once.
     pub concurrency: usize,
     /// How long warmed entries stay fresh: until after the next scheduled run.
@@ -75,24 +75,37 @@ impl WarmSettings {
 /// One cluster's part of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClusterReport {
+    /// The stored cluster's name.
     pub cluster: String,
+    /// How many Applications its Argo CD has.
     pub apps: usize,
+    /// How many of them had their links written to the cache.
     pub written: usize,
     /// Apps not written because part of what they need could not be read.
     pub skipped: usize,
+    /// What failed, if anything: listing its Applications, reading a cluster their workloads run in, or
+    /// writing to the cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Milliseconds spent on it: listing its Applications, then warming its apps in each cluster they
+    /// run in.
     pub duration_ms: u64,
 }
 
 /// What a run did, returned to the scheduler and logged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WarmReport {
+    /// How many clusters are stored.
     pub clusters: usize,
+    /// How many Applications their Argo CDs have, in all.
     pub apps: usize,
+    /// How many apps had their links written to the cache.
     pub written: usize,
+    /// What failed, by cluster ([`ALL_CLUSTERS`] when the stored clusters could not be listed).
     pub failures: BTreeMap<String, String>,
+    /// How long the run took, in milliseconds.
     pub duration_ms: u64,
+    /// Each cluster's part, in name order.
     pub per_cluster: Vec<ClusterReport>,
 }
 
