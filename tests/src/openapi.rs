@@ -153,6 +153,17 @@ where
 /// `handle`, with the answer checked against the document: what the tests call on every HTTP function.
 pub trait Checked {
     fn handle_checked(&self, req: Request) -> impl Future<Output = HttpResponse>;
+
+    /// [`Checked::handle_checked`]'s status and JSON body (`null` when it has none).
+    fn answer(&self, req: Request) -> impl Future<Output = (u16, Value)> {
+        async move {
+            let response = self.handle_checked(req).await;
+            (
+                response.status().as_u16(),
+                gluelinks_http::response::body_json(&response),
+            )
+        }
+    }
 }
 
 macro_rules! checked {

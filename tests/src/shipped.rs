@@ -1,102 +1,14 @@
 //! The zips `make build` ships, run as Lambda runs them: each function's arm64 `bootstrap`, taken out of
 //! its `bootstrap.zip`, started under `qemu-aarch64` (or natively on arm64) against the Runtime API
-//! stand-in, with the demo cluster and a real Valkey behind it. The tests check its answers; the
-//! benchmark reads its cold start (init, first request) and peak memory.
+//! stand-in, with the demo cluster and a real Valkey behind it (a [`crate::harness::Stack`]). The tests
+//! check its answers; the benchmark reads its cold start (init, first request) and peak memory.
 
-use crate::emulator::{demo, Emulator};
+use crate::harness::{event_text, function_for_event};
 use crate::runtime_api::{arm64_runner, Answer, Bootstrap, RuntimeApi};
-use crate::{repo_root, temp_dir, Valkey};
+use gluelinks_emulator::project::{repo_root, temp_dir};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-pub const PROXY_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[0];
-pub const OPERATOR_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[1];
-
-/// The demo cluster enforcing the shipped RBAC, one kubeconfig directory per identity, and a Valkey:
-/// what a deployment has, locally.
-pub struct DemoStack {
-    pub emulator: Emulator,
-    pub valkey: Valkey,
-    dirs: [PathBuf; 3],
-}
-
-impl DemoStack {
-    pub async fn start(name: &str) -> Self {
-        let emulator = Emulator::start().await;
-        demo::seed(&emulator);
-        emulator.enforce_manifests(&demo::rbac());
-        let identities = [
-            ("reader", "links-role", "gluelinks"),
-            ("lister", "secrets-list-role", "gluelinks-secrets-lister"),
-            ("writer", "secrets-add-role", "gluelinks-secrets-writer"),
-        ];
-        let dirs = identities.map(|(identity, user, group)| {
-            let token = format!("{identity}-token-0123456789");
-            emulator.add_token(&token, user, &[group]);
-            let dir = temp_dir(&format!("{name}-{identity}"));
-            let kubeconfig = emulator.kubeconfig_with_token("demo", &token);
-            std::fs::write(dir.join("demo.kubeconfig"), kubeconfig).expect("a kubeconfig");
-            dir
-        });
-        Self {
-            emulator,
-            valkey: Valkey::start(),
-            dirs,
-        }
-    }
-
-    /// Every secret value the stack and the sample events hold, none of which may ever be logged: the API
-    /// tokens, each identity's cluster bearer token, and every password or token field of an event body.
-    pub fn secrets(&self) -> Vec<String> {
-        let mut secrets = vec![PROXY_TOKEN.to_string(), OPERATOR_TOKEN.to_string()];
-        secrets.extend(["reader", "lister", "writer"].map(|i| format!("{i}-token-0123456789")));
-        for function in functions() {
-            for (_, event) in events_of(&function) {
-                let body: Value = event["body"]
-                    .as_str()
-                    .and_then(|b| serde_json::from_str(b).ok())
-                    .unwrap_or(Value::Null);
-                for field in [
-                    "password",
-                    "token",
-                    "ssh_private_key",
-                    "tls_client_cert_key",
-                ] {
-                    if let Some(value) = body[field].as_str().filter(|v| v.len() >= 8) {
-                        secrets.push(value.to_string());
-                    }
-                }
-            }
-        }
-        secrets.sort();
-        secrets.dedup();
-        secrets
-    }
-
-    /// Empties the cache.
-    pub fn flush_cache(&self) {
-        self.valkey.cli(&["FLUSHALL"]);
-    }
-
-    /// The environment every function gets: tokens, each identity's kubeconfigs, the cache.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let dir = |i: usize| self.dirs[i].display().to_string();
-        vec![
-            ("AUTH_PROXY_TOKEN", PROXY_TOKEN.to_string()),
-            ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN.to_string()),
-            ("CLUSTERS_DIR", dir(0)),
-            ("SECRETS_LIST_CLUSTERS_DIR", dir(1)),
-            ("SECRETS_ADD_CLUSTERS_DIR", dir(2)),
-            (
-                "SECRETS_LIST_NAMESPACES",
-                crate::emulator::demo::PULL_SECRET_NAMESPACES.join(","),
-            ),
-            ("OPERATOR_GRANTS", crate::SAMPLE_OPERATOR_GRANTS.to_string()),
-            ("VALKEY_URL", self.valkey.url.clone()),
-        ]
-    }
-}
 
 /// One run of a shipped function: how it started, what it answered, what it logged.
 pub struct Run {
@@ -205,13 +117,13 @@ pub fn events_of(function: &str) -> Vec<(String, Value)> {
     let mut names: Vec<String> = std::fs::read_dir(repo_root().join("events"))
         .expect("events/")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| crate::function_for_event(n).as_deref() == Some(function))
+        .filter(|n| function_for_event(n).as_deref() == Some(function))
         .collect();
     names.sort();
     names
         .into_iter()
         .map(|n| {
-            let event = serde_json::from_str(&crate::event_text(&n)).expect("a JSON event");
+            let event = serde_json::from_str(&event_text(&n)).expect("a JSON event");
             (n, event)
         })
         .collect()

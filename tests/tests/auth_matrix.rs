@@ -6,11 +6,12 @@
 
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
+use gluelinks_emulator::project::temp_dir;
 use gluelinks_http::response::body_json;
+use gluelinks_tests::harness::{install_crypto, Event};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, temp_dir, template_routes};
+use gluelinks_tests::template::template_routes;
 use lambda_http::Request;
-use serde_json::Value;
 
 const PROXY: &str = "matrix-proxy-token-0123456789";
 const OPERATOR: &str = "matrix-operator-token-0123456789";
@@ -62,22 +63,20 @@ fn expected(scope: Scope, presented: Presented) -> Verdict {
 }
 
 fn request(method: &str, path: &str, headers: &[(&str, String)], iam: Option<&str>) -> Request {
-    let mut e: Value = serde_json::from_str(&event_text("health-api-v1-health.json")).unwrap();
-    e["rawPath"] = path.into();
-    e["requestContext"]["http"]["method"] = method.into();
-    e["requestContext"]["http"]["path"] = path.into();
-    e["headers"]["argocd-application-name"] = "argocd:taco-backend-prod".into();
+    let mut e = Event::sample("health-api-v1-health.json")
+        .path(path)
+        .method(method)
+        .header("argocd-application-name", "argocd:taco-backend-prod");
     for (k, v) in headers {
-        e["headers"][*k] = v.as_str().into();
+        e = e.header(k, v);
     }
     if method == "POST" {
-        e["body"] = "{}".into();
-        e["headers"]["content-type"] = "application/json".into();
+        e = e.body("{}").header("content-type", "application/json");
     }
     if let Some(arn) = iam {
-        e["requestContext"]["authorizer"] = gluelinks_tests::iam_authorizer(arn);
+        e = e.iam(arn);
     }
-    lambda_http::request::from_str(&e.to_string()).unwrap()
+    e.request()
 }
 
 /// A route template with its parameters filled in.
@@ -89,7 +88,7 @@ fn concrete(path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_by_every_token_in_every_header() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let dirs: Vec<String> = ["reader", "lister", "writer"]
         .iter()
         .map(|i| temp_dir(&format!("auth-matrix-{i}")).display().to_string())

@@ -4,11 +4,10 @@
 //!
 //! Its own test binary: it points the process's AWS settings at the stand-in before anything else runs.
 
-use gluelinks_core::config::Env;
 use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::harness::{event, Stack};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, free_port, serve_http, temp_dir};
+use gluelinks_tests::servers::{free_port, serve_http};
 use std::sync::{Arc, Mutex};
 
 const DESCRIBED: &str = r#"<DescribeServerlessCachesResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
@@ -45,7 +44,6 @@ async fn elasticache(seen: Arc<Mutex<Vec<String>>>) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_cache_is_explained_by_elasticache() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let port = elasticache(seen.clone()).await;
     // Set before any AWS client is built (this binary's only test).
@@ -57,14 +55,9 @@ async fn an_unreachable_cache_is_explained_by_elasticache() {
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "diagnosis-secret-key");
     std::env::set_var("AWS_REGION", "us-east-1");
 
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir("cache-diagnosis");
-    emulator.write_kubeconfig(&dir, "demo");
+    let s = Stack::demo("cache-diagnosis").await;
     let dead = format!("redis://127.0.0.1:{}", free_port());
-    let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
-        ("CLUSTERS_DIR", dir.to_str().unwrap()),
+    let env = s.env(&[
         ("VALKEY_URL", dead.as_str()),
         ("VALKEY_CACHE_NAME", "gluelinks-links"),
     ]);
@@ -72,12 +65,11 @@ async fn an_unreachable_cache_is_explained_by_elasticache() {
     assert!(seen.lock().unwrap().is_empty(), "nothing is asked at init");
 
     // A click does not ask ElastiCache either: it is served uncached.
-    let click = lambda_http::request::from_str(&event_text("links-header-only.json")).unwrap();
+    let click = event("links-header-only.json");
     assert_eq!(links.handle_checked(click).await.status(), 200);
     assert!(seen.lock().unwrap().is_empty(), "nor on the request path");
 
-    let ready = lambda_http::request::from_str(&event_text("links-ready.json")).unwrap();
-    let response = links.handle_checked(ready).await;
+    let response = links.handle_checked(event("links-ready.json")).await;
     assert_eq!(response.status(), 503);
     let body = body_json(&response);
     let cache = body["checks"]["cache"].as_str().unwrap();

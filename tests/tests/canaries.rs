@@ -1,11 +1,14 @@
 //! Secrets never escape: every route is driven with recognisable canary tokens, passwords and an SSH key,
 //! and every captured log line, metric line, response body and cache entry is scanned for them.
+//!
+//! Its own test binary: it reads everything the process logged and emitted as metrics.
 
-use gluelinks_core::config::Env;
 use gluelinks_core::metrics;
-use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_tests::harness::{Event, Stack};
+use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{captured_logs, event_text, temp_dir, template_routes, Valkey};
+use gluelinks_tests::servers::Valkey;
+use gluelinks_tests::template::template_routes;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -20,16 +23,11 @@ fn ssh_key() -> String {
 }
 
 fn request(event: &str, token: &str, body: Option<Value>) -> lambda_http::Request {
-    let mut e: Value = serde_json::from_str(&event_text(event)).unwrap();
-    e["headers"]["x-gluelinks-token"] = token.into();
-    e["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("authorization");
-    if let Some(body) = body {
-        e["body"] = body.to_string().into();
+    let event = Event::sample(event).token(token);
+    match body {
+        Some(body) => event.body(&body.to_string()).request(),
+        None => event.request(),
     }
-    lambda_http::request::from_str(&e.to_string()).unwrap()
 }
 
 fn valkey_dump(valkey: &Valkey) -> String {
@@ -43,24 +41,18 @@ fn valkey_dump(valkey: &Valkey) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let logs = captured_logs();
     metrics::capture();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
+    let s = Stack::demo("canaries").await.with_valkey();
+    let emulator = &s.emulator;
     // An Application whose repository URL carries credentials.
     let mut app = emulator.application("argocd", "billing-api").unwrap();
     app["spec"]["source"]["repoURL"] =
         format!("https://canary-user:{REPO_SECRET}@github.com/acme/billing.git").into();
     emulator.apply(app);
-    let dir = temp_dir("canaries");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let env = Env::from_pairs([
+    let env = s.env(&[
         ("AUTH_PROXY_TOKEN", READ),
         ("AUTH_OPERATOR_TOKEN", WRITE),
-        ("CLUSTERS_DIR", dir.to_str().unwrap()),
-        ("VALKEY_URL", valkey.url.as_str()),
         ("LOG_LEVEL", "DEBUG"),
     ]);
     let health = health::Health::from_env(&env).unwrap();
@@ -138,14 +130,10 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
             });
         }
     }
-    let mut e: Value = serde_json::from_str(&event_text("links-header-only.json")).unwrap();
-    e["headers"]["x-gluelinks-token"] = READ.into();
-    e["headers"]["argocd-application-name"] = "argocd:billing-api".into();
-    keep(
-        links
-            .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
-            .await,
-    );
+    let click = Event::sample("links-header-only.json")
+        .header("x-gluelinks-token", READ)
+        .header("argocd-application-name", "argocd:billing-api");
+    keep(links.handle_checked(click.request()).await);
     warm.handle(LambdaEvent::new(Value::Null, Context::default()))
         .await
         .unwrap();
@@ -155,7 +143,7 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
         ("a log line", logs.text()),
         ("a metric line", metrics::captured().join("\n")),
         ("a response", bodies.join("\n")),
-        ("the cache", valkey_dump(&valkey)),
+        ("the cache", valkey_dump(s.valkey())),
     ];
     assert!(
         everything[0].1.contains("secret write"),

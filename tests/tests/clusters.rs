@@ -1,29 +1,26 @@
 //! `GET /clusters` over a directory of kubeconfigs, through a real API Gateway event.
 
 use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
+use gluelinks_emulator::project::temp_dir;
+use gluelinks_tests::harness::{Event, OPERATOR_TOKEN};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, iam_authorizer, temp_dir};
 use serde_json::json;
-
-const OPERATOR: &str = "sample-operator-token-0123456789";
 const GRANTS: &str = r#"{"arn:aws:iam::123456789012:role/auditor": {"clusters": ["test-cluster"], "access": "list"}}"#;
 
 /// `GET /clusters` with the sample event's operator token, or signed by `iam`.
 async fn list_as(dir: &str, iam: Option<&str>) -> (u16, serde_json::Value) {
     let env = Env::from_pairs([
-        ("AUTH_OPERATOR_TOKEN", OPERATOR),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
         ("OPERATOR_GRANTS", GRANTS),
         ("CLUSTERS_DIR", dir),
     ]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
-    let mut e: serde_json::Value = serde_json::from_str(&event_text("clusters-list.json")).unwrap();
-    if let Some(arn) = iam {
-        e["requestContext"]["authorizer"] = iam_authorizer(arn);
-    }
-    let req = lambda_http::request::from_str(&e.to_string()).unwrap();
-    let response = function.handle_checked(req).await;
-    (response.status().as_u16(), body_json(&response))
+    let event = Event::sample("clusters-list.json");
+    let event = match iam {
+        Some(arn) => event.iam(arn),
+        None => event,
+    };
+    function.answer(event.request()).await
 }
 
 async fn list(dir: &str) -> (u16, serde_json::Value) {

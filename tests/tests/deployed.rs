@@ -5,8 +5,10 @@
 //! Ignored by a plain `cargo test` (it needs the zips): `make deployed`, part of `make test`, builds them
 //! and runs it.
 
+use gluelinks_emulator::project::repo_root;
+use gluelinks_tests::harness::Stack;
 use gluelinks_tests::runtime_api::Answer;
-use gluelinks_tests::shipped::{events_of, functions, run_shipped, DemoStack};
+use gluelinks_tests::shipped::{events_of, functions, run_shipped};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -113,11 +115,10 @@ fn check_observability(function: &str, logs: &str, invocations: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "runs the zips from `make build`: `make deployed` (part of `make test`)"]
 async fn every_shipped_bootstrap_answers_its_sample_events() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let stack = DemoStack::start("deployed").await;
-    let env = stack.env();
+    let stack = Stack::demo("deployed").await.enforcing_rbac().with_valkey();
+    let env = stack.pairs();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let secrets = stack.secrets();
+    let secrets = stack.secret_values();
     assert!(secrets.len() >= 7, "{} secrets to look for", secrets.len());
     let mut checked = 0;
     for function in functions() {
@@ -150,7 +151,7 @@ async fn every_shipped_bootstrap_answers_its_sample_events() {
     }
     assert_eq!(
         checked,
-        std::fs::read_dir(gluelinks_tests::repo_root().join("events"))
+        std::fs::read_dir(repo_root().join("events"))
             .unwrap()
             .count()
     );

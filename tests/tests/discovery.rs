@@ -4,55 +4,21 @@
 //! links route, and again after a warm run, where the warmed payload must equal a live miss.
 
 use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_emulator::project::temp_dir;
+use gluelinks_emulator::{demo, shipped_rbac};
+use gluelinks_tests::harness::{
+    category, click, labels, scheduled, urls, without_times, Stack, LINK_BASES,
+};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, temp_dir, Valkey};
-use lambda_runtime::{Context, LambdaEvent};
+use gluelinks_tests::servers::Valkey;
 use serde_json::Value;
 use std::time::Duration;
 
-const READ: &str = "sample-proxy-token-0123456789";
 const VAULT: &str = "https://vault.acme.dev/ui/vault/secrets/secret/show/";
 
-fn env(dir: &std::path::Path, valkey: &Valkey) -> Env {
-    Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", READ),
-        ("CLUSTERS_DIR", dir.to_str().unwrap()),
-        ("VALKEY_URL", valkey.url.as_str()),
-        ("VAULT_BASE_URL", "https://vault.acme.dev"),
-    ])
-}
-
-fn click(header: &str) -> lambda_http::Request {
-    let mut e: Value = serde_json::from_str(&event_text("links-header-only.json")).unwrap();
-    e["headers"]["argocd-application-name"] = header.into();
-    e["headers"]["x-gluelinks-cluster"] = "demo".into();
-    lambda_http::request::from_str(&e.to_string()).unwrap()
-}
-
-fn category<'a>(body: &'a Value, id: &str) -> &'a Value {
-    body["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
-}
-
-fn column(body: &Value, id: &str, field: &str) -> Vec<String> {
-    category(body, id)["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l[field].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn without_times(mut v: Value) -> Value {
-    v["lastUpdated"] = Value::Null;
-    v["metadata"]["generatedAt"] = Value::Null;
-    v
+/// `s`'s settings, linking to [`LINK_BASES`] and caching in `valkey`.
+fn env(s: &Stack, valkey: &Valkey) -> Env {
+    s.env(&[LINK_BASES, &[("VALKEY_URL", valkey.url.as_str())]].concat())
 }
 
 /// One app of the demo cluster and what it must show.
@@ -107,8 +73,8 @@ const CASES: [Case; 4] = [
 
 fn check(case: &Case, body: &Value, external_secrets: Option<&str>) {
     let h = case.header;
-    assert_eq!(column(body, "pod", "label"), case.pods, "{h}");
-    let pod_urls = column(body, "pod", "url");
+    assert_eq!(labels(body, "pod"), case.pods, "{h}");
+    let pod_urls = urls(body, "pod");
     for (url, label) in pod_urls.iter().zip(case.pods) {
         let pod = label.split(' ').next().unwrap();
         assert!(url.ends_with(&format!("&var-pod={pod}")), "{h}: {url}");
@@ -123,7 +89,7 @@ fn check(case: &Case, body: &Value, external_secrets: Option<&str>) {
     match external_secrets {
         Some(_) => {
             let expected: Vec<String> = case.vault.iter().map(|p| format!("{VAULT}{p}")).collect();
-            assert_eq!(column(body, "vault", "url"), expected, "{h}");
+            assert_eq!(urls(body, "vault"), expected, "{h}");
         }
         None => {
             let vault = category(body, "vault");
@@ -139,24 +105,20 @@ fn check(case: &Case, body: &Value, external_secrets: Option<&str>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     for external_secrets in [Some("v1"), Some("v1beta1"), None] {
-        let emulator = Emulator::start().await;
-        demo::seed(&emulator);
+        let s = Stack::demo("discovery-shapes").await;
+        let emulator = &s.emulator;
         emulator.serve_external_secrets(external_secrets.as_slice());
-        let dir = temp_dir("discovery-shapes");
-        emulator.write_kubeconfig(&dir, "demo");
         // Live clicks cache into one Valkey; the warmer writes to another, read by the clicks after it.
         let (live_valkey, warm_valkey) = (Valkey::start(), Valkey::start());
-        let links = links::Links::from_env(&env(&dir, &live_valkey))
+        let links = links::Links::from_env(&env(&s, &live_valkey))
             .await
             .unwrap();
 
         let mut live = Vec::new();
         for case in &CASES {
-            let r = links.handle_checked(click(case.header)).await;
-            assert_eq!(r.status(), 200);
-            let body = body_json(&r);
+            let (status, body) = links.answer(click(case.header, "demo")).await;
+            assert_eq!(status, 200);
             check(case, &body, external_secrets);
             live.push(body);
         }
@@ -170,22 +132,18 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
         }
 
         // After a warm run every click is a cache hit, and what it serves is what a live miss computes.
-        let env = env(&dir, &warm_valkey);
+        let env = env(&s, &warm_valkey);
         let links = links::Links::from_env(&env).await.unwrap();
         let report = warm::Warm::from_env(&env)
             .await
             .unwrap()
-            .handle(LambdaEvent::new(
-                serde_json::from_str(&event_text("warm-scheduled.json")).unwrap(),
-                Context::default(),
-            ))
+            .handle(scheduled())
             .await
             .unwrap();
         assert!(report.failures.is_empty(), "{report:?}");
         emulator.reset_requests();
         for (case, live) in CASES.iter().zip(&live) {
-            let r = links.handle_checked(click(case.header)).await;
-            let warmed = body_json(&r);
+            let (_, warmed) = links.answer(click(case.header, "demo")).await;
             check(case, &warmed, external_secrets);
             assert_eq!(
                 without_times(warmed),
@@ -204,17 +162,13 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
 /// namespace read beside the Application, one round in all once the External Secrets API is known.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_miss_takes_two_rounds_of_kubernetes_calls() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir("discovery-rounds");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let links = links::Links::from_env(&env(&dir, &valkey)).await.unwrap();
+    let s = Stack::demo("discovery-rounds").await.with_valkey();
+    let emulator = &s.emulator;
+    let links = links::Links::from_env(&env(&s, s.valkey())).await.unwrap();
     let latency = Duration::from_millis(40);
     emulator.set_latency(latency);
     let rounds = |namespace: &'static str, app: &'static str| {
-        let (emulator, links) = (&emulator, &links);
+        let links = &links;
         async move {
             emulator.reset_requests();
             let (_, degraded) = links
@@ -260,13 +214,11 @@ async fn a_miss_takes_two_rounds_of_kubernetes_calls() {
 /// A cluster larger than one page is read page by page, and every app is warmed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_warmer_reads_large_clusters_page_by_page() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::many_apps(&emulator, 260);
-    let dir = temp_dir("discovery-pages");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let env = env(&dir, &valkey);
+    let s = Stack::start("discovery-pages", "demo", |e| demo::many_apps(e, 260))
+        .await
+        .with_valkey();
+    let emulator = &s.emulator;
+    let env = s.env(LINK_BASES);
     let report = warm::Warm::from_env(&env).await.unwrap().run().await;
     assert_eq!((report.apps, report.written), (260, 260), "{report:?}");
     let pages: Vec<String> = emulator
@@ -279,10 +231,10 @@ async fn the_warmer_reads_large_clusters_page_by_page() {
     assert!(pages[1].contains("continue="), "{pages:?}");
     let links = links::Links::from_env(&env).await.unwrap();
     emulator.reset_requests();
-    let r = links.handle_checked(click("argocd:app-0259")).await;
+    let (_, body) = links.answer(click("argocd:app-0259", "demo")).await;
     assert!(emulator.requests().is_empty(), "a cache hit");
     assert_eq!(
-        column(&body_json(&r), "pod", "label"),
+        labels(&body, "pod"),
         ["app-0259-7c9f6d5b8-a1b2c", "app-0259-7c9f6d5b8-d3e4f"]
     );
 }
@@ -291,13 +243,9 @@ async fn the_warmer_reads_large_clusters_page_by_page() {
 /// operator upgrade that changes the served External Secrets version is noticed on the next click.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir("discovery-upgrade");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let links = links::Links::from_env(&env(&dir, &valkey)).await.unwrap();
+    let s = Stack::demo("discovery-upgrade").await.with_valkey();
+    let emulator = &s.emulator;
+    let links = links::Links::from_env(&env(&s, s.valkey())).await.unwrap();
     let live = |namespace: &'static str, app: &'static str| {
         let links = &links;
         async move {
@@ -309,7 +257,7 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
         }
     };
 
-    let old_role = gluelinks_tests::shipped_rbac().replace(
+    let old_role = shipped_rbac().replace(
         r#"resources: ["deployments", "statefulsets", "daemonsets"]"#,
         r#"resources: ["deployments"]"#,
     );
@@ -321,9 +269,12 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
         emulator.kubeconfig_with_token("demo", "reader-token-0123456789"),
     )
     .unwrap();
-    let links_as_reader = links::Links::from_env(&env(&reader_dir, &valkey))
-        .await
-        .unwrap();
+    let settings = [
+        LINK_BASES,
+        &[("CLUSTERS_DIR", reader_dir.to_str().unwrap())],
+    ]
+    .concat();
+    let links_as_reader = links::Links::from_env(&s.env(&settings)).await.unwrap();
     let (r, degraded) = links_as_reader
         .service()
         .generate("demo", "demo", "argocd", "ledger")
@@ -344,10 +295,10 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
     );
 
     // External Secrets Operator upgraded from v1beta1-only to v1-only between two clicks.
-    emulator.enforce_manifests(&gluelinks_tests::shipped_rbac());
+    emulator.enforce_manifests(&shipped_rbac());
     emulator.serve_external_secrets(&["v1beta1"]);
     let (body, _) = live("argocd", "ledger").await;
-    assert_eq!(column(&body, "vault", "label"), ["secret/ledger/db"]);
+    assert_eq!(labels(&body, "vault"), ["secret/ledger/db"]);
     emulator.serve_external_secrets(&["v1"]);
     let (body, degraded) = live("argocd", "ledger").await;
     assert!(!degraded);
@@ -358,7 +309,7 @@ async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed()
     );
     let (body, _) = live("argocd", "ledger").await;
     assert_eq!(
-        column(&body, "vault", "label"),
+        labels(&body, "vault"),
         ["secret/ledger/db"],
         "and the next click asks which version is served"
     );

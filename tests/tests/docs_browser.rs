@@ -6,7 +6,7 @@
 //! it when missing and runs it.
 
 use gluelinks_core::config::Env;
-use gluelinks_tests::serve_http;
+use gluelinks_tests::servers::serve_http;
 use std::sync::Arc;
 
 /// Serves `health` over plain HTTP on a free loopback port, as the HTTP API would route its paths.

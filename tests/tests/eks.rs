@@ -1,10 +1,9 @@
 //! A kubeconfig that runs `aws eks get-token` works with no `aws` binary: the pool signs the token itself.
 //! Its own test binary, because it sets AWS credentials in the process environment.
 
-use gluelinks_clusters::pool::ClusterClients;
-use gluelinks_clusters::store::{DirStore, Store};
-use gluelinks_tests::emulator::{demo, Emulator};
-use gluelinks_tests::temp_dir;
+use gluelinks_emulator::project::temp_dir;
+use gluelinks_emulator::{demo, Emulator};
+use gluelinks_tests::harness::pool;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::Api;
@@ -20,7 +19,6 @@ async fn eks_exec_kubeconfig_gets_a_native_token() {
     );
     std::env::remove_var("AWS_PROFILE");
     std::env::set_var("PATH", "/nonexistent");
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
@@ -33,7 +31,7 @@ async fn eks_exec_kubeconfig_gets_a_native_token() {
     let dir = temp_dir("eks");
     std::fs::write(dir.join("prod.kubeconfig"), kubeconfig).unwrap();
 
-    let clients = ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(2));
+    let clients = pool(&dir, Duration::from_secs(2));
     let client = clients
         .client("prod")
         .await

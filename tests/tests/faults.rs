@@ -7,15 +7,16 @@
 //! cluster emulator's injected latency and faults. Rows run one after another (their time bounds are
 //! measured on an otherwise idle machine); each row gets its own cluster, Valkey and kubeconfig secret.
 
-use aws_credential_types::Credentials;
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
 use futures::FutureExt;
 use gluelinks_core::config::Env;
-use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_emulator::project::repo_root;
+use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::fault_proxy::{FaultProxy, Mode};
+use gluelinks_tests::harness::{
+    env_of, event, install_crypto, scheduled, OPERATOR_TOKEN, PROXY_TOKEN,
+};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event, event_text, repo_root, Moto, Valkey};
-use lambda_runtime::{Context, LambdaEvent};
+use gluelinks_tests::servers::{Moto, Valkey};
 use serde_json::Value;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -758,13 +759,8 @@ impl Shared {
 
     /// Stores `kubeconfig` as cluster `demo` under a prefix of its own, straight into moto.
     async fn store_kubeconfig(&self, prefix: &str, kubeconfig: String) {
-        let config = aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&self.moto.endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .build();
-        aws_sdk_secretsmanager::Client::from_conf(config)
+        self.moto
+            .secrets_manager()
             .create_secret()
             .name(format!("{prefix}demo"))
             .secret_string(kubeconfig)
@@ -787,16 +783,15 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
         .await;
     shared.store.set(Mode::Pass).await;
     let valkey_url = valkey_proxy.url("redis");
-    let mut pairs: Vec<(&str, &str)> = vec![
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
+    let stack = [
+        ("AUTH_PROXY_TOKEN", PROXY_TOKEN),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
         ("VALKEY_URL", &valkey_url),
         ("CLUSTER_SECRET_PREFIX", &prefix),
         ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", &prefix),
         ("SECRETS_ADD_CLUSTER_SECRET_PREFIX", &prefix),
     ];
-    pairs.extend_from_slice(SETTINGS);
-    let env = Env::from_pairs(pairs);
+    let env = env_of(&[&stack, SETTINGS]);
 
     // Built before the fault, as a container that was running; for the Valkey rows it has also served
     // once, so its Valkey connection is open when the fault strikes.
@@ -938,19 +933,13 @@ impl Built {
             Self::Ready(f) => http(f, "links-ready.json").await,
             Self::SecretsList(f) => http(f, "secrets-list-demo.json").await,
             Self::SecretsAdd(f) => http(f, "secrets-add-docker.json").await,
-            Self::Warm(f) => {
-                let scheduled = LambdaEvent::new(
-                    serde_json::from_str::<Value>(&event_text("warm-scheduled.json")).unwrap(),
-                    Context::default(),
-                );
-                match f.handle(scheduled).await {
-                    Ok(report) => (
-                        "report".to_string(),
-                        serde_json::to_string(&report).unwrap(),
-                    ),
-                    Err(e) => ("error".to_string(), e.to_string()),
-                }
-            }
+            Self::Warm(f) => match f.handle(scheduled()).await {
+                Ok(report) => (
+                    "report".to_string(),
+                    serde_json::to_string(&report).unwrap(),
+                ),
+                Err(e) => ("error".to_string(), e.to_string()),
+            },
         }
     }
 }
@@ -987,7 +976,7 @@ async fn http<F: Checked>(function: &F, event_name: &str) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_under_every_fault() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let shared = Shared::start().await;
     let mut broken = Vec::new();
     for (index, row) in ROWS.iter().enumerate() {

@@ -1,23 +1,24 @@
-//! The links function against the cluster emulator and a real Valkey server, through API Gateway events.
+//! The links function and its readiness route against the cluster emulator and a real Valkey server,
+//! through API Gateway events: exact URLs, the headers that name an app and a cluster, the cache, and the
+//! answers that degrade.
+//!
+//! Its own test binary: every test here runs with the process's AWS settings pointed at an endpoint that
+//! never answers ([`silent_aws`]).
 
-use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_tests::harness::{
+    category, event, labels, urls, Event, Stack, LINK_BASES, PROXY_TOKEN,
+};
+use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{captured_logs, event_text, free_port, temp_dir, Valkey};
+use gluelinks_tests::servers::{free_port, Valkey};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const READ: &str = "sample-proxy-token-0123456789";
-
-struct Setup {
-    emulator: Emulator,
-    dir: std::path::PathBuf,
-    valkey: Valkey,
-}
+const READ: &str = PROXY_TOKEN;
 
 /// An AWS endpoint that accepts connections and never answers: with `CLUSTER_SECRET_PREFIX` set, a
 /// kubeconfig store in AWS Secrets Manager that hangs. The process's AWS settings point at it for the whole
@@ -36,109 +37,55 @@ fn silent_aws() {
     });
 }
 
-async fn setup(name: &str) -> Setup {
+/// The demo stack with a Valkey, AWS silenced first.
+async fn setup(name: &str) -> Stack {
     silent_aws();
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir(name);
-    emulator.write_kubeconfig(&dir, "demo");
-    Setup {
-        emulator,
-        dir,
-        valkey: Valkey::start(),
-    }
+    Stack::demo(name).await.with_valkey()
 }
 
-impl Setup {
-    async fn function(&self, extra: &[(&str, &str)]) -> links::Links {
-        let dir = self.dir.to_str().unwrap().to_string();
-        let mut pairs = vec![
-            ("AUTH_PROXY_TOKEN", READ),
-            ("CLUSTERS_DIR", dir.as_str()),
-            ("VALKEY_URL", self.valkey.url.as_str()),
-            ("GRAFANA_BASE_URL", "https://grafana.acme.dev"),
-            ("VAULT_BASE_URL", "https://vault.acme.dev"),
-            ("TEMPO_DATASOURCE_UID", "tempo-uid-1"),
-        ];
-        pairs.extend_from_slice(extra);
-        // Later pairs win, as in the process environment.
-        let mut merged: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in pairs {
-            merged.retain(|(mk, _)| *mk != k);
-            merged.push((k, v));
-        }
-        links::Links::from_env(&Env::from_pairs(merged))
-            .await
-            .unwrap()
-    }
+/// The demo app's links, by its path and Argo CD's header.
+fn taco() -> lambda_http::Request {
+    request(
+        Some("taco-backend-prod"),
+        Some("nonprod:taco-backend-prod"),
+        &[],
+    )
 }
 
-/// The sample links event for `app`, with the Argo CD header set to `header` (None: removed).
+/// The links function on `s`, linking to [`LINK_BASES`], with `extra` settings (a later pair wins).
+async fn function(s: &Stack, extra: &[(&str, &str)]) -> links::Links {
+    let settings = [LINK_BASES, extra].concat();
+    links::Links::from_env(&s.env(&settings)).await.unwrap()
+}
+
+/// The sample links event for `path_app` (None: `/api/links`), with the Argo CD header set to `header`
+/// (None: removed) and `extra` headers.
 fn request(
     path_app: Option<&str>,
     header: Option<&str>,
     extra: &[(&str, &str)],
 ) -> lambda_http::Request {
-    let mut e: Value = serde_json::from_str(&event_text("links-application.json")).unwrap();
-    match path_app {
-        Some(app) => {
-            let path = format!("/api/v1/applications/{app}/links");
-            e["rawPath"] = path.clone().into();
-            e["requestContext"]["http"]["path"] = path.into();
-        }
-        None => {
-            e["rawPath"] = "/api/links".into();
-            e["requestContext"]["http"]["path"] = "/api/links".into();
-        }
-    }
-    let headers = e["headers"].as_object_mut().unwrap();
-    headers.remove("argocd-application-name");
+    let path = match path_app {
+        Some(app) => format!("/api/v1/applications/{app}/links"),
+        None => "/api/links".to_string(),
+    };
+    let mut event = Event::sample("links-application.json")
+        .path(&path)
+        .without_header("argocd-application-name");
     if let Some(h) = header {
-        headers.insert("argocd-application-name".into(), h.into());
+        event = event.header("argocd-application-name", h);
     }
-    for (k, v) in extra {
-        headers.insert(k.to_string(), (*v).into());
-    }
-    lambda_http::request::from_str(&e.to_string()).unwrap()
-}
-
-async fn call(f: &links::Links, req: lambda_http::Request) -> (u16, Value) {
-    let r = f.handle_checked(req).await;
-    (r.status().as_u16(), body_json(&r))
-}
-
-fn category<'a>(body: &'a Value, id: &str) -> &'a Value {
-    body["categories"]
-        .as_array()
-        .unwrap()
+    extra
         .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {body}"))
-}
-
-fn urls(body: &Value, id: &str) -> Vec<String> {
-    category(body, id)["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["url"].as_str().unwrap().to_string())
-        .collect()
+        .fold(event, |e, (k, v)| e.header(k, v))
+        .request()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_category_ok_with_exact_urls() {
     let s = setup("links-happy").await;
-    let f = s.function(&[]).await;
-    let (status, body) = call(
-        &f,
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        ),
-    )
-    .await;
+    let f = function(&s, &[]).await;
+    let (status, body) = f.answer(taco()).await;
     assert_eq!(status, 200, "{body}");
     let ids: Vec<&str> = body["categories"]
         .as_array()
@@ -194,7 +141,9 @@ async fn every_category_ok_with_exact_urls() {
     assert_eq!(urls(&body, "iaac"), ["https://github.com/antoniostacos/deployment-configurations/tree/main/apps/taco-backend"]);
 
     // /api/links takes the app from the header alone and answers the same.
-    let (status, same) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    let (status, same) = f
+        .answer(request(None, Some("nonprod:taco-backend-prod"), &[]))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(same, body);
 }
@@ -202,13 +151,15 @@ async fn every_category_ok_with_exact_urls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_source_ssh_repo_and_the_apps_own_namespace() {
     let s = setup("links-single").await;
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
     // Argo CD names the Application's own namespace; the workloads are in its destination.
-    let (status, body) = call(
-        &f,
-        request(Some("billing-api"), Some("argocd:billing-api"), &[]),
-    )
-    .await;
+    let (status, body) = f
+        .answer(request(
+            Some("billing-api"),
+            Some("argocd:billing-api"),
+            &[],
+        ))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["namespace"], "payments");
     assert_eq!(
@@ -222,7 +173,7 @@ async fn single_source_ssh_repo_and_the_apps_own_namespace() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_pods_crd_and_app_degrade_only_their_categories() {
     let s = setup("links-missing").await;
-    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    let f = function(&s, &[("CACHE_TTL_SECONDS", "1")]).await;
     for pod in [
         "taco-backend-prod-677bfb55b7-942nr",
         "taco-backend-prod-677bfb55b7-x7k2p",
@@ -232,15 +183,7 @@ async fn missing_pods_crd_and_app_degrade_only_their_categories() {
         s.emulator.apply(gone);
     }
     s.emulator.set_external_secrets_installed(false);
-    let (status, body) = call(
-        &f,
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        ),
-    )
-    .await;
+    let (status, body) = f.answer(taco()).await;
     assert_eq!(status, 200);
     assert_eq!(category(&body, "pod")["status"], "empty");
     assert_eq!(
@@ -258,11 +201,9 @@ async fn missing_pods_crd_and_app_degrade_only_their_categories() {
     );
     assert_eq!(category(&body, "iaac")["status"], "ok");
 
-    let (status, body) = call(
-        &f,
-        request(Some("ghost-app"), Some("nonprod:ghost-app"), &[]),
-    )
-    .await;
+    let (status, body) = f
+        .answer(request(Some("ghost-app"), Some("nonprod:ghost-app"), &[]))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(category(&body, "iaac")["status"], "error");
     assert!(
@@ -286,9 +227,11 @@ async fn service_names_follow_the_specified_examples() {
     app["metadata"] =
         json!({"name": "taco-backend-prod-677bfb55b7-942nr", "namespace": "glueops-core"});
     s.emulator.apply(app);
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
     for app in ["taco-backend-prod", "taco-backend-prod-677bfb55b7-942nr"] {
-        let (_, body) = call(&f, request(Some(app), Some(&format!("nonprod:{app}")), &[])).await;
+        let (_, body) = f
+            .answer(request(Some(app), Some(&format!("nonprod:{app}")), &[]))
+            .await;
         assert_eq!(body["serviceName"], "taco-backend-prod", "{app}");
         assert_eq!(body["appName"], app);
     }
@@ -297,7 +240,7 @@ async fn service_names_follow_the_specified_examples() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_headers_are_400s_that_say_what_to_send() {
     let s = setup("links-headers").await;
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
     let cases = [
         (
             Some("taco-backend-prod"),
@@ -317,7 +260,7 @@ async fn bad_headers_are_400s_that_say_what_to_send() {
         (None, None, "Missing header"),
     ];
     for (path_app, header, expected) in cases {
-        let (status, body) = call(&f, request(path_app, header, &[])).await;
+        let (status, body) = f.answer(request(path_app, header, &[])).await;
         assert_eq!(status, 400, "{path_app:?} {header:?}");
         assert!(
             body["detail"].as_str().unwrap().contains(expected),
@@ -334,7 +277,7 @@ async fn bad_headers_are_400s_that_say_what_to_send() {
             Some("nonprod:taco-backend-prod"),
             &[("x-gluelinks-cluster", cluster)],
         );
-        let (status, body) = call(&f, req).await;
+        let (status, body) = f.answer(req).await;
         assert_eq!(status, 400, "{cluster}");
         assert!(
             body["detail"].as_str().unwrap().contains(expected),
@@ -344,22 +287,22 @@ async fn bad_headers_are_400s_that_say_what_to_send() {
 
     // Two stored clusters and no default: the caller must say which.
     s.emulator.write_kubeconfig(&s.dir, "second");
-    let f = s.function(&[]).await;
-    let (status, body) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    let f = function(&s, &[]).await;
+    let (status, body) = f
+        .answer(request(None, Some("nonprod:taco-backend-prod"), &[]))
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["detail"].as_str().unwrap().contains("DEFAULT_CLUSTER"),
         "{body}"
     );
-    let (status, _) = call(
-        &f,
-        request(
+    let (status, _) = f
+        .answer(request(
             None,
             Some("nonprod:taco-backend-prod"),
             &[("x-gluelinks-cluster", "second")],
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, 200);
 }
 
@@ -425,7 +368,7 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
     s.emulator
         .apply(pod("other-api-1", "orders-ns", "other-api"));
 
-    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
+    let f = function(&s, &[("DEFAULT_CLUSTER", "demo")]).await;
     for (header, pods, vault) in [
         ("argocd:legacy", vec!["legacy-api-1"], vec![]),
         (
@@ -434,36 +377,20 @@ async fn workloads_tracked_by_label_or_as_apps_in_any_namespace_are_found() {
             vec!["https://vault.acme.dev/ui/vault/secrets/secret/show/orders/db"],
         ),
     ] {
-        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        let (status, body) = f.answer(request(None, Some(header), &[])).await;
         assert_eq!(status, 200, "{header}: {body}");
         assert_eq!(
             body["metadata"]["resources"]["deployment"], true,
             "{header}"
         );
-        let shown: Vec<String> = body["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "pod")
-            .unwrap()["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["label"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(shown, pods, "{header}");
+        assert_eq!(labels(&body, "pod"), pods, "{header}");
         assert_eq!(urls(&body, "vault"), vault, "{header}");
     }
 
     // An app nothing is tracked for: the Pods category says what was looked for, and where.
     s.emulator.apply(app("ghost", "argocd", "orders-ns"));
-    let (_, body) = call(&f, request(None, Some("argocd:ghost"), &[])).await;
-    let pods = body["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "pod")
-        .unwrap();
+    let (_, body) = f.answer(request(None, Some("argocd:ghost"), &[])).await;
+    let pods = category(&body, "pod");
     assert_eq!(pods["status"], "empty");
     assert_eq!(
         pods["message"],
@@ -485,14 +412,14 @@ async fn the_headers_namespace_is_the_applications_own() {
                 "source": { "repoURL": format!("https://github.com/acme/{namespace}.git"), "path": "payments" } }
         }));
     }
-    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
+    let f = function(&s, &[("DEFAULT_CLUSTER", "demo")]).await;
     for (header, destination, repo) in [
         ("team-a:payments", "team-a-apps", "team-a"),
         ("argocd:payments", "payments-prod", "argocd"),
         // Not in the header's namespace: the configured ones (glueops-core, argocd) are looked in next.
         ("payments-prod:payments", "payments-prod", "argocd"),
     ] {
-        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        let (status, body) = f.answer(request(None, Some(header), &[])).await;
         assert_eq!(status, 200, "{header}: {body}");
         assert_eq!(body["namespace"], destination, "{header}");
         let iaac = &urls(&body, "iaac")[0];
@@ -511,26 +438,22 @@ async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
     workloads.apply(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "taco-backend-prod-677bfb55b7-third", "namespace": "nonprod",
         "labels": {"app.kubernetes.io/name": "taco-backend-prod"}}}));
     workloads.write_kubeconfig(&s.dir, "workload-cluster");
-    let f = s.function(&[("DEFAULT_CLUSTER", "demo")]).await;
-    let (_, body) = call(
-        &f,
-        request(
+    let f = function(&s, &[("DEFAULT_CLUSTER", "demo")]).await;
+    let (_, body) = f
+        .answer(request(
             None,
             Some("nonprod:taco-backend-prod"),
             &[("argocd-target-cluster-name", "workload-cluster")],
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(body["metadata"]["resources"]["podsFound"], 3);
-    let (_, body) = call(
-        &f,
-        request(
+    let (_, body) = f
+        .answer(request(
             None,
             Some("nonprod:billing-api"),
             &[("argocd-target-cluster-name", "in-cluster")],
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(
         body["metadata"]["resources"]["podsFound"], 1,
         "an unknown target cluster means the Argo CD cluster"
@@ -542,15 +465,13 @@ async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
         ("workload-cluster", 3),
         ("in-cluster", 2),
     ] {
-        let (_, body) = call(
-            &f,
-            request(
+        let (_, body) = f
+            .answer(request(
                 None,
                 Some("nonprod:taco-backend-prod"),
                 &[("argocd-target-cluster-name", target)],
-            ),
-        )
-        .await;
+            ))
+            .await;
         assert_eq!(body["metadata"]["resources"]["podsFound"], pods, "{target}");
     }
 }
@@ -558,17 +479,9 @@ async fn workloads_come_from_the_target_cluster_when_it_is_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_down_degrades_to_200() {
     let s = setup("links-down").await;
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
     s.emulator.add_fault(Matcher::default(), Fault::Status(500));
-    let (status, body) = call(
-        &f,
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        ),
-    )
-    .await;
+    let (status, body) = f.answer(taco()).await;
     assert_eq!(status, 200);
     for id in ["pod", "vault", "iaac"] {
         assert_eq!(category(&body, id)["status"], "error", "{id}");
@@ -588,13 +501,15 @@ async fn cluster_down_degrades_to_200() {
     s.emulator.clear_faults();
     s.emulator
         .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
-    let f = s.function(&[("LINKS_TIMEOUT_SECONDS", "1")]).await;
+    let f = function(&s, &[("LINKS_TIMEOUT_SECONDS", "1")]).await;
     let started = Instant::now();
-    let (status, body) = call(
-        &f,
-        request(Some("billing-api"), Some("argocd:billing-api"), &[]),
-    )
-    .await;
+    let (status, body) = f
+        .answer(request(
+            Some("billing-api"),
+            Some("argocd:billing-api"),
+            &[],
+        ))
+        .await;
     assert_eq!(status, 200);
     assert!(
         started.elapsed() < Duration::from_millis(2500),
@@ -613,22 +528,16 @@ async fn cluster_down_degrades_to_200() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cache_hits_keep_last_updated_and_stale_copies_cover_failures() {
     let s = setup("links-cache").await;
-    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
-    let req = || {
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        )
-    };
-    let (_, first) = call(&f, req()).await;
+    let f = function(&s, &[("CACHE_TTL_SECONDS", "1")]).await;
+    let req = taco;
+    let (_, first) = f.answer(req()).await;
     s.emulator.reset_requests();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (_, _) = call(&f, req()).await; // expired: regenerated
+    let (_, _) = f.answer(req()).await; // expired: regenerated
     assert!(!s.emulator.requests().is_empty());
-    let (_, regenerated) = call(&f, req()).await;
+    let (_, regenerated) = f.answer(req()).await;
     s.emulator.reset_requests();
-    let (_, hit) = call(&f, req()).await;
+    let (_, hit) = f.answer(req()).await;
     assert!(
         s.emulator.requests().is_empty(),
         "a fresh hit makes no cluster call"
@@ -638,15 +547,15 @@ async fn cache_hits_keep_last_updated_and_stale_copies_cover_failures() {
     assert!(first["metadata"].get("stale").is_none());
 
     // The cache is shared: another container (a new function) hits the same entry.
-    let other = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
+    let other = function(&s, &[("CACHE_TTL_SECONDS", "1")]).await;
     assert_eq!(
-        call(&other, req()).await.1["lastUpdated"],
+        other.answer(req()).await.1["lastUpdated"],
         regenerated["lastUpdated"]
     );
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     s.emulator.add_fault(Matcher::default(), Fault::Status(500));
-    let (status, stale) = call(&f, req()).await;
+    let (status, stale) = f.answer(req()).await;
     assert_eq!(status, 200);
     assert_eq!(stale["metadata"]["stale"], true);
     assert_eq!(stale["lastUpdated"], regenerated["lastUpdated"]);
@@ -656,19 +565,13 @@ async fn cache_hits_keep_last_updated_and_stale_copies_cover_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
     let s = setup("links-valkey-down").await;
-    let req = || {
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        )
-    };
+    let req = taco;
     // Uncached, with an in-process cache that is empty: the time the cluster calls take.
-    let warm_up = s.function(&[("VALKEY_URL", "")]).await;
-    call(&warm_up, req()).await;
-    let fresh = s.function(&[("VALKEY_URL", "")]).await;
+    let warm_up = function(&s, &[("VALKEY_URL", "")]).await;
+    warm_up.answer(req()).await;
+    let fresh = function(&s, &[("VALKEY_URL", "")]).await;
     let started = Instant::now();
-    call(&fresh, req()).await;
+    fresh.answer(req()).await;
     let uncached = started.elapsed();
 
     // Nothing listens on the first; the second accepts connections and never answers.
@@ -676,9 +579,9 @@ async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_url = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
     for url in [closed, silent_url] {
-        let f = s.function(&[("VALKEY_URL", &url)]).await;
+        let f = function(&s, &[("VALKEY_URL", &url)]).await;
         let started = Instant::now();
-        let (status, body) = call(&f, req()).await;
+        let (status, body) = f.answer(req()).await;
         let elapsed = started.elapsed();
         assert_eq!(status, 200, "{url}");
         assert_eq!(category(&body, "pod")["status"], "ok");
@@ -687,7 +590,7 @@ async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
             "{url}: {elapsed:?} against {uncached:?} uncached"
         );
         // Readiness says so.
-        let (status, ready) = call(&f, ready_request()).await;
+        let (status, ready) = f.answer(ready_request()).await;
         assert_eq!(status, 503, "{ready}");
         assert_eq!(ready["ready"], false);
         assert!(
@@ -703,19 +606,19 @@ async fn a_dead_or_silent_valkey_costs_a_bounded_delay() {
 }
 
 fn ready_request() -> lambda_http::Request {
-    lambda_http::request::from_str(&event_text("links-ready.json")).unwrap()
+    event("links-ready.json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_checks_valkey_and_the_default_cluster() {
     let s = setup("links-ready").await;
-    let f = s.function(&[]).await;
-    let (status, body) = call(&f, ready_request()).await;
+    let f = function(&s, &[]).await;
+    let (status, body) = f.answer(ready_request()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["checks"], json!({"cache": "ok", "kubernetes": "ok"}));
     assert!(body["timestamp"].is_string());
     s.emulator.add_fault(Matcher::default(), Fault::Status(500));
-    let (status, body) = call(&f, ready_request()).await;
+    let (status, body) = f.answer(ready_request()).await;
     assert_eq!(status, 503);
     assert!(
         body["checks"]["kubernetes"]
@@ -729,8 +632,9 @@ async fn ready_checks_valkey_and_the_default_cluster() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_templates_and_mock_data() {
     let s = setup("links-custom").await;
-    let f = s
-        .function(&[
+    let f = function(
+        &s,
+        &[
             (
                 "LINK_TEMPLATE_APM",
                 "https://apm.acme.dev/services/{service}?env={namespace}",
@@ -739,17 +643,10 @@ async fn custom_templates_and_mock_data() {
                 "QUICK_LINKS",
                 r#"[{"label": "Runbook", "url": "https://wiki.acme.dev/runbook"}]"#,
             ),
-        ])
-        .await;
-    let (_, body) = call(
-        &f,
-        request(
-            Some("taco-backend-prod"),
-            Some("nonprod:taco-backend-prod"),
-            &[],
-        ),
+        ],
     )
     .await;
+    let (_, body) = f.answer(taco()).await;
     assert_eq!(
         urls(&body, "apm"),
         ["https://apm.acme.dev/services/taco-backend-prod?env=nonprod"]
@@ -760,18 +657,18 @@ async fn custom_templates_and_mock_data() {
         ["https://wiki.acme.dev/runbook"]
     );
 
-    let mock = s
-        .function(&[
+    let mock = function(
+        &s,
+        &[
             ("USE_MOCK_DATA", "true"),
             ("DEFAULT_MOCK_FIXTURE", "errors"),
-        ])
-        .await;
-    s.emulator.reset_requests();
-    let (status, body) = call(
-        &mock,
-        request(Some("anything"), Some("nonprod:anything"), &[]),
+        ],
     )
     .await;
+    s.emulator.reset_requests();
+    let (status, body) = mock
+        .answer(request(Some("anything"), Some("nonprod:anything"), &[]))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["appName"], "anything");
     assert_eq!(category(&body, "pod")["status"], "error");
@@ -799,21 +696,21 @@ async fn a_missing_app_is_cached_briefly_and_never_served_stale() {
 
     // Not found is cached (the TTL is 30 s), but for CACHE_MISSING_APP_SECONDS only: an app created
     // meanwhile shows up after that.
-    let f = s.function(&[("CACHE_MISSING_APP_SECONDS", "1")]).await;
-    assert_eq!(found(&call(&f, req("new-app")).await.1), false);
+    let f = function(&s, &[("CACHE_MISSING_APP_SECONDS", "1")]).await;
+    assert_eq!(found(&f.answer(req("new-app")).await.1), false);
     s.emulator.apply(ghost("new-app"));
-    assert_eq!(found(&call(&f, req("new-app")).await.1), false, "cached");
+    assert_eq!(found(&f.answer(req("new-app")).await.1), false, "cached");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (_, body) = call(&f, req("new-app")).await;
+    let (_, body) = f.answer(req("new-app")).await;
     assert_eq!(found(&body), true, "{body}");
     assert_eq!(category(&body, "iaac")["status"], "ok");
 
     // An expired not-found is never the stale copy a failing cluster falls back to.
-    let f = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
-    assert_eq!(found(&call(&f, req("ghost-app")).await.1), false);
+    let f = function(&s, &[("CACHE_TTL_SECONDS", "1")]).await;
+    assert_eq!(found(&f.answer(req("ghost-app")).await.1), false);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     s.emulator.add_fault(Matcher::default(), Fault::Status(500));
-    let (status, body) = call(&f, req("ghost-app")).await;
+    let (status, body) = f.answer(req("ghost-app")).await;
     assert_eq!(status, 200);
     assert!(body["metadata"].get("stale").is_none(), "{body}");
     assert!(
@@ -847,7 +744,7 @@ async fn credentials_in_repo_urls_reach_neither_the_answer_nor_the_cache_nor_the
         "sources/1",
         "ssh://git:ghp_secret@github.com/antoniostacos/deployment-configurations.git",
     );
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
     let cases = [
         (
             "argocd:billing-api",
@@ -861,10 +758,10 @@ async fn credentials_in_repo_urls_reach_neither_the_answer_nor_the_cache_nor_the
         ),
     ];
     for (header, key, link) in cases {
-        let (status, body) = call(&f, request(None, Some(header), &[])).await;
+        let (status, body) = f.answer(request(None, Some(header), &[])).await;
         assert_eq!(status, 200);
         assert_eq!(urls(&body, "iaac"), [link]);
-        let cached = valkey_get(&s.valkey, key);
+        let cached = valkey_get(s.valkey(), key);
         assert!(cached.contains(link), "{key}: {cached}");
         for (what, text) in [("answer", body.to_string()), ("cache", cached)] {
             assert!(!text.contains("ghp_secret"), "{what}: {text}");
@@ -882,8 +779,10 @@ async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
         req.headers_mut().remove("argocd-target-cluster-name");
         req
     };
-    let from_dir = s.function(&[("CACHE_TTL_SECONDS", "1")]).await;
-    let (_, cached) = call(&from_dir, own_cluster("nonprod:taco-backend-prod")).await;
+    let from_dir = function(&s, &[("CACHE_TTL_SECONDS", "1")]).await;
+    let (_, cached) = from_dir
+        .answer(own_cluster("nonprod:taco-backend-prod"))
+        .await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     // The kubeconfigs are in AWS Secrets Manager, which accepts connections and never answers; its own
@@ -902,16 +801,16 @@ async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
     };
     let mut with_default = silent.to_vec();
     with_default.push(("DEFAULT_CLUSTER", "demo"));
-    let f = s.function(&with_default).await;
+    let f = function(&s, &with_default).await;
     let started = Instant::now();
-    let (status, stale) = call(&f, own_cluster("nonprod:taco-backend-prod")).await;
+    let (status, stale) = f.answer(own_cluster("nonprod:taco-backend-prod")).await;
     within_budget(started);
     assert_eq!(status, 200);
     assert_eq!(stale["metadata"]["stale"], true, "{stale}");
     assert_eq!(stale["lastUpdated"], cached["lastUpdated"]);
 
     let started = Instant::now();
-    let (status, body) = call(&f, own_cluster("argocd:billing-api")).await;
+    let (status, body) = f.answer(own_cluster("argocd:billing-api")).await;
     within_budget(started);
     assert_eq!(status, 200);
     for id in ["pod", "vault", "iaac"] {
@@ -923,11 +822,12 @@ async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
     }
 
     // Naming a cluster by header, or a target cluster, or none, needs the stored clusters' list first.
-    let f = s.function(&silent).await;
+    let f = function(&s, &silent).await;
     for extra in [vec![("x-gluelinks-cluster", "demo")], vec![]] {
         let started = Instant::now();
-        let (status, body) =
-            call(&f, request(None, Some("nonprod:taco-backend-prod"), &extra)).await;
+        let (status, body) = f
+            .answer(request(None, Some("nonprod:taco-backend-prod"), &extra))
+            .await;
         within_budget(started);
         assert_eq!(status, 200, "{extra:?}: {body}");
         assert_eq!(category(&body, "pod")["status"], "error");
@@ -935,9 +835,9 @@ async fn a_silent_kubeconfig_store_degrades_the_answer_within_the_budget() {
     }
 
     // Readiness is bounded as well (2 s).
-    let f = s.function(&with_default).await;
+    let f = function(&s, &with_default).await;
     let started = Instant::now();
-    let (status, body) = call(&f, ready_request()).await;
+    let (status, body) = f.answer(ready_request()).await;
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
@@ -978,9 +878,11 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
     let mut app = s.emulator.application("argocd", "billing-api").unwrap();
     app["spec"]["source"]["path"] = "../../attacker/repo".into();
     s.emulator.apply(app.clone());
-    let f = s.function(&[]).await;
+    let f = function(&s, &[]).await;
 
-    let (status, body) = call(&f, request(None, Some("nonprod:taco-backend-prod"), &[])).await;
+    let (status, body) = f
+        .answer(request(None, Some("nonprod:taco-backend-prod"), &[]))
+        .await;
     assert_eq!(status, 200);
     let vault = category(&body, "vault");
     assert_eq!(
@@ -1002,7 +904,9 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
     assert!(!label.contains('\n'), "{label:?}");
 
     // A climbing source path is refused with a message, and its revision encoded.
-    let (_, body) = call(&f, request(None, Some("argocd:billing-api"), &[])).await;
+    let (_, body) = f
+        .answer(request(None, Some("argocd:billing-api"), &[]))
+        .await;
     let iaac = category(&body, "iaac");
     assert_eq!(iaac["status"], "error", "{iaac}");
     assert!(
@@ -1016,8 +920,10 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
     app["spec"]["source"]["targetRevision"] = "release/1.0?x=1#y".into();
     s.emulator.apply(app);
     // Uncached: the refusal above is in Valkey for CACHE_TTL_SECONDS.
-    let f = s.function(&[("VALKEY_URL", "")]).await;
-    let (_, body) = call(&f, request(None, Some("argocd:billing-api"), &[])).await;
+    let f = function(&s, &[("VALKEY_URL", "")]).await;
+    let (_, body) = f
+        .answer(request(None, Some("argocd:billing-api"), &[]))
+        .await;
     assert_eq!(
         urls(&body, "iaac"),
         ["https://github.com/acme/billing/tree/release/1.0%3Fx%3D1%23y/deploy/prod"]
@@ -1036,7 +942,7 @@ async fn hostile_application_fields_and_headers_stay_inside_their_links() {
         (None, Some("..:billing-api")),
         (None, Some("argocd:%2e%2e")),
     ] {
-        let (status, body) = call(&f, request(path_app, header, &[])).await;
+        let (status, body) = f.answer(request(path_app, header, &[])).await;
         assert_eq!(status, 400, "{path_app:?} {header:?}: {body}");
         let message = body["message"]
             .as_str()
@@ -1056,12 +962,14 @@ async fn a_bound_proxy_token_reaches_only_its_clusters() {
     s.emulator.write_kubeconfig(&s.dir, "other-argocd");
     const PROD: &str = "prod-argocd-proxy-token-0123456789";
     let bound = format!("{PROD}:demo,{READ}:other-argocd");
-    let f = s
-        .function(&[
+    let f = function(
+        &s,
+        &[
             ("AUTH_PROXY_TOKEN", bound.as_str()),
             ("DEFAULT_CLUSTER", "demo"),
-        ])
-        .await;
+        ],
+    )
+    .await;
     let app = Some("nonprod:taco-backend-prod");
     let with =
         |token: &'static str, cluster: Option<&'static str>, target: Option<&'static str>| {
@@ -1072,13 +980,15 @@ async fn a_bound_proxy_token_reaches_only_its_clusters() {
         };
     // Its own cluster, named by the extension's header or by default.
     for req in [with(PROD, Some("demo"), None), with(PROD, None, None)] {
-        let (status, body) = call(&f, req).await;
+        let (status, body) = f.answer(req).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(category(&body, "pod")["status"], "ok", "{body}");
     }
     // A target cluster outside the grant is read as one not stored: the Argo CD cluster is read instead,
     // and the answer does not tell whether that name is stored.
-    let (status, body) = call(&f, with(PROD, Some("demo"), Some("other-argocd"))).await;
+    let (status, body) = f
+        .answer(with(PROD, Some("demo"), Some("other-argocd")))
+        .await;
     assert_eq!(status, 200, "{body}");
     // Another Argo CD's cluster, named by the extension's header or by default, is refused without
     // reading it.
@@ -1088,7 +998,7 @@ async fn a_bound_proxy_token_reaches_only_its_clusters() {
         with(READ, Some("demo"), None),
         with(READ, None, None),
     ] {
-        let (status, body) = call(&f, req).await;
+        let (status, body) = f.answer(req).await;
         assert_eq!(status, 403, "{body}");
         assert!(
             body["detail"]

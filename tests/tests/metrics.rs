@@ -1,10 +1,12 @@
 //! The CloudWatch metrics (EMF lines) the functions emit, as an operator would chart and alarm on them:
 //! each line valid, with the right counts and dimensions.
+//!
+//! Its own test binary: it reads every metric line the process emitted.
 
-use gluelinks_core::config::Env;
 use gluelinks_core::metrics;
-use gluelinks_tests::emulator::{demo, Emulator};
-use gluelinks_tests::{emf, event, temp_dir, Valkey};
+use gluelinks_emulator::{Fault, Matcher};
+use gluelinks_tests::emf;
+use gluelinks_tests::harness::{event, Event, Stack};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
@@ -20,20 +22,10 @@ fn metrics_since(start: usize) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     metrics::capture();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir("metrics");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
-        ("CLUSTERS_DIR", dir.to_str().unwrap()),
-        ("VALKEY_URL", valkey.url.as_str()),
-        ("CACHE_TTL_SECONDS", "1"),
-    ]);
+    let s = Stack::demo("metrics").await.with_valkey();
+    let emulator = &s.emulator;
+    let env = s.env(&[("CACHE_TTL_SECONDS", "1")]);
 
     let links = links::Links::from_env(&env).await.unwrap();
     let start = metrics::captured().len();
@@ -54,10 +46,7 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     );
 
     // The cluster fails: the copy just cached is served stale, and counted so.
-    emulator.add_fault(
-        gluelinks_tests::emulator::Matcher::default(),
-        gluelinks_tests::emulator::Fault::Status(500),
-    );
+    emulator.add_fault(Matcher::default(), Fault::Status(500));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let start = metrics::captured().len();
     links.handle(event("links-application.json")).await;
@@ -77,20 +66,14 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     assert_eq!(lines[0]["AppsSkipped"], 0.0);
     assert_eq!(lines[0]["ClustersFailed"], 0.0);
 
-    let add = secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
-        ("CLUSTERS_DIR", dir.to_str().unwrap()),
-    ]))
-    .await
-    .unwrap();
+    let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
     let start = metrics::captured().len();
     let r = add.handle(event("secrets-add-docker.json")).await;
     assert_eq!(r.status(), 200);
     let lines = metrics_since(start);
     // One per namespace written: the event's, and Argo CD's, where argocd-image-updater reads pull secrets.
-    let event: Value =
-        serde_json::from_str(&gluelinks_tests::event_text("secrets-add-docker.json")).unwrap();
-    let body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+    let event = Event::sample("secrets-add-docker.json");
+    let body: Value = serde_json::from_str(event.json()["body"].as_str().unwrap()).unwrap();
     let namespaces = body["namespaces"].as_str().unwrap().split(',').count();
     assert_eq!(lines.len(), namespaces + 1, "{lines:?}");
     for line in &lines {
@@ -100,11 +83,7 @@ async fn cache_outcomes_warm_coverage_and_writes_are_counted() {
     }
     // A request refused before any write is counted too.
     let start = metrics::captured().len();
-    let mut bad: Value = event.clone();
-    bad["body"] = "{}".into();
-    let r = add
-        .handle(lambda_http::request::from_str(&bad.to_string()).unwrap())
-        .await;
+    let r = add.handle(event.body("{}").request()).await;
     assert_eq!(r.status(), 400);
     let lines = metrics_since(start);
     assert_eq!(lines.len(), 1, "{lines:?}");

@@ -1,16 +1,25 @@
 //! `GET /secrets` reads metadata only, where credentials live: concurrent metadata lists selected by label
 //! and `type` in the Argo CD namespace and the namespaces `SECRETS_LIST_NAMESPACES` names,
 //! Helm repositories told apart by GlueLinks' repository-type label, every repository secret still
-//! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer.
+//! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer. The lists
+//! are made at once, and a cluster that cannot be reached, or is slow, is said so within the bound.
 
-use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator};
+use gluelinks_emulator::{Fault, Matcher};
+use gluelinks_tests::harness::{Event, Stack};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event_text, temp_dir};
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
-const OPERATOR: &str = "sample-operator-token-0123456789";
+/// `GET /secrets?cluster=<cluster>` on `s`'s secrets-list function.
+async fn list(s: &Stack, cluster: &str) -> (u16, Value) {
+    let request = Event::sample("secrets-list-demo.json")
+        .query("cluster", cluster)
+        .request();
+    let f = secrets_list::SecretsList::from_env(&s.env(&[]))
+        .await
+        .unwrap();
+    f.answer(request).await
+}
 
 fn secret(name: &str, secret_type: &str, labels: Value, data: Value) -> Value {
     json!({ "apiVersion": "v1", "kind": "Secret", "type": secret_type,
@@ -30,9 +39,10 @@ fn names(body: &Value, key: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
+    let s = Stack::demo("secrets-list-metadata")
+        .await
+        .with_settings(&[("SECRETS_LIST_NAMESPACES", "default")]);
+    let emulator = &s.emulator;
     let value = "c2VjcmV0LXZhbHVlLW5ldmVyLWxpc3RlZA=="; // "secret-value-never-listed"
     let repository = |kind: &str| {
         json!({ "argocd.argoproj.io/secret-type": "repository",
@@ -68,19 +78,9 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     ] {
         emulator.apply(extra);
     }
-    let dir = temp_dir("secrets-list-metadata");
-    emulator.write_kubeconfig(&dir, "demo");
-    let env = Env::from_pairs([
-        ("AUTH_OPERATOR_TOKEN", OPERATOR),
-        ("SECRETS_LIST_CLUSTERS_DIR", dir.to_str().unwrap()),
-        ("SECRETS_LIST_NAMESPACES", "default"),
-    ]);
-    let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
     emulator.reset_requests();
-    let request = lambda_http::request::from_str(&event_text("secrets-list-demo.json")).unwrap();
-    let response = function.handle_checked(request).await;
-    let body = body_json(&response);
-    assert_eq!(response.status(), 200, "{body}");
+    let (status, body) = list(&s, "demo").await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "success", "{body}");
 
     assert_eq!(names(&body, "repo_creds_secrets"), ["github-org-creds"]);
@@ -151,4 +151,43 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
         );
         assert!(r.query.contains("fieldSelector=type%3D"), "{r:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_is_concurrent_and_reports_an_unreachable_or_slow_cluster() {
+    let s = Stack::demo("secrets-list")
+        .await
+        .with_settings(&[("KUBE_TIMEOUT_SECONDS", "1")]);
+    s.emulator.set_latency(Duration::from_millis(200));
+    let started = Instant::now();
+    let (status, body) = list(&s, "demo").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("success")));
+    assert!(
+        started.elapsed() < Duration::from_millis(580),
+        "three 200 ms lists took {:?}",
+        started.elapsed()
+    );
+    s.emulator.set_latency(Duration::ZERO);
+
+    s.emulator.add_fault(Matcher::default(), Fault::Reset);
+    let (status, body) = list(&s, "demo").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "cluster_unreachable");
+    assert_eq!(
+        body["message"],
+        "Cannot connect to cluster. Please check if the cluster is running and accessible."
+    );
+    assert_eq!(body["total_repo_creds"], 0);
+
+    s.emulator.clear_faults();
+    s.emulator
+        .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
+    let started = Instant::now();
+    let (_, body) = list(&s, "demo").await;
+    assert_eq!(body["status"], "timeout", "{body}");
+    assert_eq!(
+        body["message"],
+        "The cluster did not answer listing secrets within 1 s (KUBE_TIMEOUT_SECONDS)"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
 }

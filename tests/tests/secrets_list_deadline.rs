@@ -3,9 +3,9 @@
 //! points the process's AWS settings at a slow stand-in for Secrets Manager.
 
 use gluelinks_core::config::Env;
+use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
-use gluelinks_tests::event;
+use gluelinks_tests::harness::{event, install_crypto, OPERATOR_TOKEN};
 use gluelinks_tests::openapi::Checked;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -63,7 +63,7 @@ async fn slow_secrets_manager(kubeconfig: String) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_store_and_a_slow_cluster_still_answer_within_the_bound() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let emulator = Emulator::start().await;
     demo::seed(&emulator);
     let endpoint = slow_secrets_manager(emulator.kubeconfig("demo")).await;
@@ -81,7 +81,7 @@ async fn a_slow_store_and_a_slow_cluster_still_answer_within_the_bound() {
     let env = Env::from_pairs([
         ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", "gluelinks/lister/"),
         ("KUBE_TIMEOUT_SECONDS", "1"),
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
     ]);
     let function = secrets_list::SecretsList::from_env(&env).await.unwrap();
 

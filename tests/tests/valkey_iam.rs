@@ -8,9 +8,11 @@
 //! else runs.
 
 use gluelinks_core::config::Env;
+use gluelinks_emulator::project::{repo_root, temp_dir};
+use gluelinks_emulator::tls::Authority;
 use gluelinks_links::cache::Cache;
-use gluelinks_tests::emulator::tls::Authority;
-use gluelinks_tests::{temp_dir, Valkey};
+use gluelinks_tests::harness::install_crypto;
+use gluelinks_tests::servers::Valkey;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -65,7 +67,7 @@ async fn tls_proxy(authority: &Authority, backend: u16, seen: Arc<Mutex<Vec<u8>>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let authority = Authority::new();
     let ca = temp_dir("valkey-iam").join("ca.pem");
     std::fs::write(&ca, &authority.ca_pem).unwrap();
@@ -78,8 +80,7 @@ async fn the_cache_connects_over_verified_tls_with_a_signed_iam_token() {
     let valkey = Valkey::start();
     // The ElastiCache user, with the template's own access string (ElastiCache checks the token; here
     // any password passes): the cache's commands must all be allowed by it.
-    let template =
-        std::fs::read_to_string(gluelinks_tests::repo_root().join("template.yaml")).unwrap();
+    let template = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
     let user = &template[template.find("\n  CacheAppUser:\n").unwrap()..];
     let access = user
         .lines()

@@ -2,7 +2,8 @@
 //! It expects `cargo lambda build --release --arm64 --output-format zip` to have run (make does that).
 
 use gluelinks_core::config::Env;
-use gluelinks_tests::{event_text, repo_root};
+use gluelinks_emulator::project::{repo_root, temp_dir};
+use gluelinks_tests::harness::{event_text, pool, Stack, PROXY_TOKEN};
 use std::time::{Duration, Instant};
 
 const ZIP_GOAL_BYTES: u64 = 2 * 1024 * 1024;
@@ -64,14 +65,15 @@ const COLD_RUNS: usize = 5;
 /// the code costs) and as shipped (the arm64 zip under qemu-user, which adds the emulator's own cost).
 async fn cold_starts() {
     use gluelinks_tests::runtime_api::arm64_runner;
-    use gluelinks_tests::shipped::{
-        events_of, extract_bootstrap, functions, run_binary, DemoStack,
-    };
+    use gluelinks_tests::shipped::{events_of, extract_bootstrap, functions, run_binary};
 
     println!("== cold start (the shipped functions run against a Runtime API stand-in; median of {COLD_RUNS} starts) ==");
     println!("{COLD_ANCHORS}");
-    let stack = DemoStack::start("bench-cold").await;
-    let env = stack.env();
+    let stack = Stack::demo("bench-cold")
+        .await
+        .enforcing_rbac()
+        .with_valkey();
+    let env = stack.pairs();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let qemu = arm64_runner();
     for function in functions() {
@@ -160,8 +162,8 @@ fn warm_child(dir: &str, valkey: &str) {
 /// Warm runs at 20 ms per Kubernetes call: the calls each cluster costs, and a fleet of 20 clusters x
 /// 250 apps x 10 pods, warmed by a process of its own whose wall time and peak memory are measured.
 async fn warming() {
-    use gluelinks_tests::emulator::{demo, Emulator};
-    use gluelinks_tests::Valkey;
+    use gluelinks_emulator::{demo, Emulator};
+    use gluelinks_tests::servers::Valkey;
 
     println!("== warm (20 ms per Kubernetes call; local Valkey) ==");
     let valkey = Valkey::start();
@@ -170,7 +172,7 @@ async fn warming() {
         .map(|i| format!("7c9f6d5b8-p{i:04}"))
         .collect();
     let suffixes: Vec<&str> = suffixes.iter().map(String::as_str).collect();
-    let dir = gluelinks_tests::temp_dir("bench-warm-fleet");
+    let dir = temp_dir("bench-warm-fleet");
     let mut emulators = Vec::new();
     for i in 0..clusters {
         let emulator = Emulator::start().await;
@@ -232,20 +234,14 @@ async fn warming() {
 /// processes in parallel, on the same emulator with 20 ms injected per call.
 async fn secrets_against_kubectl() {
     use gluelinks_secrets::{list, SecretSettings};
-    use gluelinks_tests::emulator::{demo, Emulator};
 
     println!("== secrets list (emulated cluster with 20 ms per call) ==");
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = gluelinks_tests::temp_dir("bench-secrets");
-    let kubeconfig = emulator.write_kubeconfig(&dir, "demo");
-    emulator.set_latency(Duration::from_millis(20));
+    let stack = Stack::demo("bench-secrets").await;
+    let (dir, kubeconfig) = (&stack.dir, stack.kubeconfig());
+    stack.emulator.set_latency(Duration::from_millis(20));
     let settings = SecretSettings::from_env(&Env::default()).expect("secret settings");
-    let pool = gluelinks_clusters::pool::ClusterClients::new(
-        gluelinks_clusters::store::Store::Dir(gluelinks_clusters::store::DirStore::new(&dir)),
-        Duration::from_secs(10),
-    );
-    let client = pool.client("demo").await.expect("a client");
+    let clients = pool(dir, Duration::from_secs(10));
+    let client = clients.client("demo").await.expect("a client");
     list::list(&client, &settings, Duration::from_secs(10)).await;
     let mut ours = Vec::new();
     for _ in 0..20 {
@@ -261,7 +257,7 @@ async fn secrets_against_kubectl() {
         settings.docker_selector(),
         "argocd.argoproj.io/secret-type=repository".to_string(),
     ];
-    let kubectl = gluelinks_tests::kubectl();
+    let kubectl = gluelinks_emulator::project::kubectl();
     let run_three = |cache: &std::path::Path| {
         let children: Vec<_> = selectors
             .iter()
@@ -324,21 +320,12 @@ async fn secrets_against_kubectl() {
 
 /// The links function's cache miss against a cluster answering every call in 20 ms, and its cache hit.
 async fn links_latency() {
-    use gluelinks_tests::emulator::{demo, Emulator};
-    use gluelinks_tests::Valkey;
-
     println!("== links (emulated cluster with 20 ms per call; local Valkey) ==");
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = gluelinks_tests::temp_dir("bench-links");
-    emulator.write_kubeconfig(&dir, "demo");
-    let valkey = Valkey::start();
-    let env = Env::from_pairs([
-        ("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789"),
-        ("CLUSTERS_DIR", dir.to_str().expect("a UTF-8 path")),
-        ("VALKEY_URL", valkey.url.as_str()),
-    ]);
-    let links = links::Links::from_env(&env).await.expect("links settings");
+    let stack = Stack::demo("bench-links").await.with_valkey();
+    let emulator = &stack.emulator;
+    let links = links::Links::from_env(&stack.env(&[]))
+        .await
+        .expect("links settings");
     links
         .service()
         .generate("demo", "demo", "nonprod", "taco-backend-prod")
@@ -347,12 +334,9 @@ async fn links_latency() {
     let latency = Duration::from_millis(20);
     emulator.set_latency(latency);
     // One call alone, for the one-after-another estimate.
-    let client = gluelinks_clusters::pool::ClusterClients::new(
-        gluelinks_clusters::store::Store::Dir(gluelinks_clusters::store::DirStore::new(&dir)),
-        Duration::from_secs(10),
-    );
+    let clients = pool(&stack.dir, Duration::from_secs(10));
     let pods: kube::api::Api<k8s_openapi::api::core::v1::Pod> =
-        kube::api::Api::namespaced(client.client("demo").await.expect("a client"), "nonprod");
+        kube::api::Api::namespaced(clients.client("demo").await.expect("a client"), "nonprod");
     pods.list(&Default::default())
         .await
         .expect("a warm-up call");
@@ -483,30 +467,23 @@ fn report(what: &str, (median, p99, n): (Duration, Duration, usize)) {
 
 /// Building a cluster's client the first time in a container, reusing it, and one emulator round trip.
 async fn kubernetes_clients() {
-    use gluelinks_clusters::pool::ClusterClients;
-    use gluelinks_clusters::store::{DirStore, Store};
-    use gluelinks_tests::emulator::{demo, Emulator};
     use k8s_openapi::api::core::v1::Pod;
     use kube::api::{Api, ListParams};
 
     println!("== Kubernetes clients (emulated cluster over HTTPS on loopback) ==");
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = gluelinks_tests::temp_dir("bench-clusters");
-    emulator.write_kubeconfig(&dir, "demo");
-    let pool = || ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(10));
+    let stack = Stack::demo("bench-clusters").await;
+    let fresh = || pool(&stack.dir, Duration::from_secs(10));
     report(
         "client for a cluster, cold (new pool)",
         measure_n(200, || async {
-            pool().client("demo").await.map_or(500, |_| 200)
+            fresh().client("demo").await.map_or(500, |_| 200)
         })
         .await,
     );
     report(
         "cold client + first call (TLS handshake)",
         measure_n(200, || async {
-            let Ok(client) = pool().client("demo").await else {
+            let Ok(client) = fresh().client("demo").await else {
                 return 500;
             };
             let pods: Api<Pod> = Api::namespaced(client, "nonprod");
@@ -514,7 +491,7 @@ async fn kubernetes_clients() {
         })
         .await,
     );
-    let warm = pool();
+    let warm = fresh();
     report(
         "client for a cluster, reused",
         measure(|| async { warm.client("demo").await.map_or(500, |_| 200) }).await,
@@ -531,7 +508,7 @@ async fn kubernetes_clients() {
 
 async fn handler_times() {
     println!("== in-process handler time (request event -> response) ==");
-    let env = Env::from_pairs([("AUTH_PROXY_TOKEN", "sample-proxy-token-0123456789")]);
+    let env = Env::from_pairs([("AUTH_PROXY_TOKEN", PROXY_TOKEN)]);
     let health = health::Health::from_env(&env).expect("health settings");
     let fixtures = fixtures::Fixtures::from_env(&env).expect("fixtures settings");
     // The event text is read once; parsing it is part of each call, as in the Lambda runtime.

@@ -1,20 +1,22 @@
 //! A kubeconfig that cannot be used is described — the problem and its line — and never quoted: not by
-//! the clusters pool, not in `GET /secrets`' answer, not in any log line. Its own binary, for the log
-//! capture.
+//! the clusters pool, not in `GET /secrets`' answer, not in any log line; one that would run a program or
+//! read a file is refused when loaded; and a broken one fails alone, the other clusters still served.
+//!
+//! Its own binary, for the log capture.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use gluelinks_clusters::pool::{ClusterClients, ClusterError};
-use gluelinks_clusters::store::{DirStore, Store};
 use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::Emulator;
+use gluelinks_emulator::project::temp_dir;
+use gluelinks_emulator::Emulator;
+use gluelinks_tests::harness::{install_crypto, pool, Event, OPERATOR_TOKEN};
+use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const OPERATOR: &str = "sample-operator-token-0123456789";
+const OPERATOR: &str = OPERATOR_TOKEN;
 const TOKEN: &str = "tok-Qv93-never-echoed-0123456789";
 
 /// The 1-based line of `text` that starts (after indentation) with `prefix`.
@@ -108,42 +110,49 @@ fn broken_kubeconfigs(emulator: &Emulator) -> (Vec<(&'static str, String, String
     (cases, secrets)
 }
 
+/// The pool's error for `cluster`, whose kubeconfig it must refuse: an unusable kubeconfig, said so.
+async fn unusable(clients: &ClusterClients, cluster: &str) -> String {
+    let Err(err) = clients.client(cluster).await else {
+        panic!("{cluster} built a client")
+    };
+    assert!(
+        matches!(err, ClusterError::Kubeconfig { .. }),
+        "{cluster}: {err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("Cluster '{cluster}' has an unusable kubeconfig")),
+        "{message}"
+    );
+    message
+}
+
 async fn list_secrets(env: &Env, cluster: &str) -> (u16, Value) {
-    let mut e: Value = serde_json::from_str(&event_text("secrets-list-demo.json")).unwrap();
-    e["rawQueryString"] = format!("cluster={cluster}").into();
-    e["queryStringParameters"] = json!({ "cluster": cluster });
+    let request = Event::sample("secrets-list-demo.json")
+        .query("cluster", cluster)
+        .request();
     let function = secrets_list::SecretsList::from_env(env).await.unwrap();
-    let response = function
-        .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
-        .await;
-    (response.status().as_u16(), body_json(&response))
+    function.answer(request).await
 }
 
 #[tokio::test]
 async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
     let logs = captured_logs();
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let emulator = Emulator::start().await;
     let dir = temp_dir("kubeconfig-errors");
     let (cases, secrets) = broken_kubeconfigs(&emulator);
     for (name, text, _) in &cases {
         std::fs::write(dir.join(format!("{name}.kubeconfig")), text).unwrap();
     }
-    let clients = ClusterClients::new(Store::Dir(DirStore::new(&dir)), Duration::from_secs(2));
+    let clients = pool(&dir, Duration::from_secs(2));
     let dir_text = dir.to_str().unwrap();
     let env = Env::from_pairs([
         ("AUTH_OPERATOR_TOKEN", OPERATOR),
         ("SECRETS_LIST_CLUSTERS_DIR", dir_text),
     ]);
     for (name, _, expected) in cases {
-        let Err(err) = clients.client(name).await else {
-            panic!("{name} built a client")
-        };
-        assert!(
-            matches!(err, ClusterError::Kubeconfig { .. }),
-            "{name}: {err:?}"
-        );
-        let message = err.to_string();
+        let message = unusable(&clients, name).await;
         assert!(
             message.starts_with(&format!(
                 "Cluster '{name}' has an unusable kubeconfig: {expected}"
@@ -175,7 +184,7 @@ async fn broken_kubeconfigs_name_the_problem_and_line_never_the_content() {
 #[tokio::test]
 async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
     let logs = captured_logs();
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let emulator = Emulator::start().await;
     let dir = temp_dir("kubeconfig-refused");
     let ran = dir.join("plugin.ran");
@@ -277,4 +286,48 @@ async fn kubeconfigs_that_would_run_or_read_something_are_refused_at_load() {
         (200, &json!("success")),
         "{body}"
     );
+}
+
+/// A kubeconfig that is not YAML, has no current context or names a missing user fails with a message
+/// saying so, alone: the good cluster beside it is served.
+#[tokio::test]
+async fn a_broken_kubeconfig_fails_alone_with_a_clear_message() {
+    let emulator = Emulator::start().await;
+    let dir = temp_dir("broken");
+    emulator.write_kubeconfig(&dir, "good");
+    let good = emulator.kubeconfig("x");
+    let cases = [
+        (
+            "not-yaml",
+            "{{{ this is : not : yaml".to_string(),
+            "not a valid kubeconfig",
+        ),
+        (
+            "no-context",
+            good.replace("current-context: x\n", ""),
+            "no current-context",
+        ),
+        (
+            "no-user",
+            good.replace("user: x-user", "user: ghost"),
+            "names user 'ghost'",
+        ),
+    ];
+    for (name, text, _) in &cases {
+        std::fs::write(dir.join(format!("{name}.kubeconfig")), text).unwrap();
+    }
+    let clients = pool(&dir, Duration::from_secs(2));
+    for (name, _, expected) in cases {
+        let message = unusable(&clients, name).await;
+        assert!(message.contains(expected), "{message}");
+        assert!(
+            !message.contains(emulator.token()),
+            "the message leaks the token: {message}"
+        );
+    }
+    assert!(clients.client("good").await.is_ok());
+    assert!(matches!(
+        clients.client("../good").await,
+        Err(ClusterError::Store(_))
+    ));
 }

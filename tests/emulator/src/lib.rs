@@ -3,18 +3,35 @@
 //! `Status` errors and dry runs, optional RBAC and validating admission policies (CEL) from the shipped
 //! manifests, and injected latency and faults.
 //!
-//! Not a cluster: no controllers, watches or admission beyond what the functions rely on. `kubectl` talks
-//! to it (see `tests/tests/emulator.rs`), which is how we know it speaks the protocol.
+//! Not a cluster: no controllers, watches or admission beyond what the functions rely on. `kubectl` and
+//! the project's own client pool talk to it (`tests/emulator/tests/conformance.rs`), which is how we know
+//! it speaks the protocol.
+//!
+//! - [`Emulator`] starts one on a loopback port; [`demo::seed`] fills it with the demo cluster (`make run`
+//!   serves the same, through the `emulator` binary in `src/bin/emulator.rs`).
+//! - [`project`] finds the repository's files (the shipped RBAC manifests) and `kubectl`.
 
 pub mod admission;
 pub mod demo;
 pub mod kinds;
 pub mod objects;
+pub mod project;
 mod protobuf;
 pub mod rbac;
 pub mod selectors;
 mod server;
 pub mod tls;
+
+pub use project::shipped_rbac;
+
+/// Makes aws-lc-rs the process's rustls crypto provider, once: the clients that talk to the emulator over
+/// HTTPS (kube's, Valkey's, the AWS SDK's) need one, as the functions install at start.
+pub fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    });
+}
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

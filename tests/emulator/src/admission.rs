@@ -246,7 +246,7 @@ mod tests {
     /// concerned.
     #[test]
     fn the_shipped_policy_confines_the_writer_to_its_own_secrets() {
-        let admission = Admission::from_yaml(&crate::shipped_rbac()).unwrap();
+        let admission = Admission::from_yaml(&crate::project::shipped_rbac()).unwrap();
         let writer = Identity {
             user: "secrets-add-role".into(),
             groups: vec!["gluelinks-secrets-writer".into()],

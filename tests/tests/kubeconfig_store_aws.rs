@@ -1,15 +1,14 @@
 //! Kubeconfigs stored in AWS Secrets Manager (a local moto_server), through the store and the clusters
 //! function. Its own test binary: it points the process's AWS settings at moto.
 
-use aws_credential_types::Credentials;
-use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
 use gluelinks_clusters::secrets_manager::SecretsManagerStore;
 use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
 use gluelinks_http::response::body_json;
+use gluelinks_tests::harness::{event, OPERATOR_TOKEN};
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{event, Moto};
+use gluelinks_tests::servers::Moto;
 use secrecy::ExposeSecret;
 
 const PREFIX: &str = "gluelinks/clusters/";
@@ -21,13 +20,7 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
     std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
     std::env::set_var("AWS_REGION", "us-east-1");
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    let client = aws_sdk_secretsmanager::Client::from_conf(config);
+    let client = moto.secrets_manager();
     for (name, value) in [
         ("gluelinks/clusters/prod", "kubeconfig: prod"),
         ("gluelinks/clusters/dev", "kubeconfig: dev"),
@@ -64,7 +57,7 @@ async fn secrets_manager_store_lists_and_reads_under_its_prefix() {
     // The clusters function, configured only by its environment, lists the same clusters.
     let env = Env::from_pairs([
         ("CLUSTER_SECRET_PREFIX", PREFIX),
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
     ]);
     let function = clusters::Clusters::from_env(&env).await.unwrap();
     let response = function.handle_checked(event("clusters-list.json")).await;

@@ -6,7 +6,7 @@ use gluelinks_clusters::store::{KubeconfigStore, Role, Store};
 use gluelinks_clusters::StoreError;
 use gluelinks_core::config::Env;
 use gluelinks_http::response::body_json;
-use gluelinks_tests::event;
+use gluelinks_tests::harness::{event, OPERATOR_TOKEN};
 use gluelinks_tests::openapi::Checked;
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,7 @@ async fn a_silent_secrets_manager_fails_within_the_bound() {
     let env = Env::from_pairs([
         ("CLUSTER_SECRET_PREFIX", "gluelinks/clusters/"),
         ("KUBE_TIMEOUT_SECONDS", "1"),
-        ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
     ]);
     let expected = "AWS Secrets Manager did not answer within 1 s (KUBE_TIMEOUT_SECONDS)";
     let bound = Duration::from_millis(2500);

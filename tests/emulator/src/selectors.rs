@@ -149,7 +149,7 @@ impl FieldSelector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::kinds::find;
+    use crate::kinds::find;
     use serde_json::json;
 
     #[test]

@@ -492,7 +492,7 @@ fn fold_string_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::kinds::find;
+    use crate::kinds::find;
 
     fn secrets() -> &'static Kind {
         find("", "v1", "secrets").unwrap()

@@ -6,12 +6,12 @@
 //! (`gluelinks-secrets-writer`). It prints `ready` and serves until killed.
 
 use gluelinks_clusters::store::Role;
-use gluelinks_tests::emulator::{demo, Emulator, Options};
+use gluelinks_emulator::{demo, Emulator, Options};
 use std::path::PathBuf;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    gluelinks_emulator::install_crypto();
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| {
         args.iter()

@@ -1,106 +1,73 @@
-//! Listing and adding credential secrets against the cluster emulator, through API Gateway events.
-//! One binary with a log capture: no secret value may appear in a response or a log line.
+//! The credential writes (`POST /secrets/add_*`) against the cluster emulator, through API Gateway events:
+//! validation, what is written where, upsert and dry runs, partial failures, ownership and adoption, the
+//! audit, and AWS principals' grants; what a write leaves, `GET /secrets` shows.
+//!
+//! Its own test binary, with a log capture: no secret value may appear in a response or a log line.
 
 use base64::Engine;
-use gluelinks_core::config::Env;
-use gluelinks_http::response::body_json;
-use gluelinks_tests::emulator::{demo, Emulator, Fault, Matcher};
+use gluelinks_emulator::{Fault, Matcher};
+use gluelinks_tests::harness::{Event, Stack, OPERATOR_TOKEN, PROXY_TOKEN};
+use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
-use gluelinks_tests::{captured_logs, event_text, temp_dir};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const READ: &str = "sample-proxy-token-0123456789";
-const WRITE: &str = "sample-operator-token-0123456789";
+const READ: &str = PROXY_TOKEN;
+const WRITE: &str = OPERATOR_TOKEN;
 const PASSWORD: &str = "pw-Zx81-never-shown";
 
-struct Setup {
-    emulator: Emulator,
-    env: Vec<(String, String)>,
-}
-
-async fn setup(name: &str, extra: &[(&str, &str)]) -> Setup {
+/// The demo stack, with `settings`; the log capture installed.
+async fn setup(name: &str, settings: &[(&str, &str)]) -> Stack {
     captured_logs();
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let emulator = Emulator::start().await;
-    demo::seed(&emulator);
-    let dir = temp_dir(name);
-    emulator.write_kubeconfig(&dir, "demo");
-    let mut env: Vec<(String, String)> = vec![
-        ("AUTH_PROXY_TOKEN".into(), READ.into()),
-        ("AUTH_OPERATOR_TOKEN".into(), WRITE.into()),
-        ("CLUSTERS_DIR".into(), dir.to_str().unwrap().into()),
-        (
-            "SECRETS_LIST_NAMESPACES".into(),
-            "default,kube-system".into(),
-        ),
-    ];
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Setup { emulator, env }
+    Stack::demo(name).await.with_settings(settings)
 }
 
-impl Setup {
-    fn env(&self) -> Env {
-        Env::from_pairs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    }
+/// `POST /secrets/<route>` with `body`, sent with `token`; no answer may carry the password.
+async fn add(s: &Stack, route: &str, body: &str, token: &str) -> (u16, Value) {
+    let request = Event::sample("secrets-add-docker.json")
+        .path(&format!("/secrets/{route}"))
+        .bearer(token)
+        .body(body)
+        .request();
+    let f = secrets_add::SecretsAdd::from_env(&s.env(&[]))
+        .await
+        .unwrap();
+    let r = f.handle_checked(request).await;
+    let status = r.status().as_u16();
+    let text = match r.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        _ => String::new(),
+    };
+    assert!(
+        !text.contains(PASSWORD),
+        "a response carries the password: {text}"
+    );
+    (status, gluelinks_http::response::body_json(&r))
+}
 
-    async fn add(&self, route: &str, body: &str, token: &str) -> (u16, Value) {
-        let mut e: Value = serde_json::from_str(&event_text("secrets-add-docker.json")).unwrap();
-        let path = format!("/secrets/{route}");
-        e["rawPath"] = path.clone().into();
-        e["requestContext"]["http"]["path"] = path.into();
-        e["headers"]["authorization"] = format!("Bearer {token}").into();
-        e["body"] = body.into();
-        let f = secrets_add::SecretsAdd::from_env(&self.env())
-            .await
-            .unwrap();
-        let r = f
-            .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
-            .await;
-        let status = r.status().as_u16();
-        let text = match r.body() {
-            lambda_http::Body::Text(t) => t.clone(),
-            _ => String::new(),
-        };
-        assert!(
-            !text.contains(PASSWORD),
-            "a response carries the password: {text}"
-        );
-        (status, body_json(&r))
-    }
+/// `GET /secrets?cluster=<query>` (None: no query).
+async fn list(s: &Stack, query: Option<&str>) -> (u16, Value) {
+    let event = Event::sample("secrets-list-demo.json");
+    let event = match query {
+        Some(q) => event.query("cluster", q),
+        None => event.no_query(),
+    };
+    let f = secrets_list::SecretsList::from_env(&s.env(&[]))
+        .await
+        .unwrap();
+    f.answer(event.request()).await
+}
 
-    async fn list(&self, query: Option<&str>) -> (u16, Value) {
-        let mut e: Value = serde_json::from_str(&event_text("secrets-list-demo.json")).unwrap();
-        match query {
-            Some(q) => {
-                e["rawQueryString"] = format!("cluster={q}").into();
-                e["queryStringParameters"] = json!({ "cluster": q });
-            }
-            None => {
-                e["rawQueryString"] = "".into();
-                e.as_object_mut().unwrap().remove("queryStringParameters");
-            }
-        }
-        let f = secrets_list::SecretsList::from_env(&self.env())
-            .await
-            .unwrap();
-        let r = f
-            .handle_checked(lambda_http::request::from_str(&e.to_string()).unwrap())
-            .await;
-        let status = r.status().as_u16();
-        (status, body_json(&r))
-    }
-
-    fn secrets(&self) -> Vec<Value> {
-        let mut all = self.emulator.objects("", "v1", "secrets");
-        all.sort_by_key(|s| {
-            s["metadata"]["uid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        });
-        all
-    }
+/// Every Secret in the cluster, in the order they were created.
+fn secrets(s: &Stack) -> Vec<Value> {
+    let mut all = s.emulator.objects("", "v1", "secrets");
+    all.sort_by_key(|s| {
+        s["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
+    all
 }
 
 /// `base` with `patch` applied: a null removes the field.
@@ -126,7 +93,7 @@ fn docker_body(patch: Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_and_nothing_changes() {
     let s = setup("secrets-bad", &[]).await;
-    let before = s.secrets();
+    let before = secrets(&s);
     let helm = |patch: Value| {
         let base = json!({"name": "my-helm-repo", "repository_url": "https://charts.example.com",
             "cluster_name": "demo", "username": "u", "password": PASSWORD});
@@ -256,23 +223,23 @@ async fn bad_input_is_refused_and_nothing_changes() {
         ),
     ];
     for (route, body, token, status, expected) in cases {
-        let (got, reply) = s.add(route, &body, token).await;
+        let (got, reply) = add(&s, route, &body, token).await;
         assert_eq!(got, status, "{route} {expected}: {reply}");
         let message = reply["message"].as_str().unwrap_or_default();
         assert!(message.contains(expected), "{route}: {message}");
         assert_eq!(reply["error"], true);
         assert_eq!(
-            s.secrets(),
+            secrets(&s),
             before,
             "{route} {expected} changed the cluster"
         );
     }
-    let (status, body) = s.list(None).await;
+    let (status, body) = list(&s, None).await;
     assert_eq!(
         (status, body["message"].as_str()),
         (400, Some("Missing required parameter 'cluster'"))
     );
-    let (status, body) = s.list(Some("non-existent")).await;
+    let (status, body) = list(&s, Some("non-existent")).await;
     assert_eq!(status, 404);
     assert!(
         body["message"]
@@ -281,19 +248,19 @@ async fn bad_input_is_refused_and_nothing_changes() {
             .starts_with("Cluster 'non-existent' not found. No kubeconfig file at "),
         "{body}"
     );
-    assert_eq!(s.list(Some("../demo")).await.0, 400);
+    assert_eq!(list(&s, Some("../demo")).await.0, 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docker_round_trip_upsert_conflict_and_dry_run() {
     let s = setup("secrets-docker", &[]).await;
-    let (status, body) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"registry": "docker.io"})),
-            WRITE,
-        )
-        .await;
+    let (status, body) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"registry": "docker.io"})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], true);
     let calls = |method: &str| {
@@ -352,7 +319,7 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
     }
 
     // What add wrote, list shows, without values.
-    let (status, listed) = s.list(Some("demo")).await;
+    let (status, listed) = list(&s, Some("demo")).await;
     assert_eq!(status, 200);
     assert_eq!(listed["status"], "success");
     let docker: Vec<(&str, &str)> = listed["docker_creds_secrets"]
@@ -383,14 +350,14 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
     }
 
     // Without upsert, one existing target means 409 and nothing written anywhere.
-    let before = s.secrets();
-    let (status, body) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"namespaces": "payments,default"})),
-            WRITE,
-        )
-        .await;
+    let before = secrets(&s);
+    let (status, body) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"namespaces": "payments,default"})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["upsert_required"], true);
     assert_eq!(
@@ -405,16 +372,16 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
         .emulator
         .object("", "v1", "secrets", "payments", "ghcr-octo")
         .is_none());
-    assert_eq!(s.secrets(), before);
+    assert_eq!(secrets(&s), before);
 
     // A dry run reports and writes nothing.
-    let (status, body) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"namespaces": "payments", "upsert": true, "dry_run": true})),
-            WRITE,
-        )
-        .await;
+    let (status, body) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"namespaces": "payments", "upsert": true, "dry_run": true})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(
         body["would_write"],
@@ -423,24 +390,24 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
             {"namespace": "argocd", "name": "ghcr-octo", "action": "replace", "changed_keys": [".dockerconfigjson"]},
         ])
     );
-    assert_eq!(s.secrets(), before);
+    assert_eq!(secrets(&s), before);
 
     // Upsert replaces, idempotently.
     for _ in 0..2 {
-        let (status, body) = s
-            .add(
-                "add_docker",
-                &docker_body(json!({"upsert": true, "password": "rotated-pw-9"})),
-                WRITE,
-            )
-            .await;
+        let (status, body) = add(
+            &s,
+            "add_docker",
+            &docker_body(json!({"upsert": true, "password": "rotated-pw-9"})),
+            WRITE,
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body["results"][1]["result"]["output"],
             "secret/ghcr-octo configured"
         );
     }
-    assert_eq!(s.secrets().len(), before.len());
+    assert_eq!(secrets(&s).len(), before.len());
     let rotated = s
         .emulator
         .object("", "v1", "secrets", "default", "ghcr-octo")
@@ -463,8 +430,8 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Forbidden,
     );
-    let before = s.secrets();
-    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    let before = secrets(&s);
+    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body["rejected"]["kube-system"]
@@ -473,7 +440,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
             .contains("HTTP 403"),
         "{body}"
     );
-    assert_eq!(s.secrets(), before, "nothing was written anywhere");
+    assert_eq!(secrets(&s), before, "nothing was written anywhere");
     s.emulator.clear_faults();
 
     // A namespace the cluster refuses (RBAC, an admission webhook, a quota): its dry run says so before
@@ -485,7 +452,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     };
     s.emulator
         .add_fault(writes_in_kube_system.clone(), Fault::Forbidden);
-    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 409, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(
@@ -494,7 +461,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
             && message.ends_with("Nothing was written anywhere."),
         "{body}"
     );
-    assert_eq!(s.secrets(), before, "nothing was written anywhere");
+    assert_eq!(secrets(&s), before, "nothing was written anywhere");
 
     // A refusal that comes only at the real write (the cluster changed its mind after the dry run):
     // reported namespace by namespace, never hidden.
@@ -506,7 +473,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Forbidden,
     );
-    let (status, body) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["success"], false);
     let kube_system = &body["results"][0]["result"];
@@ -537,13 +504,13 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Status(409),
     );
-    let (status, body) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"upsert": true, "namespaces": "default"})),
-            WRITE,
-        )
-        .await;
+    let (status, body) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"upsert": true, "namespaces": "default"})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 502, "{body}");
     assert!(
         body["results"][0]["result"]["error"]
@@ -572,7 +539,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         .add_fault(hang_posts_in_payments, Fault::Hang(Duration::from_secs(30)));
     let started = Instant::now();
     let body = docker_body(json!({"name": "slow-one", "namespaces": "payments,default"}));
-    let (status, body) = s.add("add_docker", &body, WRITE).await;
+    let (status, body) = add(&s, "add_docker", &body, WRITE).await;
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
@@ -588,7 +555,7 @@ async fn repositories_and_credential_templates() {
     let s = setup("secrets-repos", &[]).await;
     let oci = json!({"name": "acme-charts", "repository_url": "https://ghcr.io/acme/charts", "cluster_name": "demo",
         "username": "octo", "password": PASSWORD, "use_oci": true}).to_string();
-    let (status, body) = s.add("add_helm_repo", &oci, WRITE).await;
+    let (status, body) = add(&s, "add_helm_repo", &oci, WRITE).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["message"],
@@ -624,7 +591,7 @@ async fn repositories_and_credential_templates() {
     assert_eq!(field("username"), "octo");
     assert_eq!(field("password"), PASSWORD);
 
-    let (status, body) = s.add("add_helm_repo", &oci, WRITE).await;
+    let (status, body) = add(&s, "add_helm_repo", &oci, WRITE).await;
     assert_eq!(status, 409);
     assert_eq!(body["message"], "Helm repository secret already exists");
     assert_eq!(
@@ -634,7 +601,7 @@ async fn repositories_and_credential_templates() {
 
     let git = json!({"name": "billing", "repository_url": "git@github.com:acme/billing.git", "cluster_name": "demo",
         "type": "git", "ssh_private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nsample\n-----END OPENSSH PRIVATE KEY-----"}).to_string();
-    let (status, body) = s.add("add_repository", &git, WRITE).await;
+    let (status, body) = add(&s, "add_repository", &git, WRITE).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["repository_secret_applied"]["success"], true);
 
@@ -643,7 +610,7 @@ async fn repositories_and_credential_templates() {
         json!({"name": "acme-github", "url": "https://github.com/acme", "cluster_name": "demo",
         "type": "git", "username": "octo", "password": PASSWORD})
         .to_string();
-    let (status, body) = s.add("add_repo_creds", &creds, WRITE).await;
+    let (status, body) = add(&s, "add_repo_creds", &creds, WRITE).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"], "Credential template created successfully");
     let template = s
@@ -655,7 +622,7 @@ async fn repositories_and_credential_templates() {
         "repo-creds"
     );
 
-    let (_, listed) = s.list(Some("demo")).await;
+    let (_, listed) = list(&s, Some("demo")).await;
     let names = |key: &str| -> Vec<String> {
         listed[key]
             .as_array()
@@ -677,64 +644,30 @@ async fn repositories_and_credential_templates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn listing_is_concurrent_and_reports_an_unreachable_or_slow_cluster() {
-    let s = setup("secrets-list", &[("KUBE_TIMEOUT_SECONDS", "1")]).await;
-    s.emulator.set_latency(Duration::from_millis(200));
-    let started = Instant::now();
-    let (status, body) = s.list(Some("demo")).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("success")));
-    assert!(
-        started.elapsed() < Duration::from_millis(580),
-        "three 200 ms lists took {:?}",
-        started.elapsed()
-    );
-    s.emulator.set_latency(Duration::ZERO);
-
-    s.emulator.add_fault(Matcher::default(), Fault::Reset);
-    let (status, body) = s.list(Some("demo")).await;
-    assert_eq!(status, 200);
-    assert_eq!(body["status"], "cluster_unreachable");
-    assert_eq!(
-        body["message"],
-        "Cannot connect to cluster. Please check if the cluster is running and accessible."
-    );
-    assert_eq!(body["total_repo_creds"], 0);
-
-    s.emulator.clear_faults();
-    s.emulator
-        .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
-    let started = Instant::now();
-    let (_, body) = s.list(Some("demo")).await;
-    assert_eq!(body["status"], "timeout", "{body}");
-    assert_eq!(
-        body["message"],
-        "The cluster did not answer listing secrets within 1 s (KUBE_TIMEOUT_SECONDS)"
-    );
-    assert!(started.elapsed() < Duration::from_secs(3));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_are_audited_without_values() {
     let s = setup("secrets-audit", &[]).await;
-    let event: Value = serde_json::from_str(&event_text("secrets-add-docker.json")).unwrap();
-    assert_eq!(event["headers"]["argocd-username"], "alice@example.com");
-    let (status, _) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"name": "audited-secret"})),
-            WRITE,
-        )
-        .await;
+    let event = Event::sample("secrets-add-docker.json");
+    assert_eq!(
+        event.json()["headers"]["argocd-username"],
+        "alice@example.com"
+    );
+    let (status, _) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"name": "audited-secret"})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, _) = s
-        .add(
-            "add_helm_repo",
-            &json!({"name": "audited-helm", "repository_url": "https://charts.example.com",
+    let (status, _) = add(
+        &s,
+        "add_helm_repo",
+        &json!({"name": "audited-helm", "repository_url": "https://charts.example.com",
         "cluster_name": "demo", "username": "u", "password": PASSWORD})
-            .to_string(),
-            WRITE,
-        )
-        .await;
+        .to_string(),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200);
     let text = captured_logs().text();
     let audits: Vec<Value> = text
@@ -765,7 +698,7 @@ fn b64(text: &str) -> String {
 }
 
 /// Secrets an Argo CD cluster has that GlueLinks did not write.
-fn seed_foreign(s: &Setup) {
+fn seed_foreign(s: &Stack) {
     let secret = |ns: &str, name: &str, labels: Value, kind: &str, data: Value| {
         s.emulator.apply(json!({"apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": name, "namespace": ns, "labels": labels}, "type": kind, "data": data}));
@@ -831,7 +764,7 @@ fn repository_body(name: &str, route: &str, patch: Value) -> String {
 async fn foreign_and_argocd_secrets_are_never_replaced() {
     let s = setup("secrets-foreign", &[]).await;
     seed_foreign(&s);
-    let before = s.secrets();
+    let before = secrets(&s);
     for upsert in [false, true] {
         let flags = json!({"upsert": upsert});
         let mut cases: Vec<(&str, String, &str)> = vec![
@@ -876,7 +809,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
             cases.push((route, body, "is an Argo CD 'cluster' secret"));
         }
         for (route, body, expected) in cases {
-            let (status, reply) = s.add(route, &body, WRITE).await;
+            let (status, reply) = add(&s, route, &body, WRITE).await;
             assert_eq!(status, 409, "{route} upsert={upsert}: {reply}");
             let message = reply["message"].as_str().unwrap();
             assert!(message.contains(expected), "{route}: {message}");
@@ -887,7 +820,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
             );
             assert_eq!(reply["upsert_required"], false);
             assert_eq!(
-                s.secrets(),
+                secrets(&s),
                 before,
                 "{route} upsert={upsert} changed the cluster"
             );
@@ -907,7 +840,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
                 _ => repository_body("argocd-secret", route, flags.clone()),
             };
             s.emulator.reset_requests();
-            let (status, reply) = s.add(route, &body, WRITE).await;
+            let (status, reply) = add(&s, route, &body, WRITE).await;
             assert_eq!(status, 400, "{route}: {reply}");
             assert!(reply["message"]
                 .as_str()
@@ -923,8 +856,8 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
     let dry = docker_body(
         json!({"name": "app-config", "namespaces": "default", "upsert": true, "dry_run": true}),
     );
-    assert_eq!(s.add("add_docker", &dry, WRITE).await.0, 409);
-    assert_eq!(s.secrets(), before);
+    assert_eq!(add(&s, "add_docker", &dry, WRITE).await.0, 409);
+    assert_eq!(secrets(&s), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -945,7 +878,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     let body = json!({"name": "billing", "repository_url": "https://github.com/acme/billing.git",
         "cluster_name": "demo", "type": "git", "username": "octo", "password": PASSWORD, "upsert": true});
     // Not GlueLinks' own: refused, and the answer says how to take it over.
-    let (status, reply) = s.add("add_repository", &body.to_string(), WRITE).await;
+    let (status, reply) = add(&s, "add_repository", &body.to_string(), WRITE).await;
     assert_eq!(status, 409, "{reply}");
     assert_eq!(
         reply["foreign_secrets"]["argocd"]["adoptable"], true,
@@ -961,7 +894,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     // Adopted: the server changed (SSH to HTTPS), so its transport settings go; the method changed, so
     // the SSH key goes; its display name and project stay.
     let adopt = patched(body.clone(), json!({"adopt": true}));
-    let (status, reply) = s.add("add_repository", &adopt, WRITE).await;
+    let (status, reply) = add(&s, "add_repository", &adopt, WRITE).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
@@ -1009,12 +942,12 @@ async fn upsert_changes_only_what_the_request_sets() {
     // Now GlueLinks' own: the request may set the project, remove it with null; the same request again
     // changes no key but the credential, which is always reported as set.
     let scoped = patched(body.clone(), json!({"project": "billing-team"}));
-    let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
+    let (_, reply) = add(&s, "add_repository", &scoped, WRITE).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
     );
-    let (_, reply) = s.add("add_repository", &scoped, WRITE).await;
+    let (_, reply) = add(&s, "add_repository", &scoped, WRITE).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password"])
@@ -1022,7 +955,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     let mut unscoped = body;
     unscoped["project"] = Value::Null;
     let unscoped = unscoped.to_string();
-    let (_, reply) = s.add("add_repository", &unscoped, WRITE).await;
+    let (_, reply) = add(&s, "add_repository", &unscoped, WRITE).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
@@ -1041,13 +974,13 @@ async fn upsert_changes_only_what_the_request_sets() {
             "annotations": {"reflector/enabled": "true"}},
         "type": "kubernetes.io/dockerconfigjson",
         "data": {".dockerconfigjson": b64("{\"auths\": {\"registry.example.com\": {\"auth\": \"dGVhbTprZXB0\"}}}"), "note": b64("kept")}}));
-    let (status, reply) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"namespaces": "default", "upsert": true})),
-            WRITE,
-        )
-        .await;
+    let (status, reply) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"namespaces": "default", "upsert": true})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200, "{reply}");
     let pull = s
         .emulator
@@ -1081,8 +1014,8 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
     };
     s.emulator
         .add_fault(reads_in_kube_system, Fault::Status(500));
-    let before = s.secrets();
-    let (status, reply) = s.add("add_docker", &docker_body(json!({})), WRITE).await;
+    let before = secrets(&s);
+    let (status, reply) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
     assert_eq!(status, 502, "{reply}");
     let message = reply["message"].as_str().unwrap();
     assert!(
@@ -1092,13 +1025,13 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
         "{message}"
     );
     assert_eq!(
-        s.secrets(),
+        secrets(&s),
         before,
         "default and argocd were not written either"
     );
 
     let dry = docker_body(json!({"dry_run": true}));
-    let (status, reply) = s.add("add_docker", &dry, WRITE).await;
+    let (status, reply) = add(&s, "add_docker", &dry, WRITE).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["success"], false);
     let actions: Vec<&str> = reply["would_write"]
@@ -1108,7 +1041,7 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
         .map(|w| w["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["unknown", "create", "create"]);
-    assert_eq!(s.secrets(), before);
+    assert_eq!(secrets(&s), before);
 
     // Upsert too: the unreadable namespace may hold a secret GlueLinks must not replace (here someone
     // else's of that name), so nothing is written anywhere.
@@ -1116,16 +1049,20 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
         .apply(json!({"apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "ghcr-octo", "namespace": "kube-system"},
         "type": "Opaque", "data": {"token": b64("theirs")}}));
-    let before = s.secrets();
-    let (status, reply) = s
-        .add("add_docker", &docker_body(json!({"upsert": true})), WRITE)
-        .await;
+    let before = secrets(&s);
+    let (status, reply) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"upsert": true})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 502, "{reply}");
     assert!(reply["message"]
         .as_str()
         .unwrap()
         .contains("Nothing was written"));
-    assert_eq!(s.secrets(), before);
+    assert_eq!(secrets(&s), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1139,13 +1076,13 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
     )
     .await;
     let names: Vec<String> = (0..41).map(|i| format!("team-{i:02}")).collect();
-    let (status, reply) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"namespaces": names})),
-            WRITE,
-        )
-        .await;
+    let (status, reply) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"namespaces": names})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 400, "{reply}");
     assert!(reply["message"]
         .as_str()
@@ -1161,13 +1098,13 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
     }
     s.emulator.set_latency(Duration::from_millis(60));
     s.emulator.reset_requests();
-    let (status, reply) = s
-        .add(
-            "add_docker",
-            &docker_body(json!({"namespaces": names})),
-            WRITE,
-        )
-        .await;
+    let (status, reply) = add(
+        &s,
+        "add_docker",
+        &docker_body(json!({"namespaces": names})),
+        WRITE,
+    )
+    .await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(s.emulator.requests().len(), 123);
     let peak = s.emulator.peak_in_flight();
@@ -1188,7 +1125,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         .add_fault(hang_writes, Fault::Hang(Duration::from_secs(30)));
     let started = Instant::now();
     let body = docker_body(json!({"name": "late", "namespaces": &names[..20]}));
-    let (status, reply) = s.add("add_docker", &body, WRITE).await;
+    let (status, reply) = add(&s, "add_docker", &body, WRITE).await;
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "{:?}",
@@ -1292,7 +1229,7 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
                 secret[k] = v.clone();
             }
             s.emulator.apply(secret);
-            let before = s.secrets();
+            let before = secrets(&s);
             for (upsert, adopt) in [(false, false), (true, false), (true, true), (false, true)] {
                 let flags = json!({"upsert": upsert, "adopt": adopt, "name": "held"});
                 let body = match route {
@@ -1301,7 +1238,7 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
                         "cluster_name": "demo", "username": "u", "password": PASSWORD, "upsert": upsert, "adopt": adopt}).to_string(),
                     _ => repository_body("held", route, flags),
                 };
-                let (status, reply) = s.add(route, &body, WRITE).await;
+                let (status, reply) = add(&s, route, &body, WRITE).await;
                 let case = format!("{route} upsert={upsert} adopt={adopt}, {how}");
                 assert_eq!(status, 409, "{case}: {reply}");
                 let message = reply["message"].as_str().unwrap();
@@ -1313,7 +1250,7 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
                     reply["foreign_secrets"][namespace]["adoptable"], false,
                     "{case}: {reply}"
                 );
-                assert_eq!(s.secrets(), before, "{case} wrote something");
+                assert_eq!(secrets(&s), before, "{case} wrote something");
             }
             s.emulator.remove("", "v1", "secrets", namespace, "held");
         }
@@ -1322,19 +1259,8 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
 
 /// The writer identity as a deployment has it: its own kubeconfig, and a cluster enforcing the shipped
 /// RBAC and admission policy.
-async fn setup_enforced(name: &str) -> Setup {
-    let dir = temp_dir(&format!("{name}-writer"));
-    let s = setup(name, &[("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap())]).await;
-    s.emulator.enforce_manifests(&demo::rbac());
-    let token = format!("{name}-writer-token-0123456789");
-    s.emulator
-        .add_token(&token, "secrets-add-role", &["gluelinks-secrets-writer"]);
-    std::fs::write(
-        dir.join("demo.kubeconfig"),
-        s.emulator.kubeconfig_with_token("demo", &token),
-    )
-    .unwrap();
-    s
+async fn setup_enforced(name: &str) -> Stack {
+    setup(name, &[]).await.enforcing_rbac()
 }
 
 /// A secret of the right kind GlueLinks did not create — the original cluster-configuration server's pull secret, `argocd repo add`'s
@@ -1357,12 +1283,12 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
     let docker = docker_body(json!({"namespaces": "default", "upsert": true}));
     let repository = json!({"name": "billing", "repository_url": "https://github.com/acme/billing",
         "cluster_name": "demo", "username": "octo", "password": PASSWORD, "upsert": true});
-    let before = s.secrets();
+    let before = secrets(&s);
     for (route, body) in [
         ("add_docker", docker.clone()),
         ("add_repository", repository.to_string()),
     ] {
-        let (status, reply) = s.add(route, &body, WRITE).await;
+        let (status, reply) = add(&s, route, &body, WRITE).await;
         assert_eq!(status, 409, "{route}: {reply}");
         assert!(
             reply["message"]
@@ -1371,7 +1297,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
                 .contains("was not created by GlueLinks"),
             "{reply}"
         );
-        assert_eq!(s.secrets(), before, "{route} wrote");
+        assert_eq!(secrets(&s), before, "{route} wrote");
     }
     // GlueLinks would adopt them; the cluster refuses: the dry run says so, for every route, and nothing
     // is written anywhere (the image-updater copy in argocd included).
@@ -1384,7 +1310,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         ("add_docker", &adopt_docker),
         ("add_repository", &adopt_repository),
     ] {
-        let (status, reply) = s.add(route, body, WRITE).await;
+        let (status, reply) = add(&s, route, body, WRITE).await;
         assert_eq!(status, 409, "{route}: {reply}");
         let message = reply["message"].as_str().unwrap();
         assert!(
@@ -1395,13 +1321,13 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
             message.contains("annotate it gluelinks.io/adoptable=true"),
             "{message}"
         );
-        assert_eq!(s.secrets(), before, "{route} wrote");
+        assert_eq!(secrets(&s), before, "{route} wrote");
         // A dry run asks the cluster too.
         let dry = patched(
             serde_json::from_str(body).unwrap(),
             json!({"dry_run": true}),
         );
-        let (status, reply) = s.add(route, &dry, WRITE).await;
+        let (status, reply) = add(&s, route, &dry, WRITE).await;
         assert_eq!((status, &reply["success"]), (200, &json!(false)), "{reply}");
         let refused = reply["would_write"]
             .as_array()
@@ -1423,7 +1349,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         ("add_docker", &adopt_docker),
         ("add_repository", &adopt_repository),
     ] {
-        let (status, reply) = s.add(route, body, WRITE).await;
+        let (status, reply) = add(&s, route, body, WRITE).await;
         assert_eq!(status, 200, "{route}: {reply}");
     }
     let billing = s
@@ -1467,9 +1393,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         );
     }
     // Now GlueLinks' own: an upsert needs no adopt.
-    let (status, reply) = s
-        .add("add_repository", &repository.to_string(), WRITE)
-        .await;
+    let (status, reply) = add(&s, "add_repository", &repository.to_string(), WRITE).await;
     assert_eq!(status, 200, "{reply}");
 }
 
@@ -1483,14 +1407,14 @@ async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
             "username": "octo", "password": password, "upsert": true, "dry_run": dry_run}).to_string()
     };
     assert_eq!(
-        s.add("add_repository", &body("stored-pw-0123", false), WRITE)
+        add(&s, "add_repository", &body("stored-pw-0123", false), WRITE)
             .await
             .0,
         200
     );
     let mut answers = Vec::new();
     for guess in ["stored-pw-0123", "another-guess-0123"] {
-        let (status, reply) = s.add("add_repository", &body(guess, true), WRITE).await;
+        let (status, reply) = add(&s, "add_repository", &body(guess, true), WRITE).await;
         assert_eq!(status, 200, "{reply}");
         assert!(!reply.to_string().contains(guess), "{reply}");
         answers.push(reply["would_write"].clone());
@@ -1519,15 +1443,19 @@ async fn aws_principals_reach_only_what_they_are_granted_and_are_audited() {
             &[("OPERATOR_GRANTS", grant.as_str())],
         )
         .await;
-        let request = lambda_http::request::from_str(&event_text(event)).unwrap();
-        let response = if event.starts_with("secrets-add") {
-            let f = secrets_add::SecretsAdd::from_env(&s.env()).await.unwrap();
-            f.handle_checked(request).await
+        let request = Event::sample(event).request();
+        let (status, body) = if event.starts_with("secrets-add") {
+            let f = secrets_add::SecretsAdd::from_env(&s.env(&[]))
+                .await
+                .unwrap();
+            f.answer(request).await
         } else {
-            let f = secrets_list::SecretsList::from_env(&s.env()).await.unwrap();
-            f.handle_checked(request).await
+            let f = secrets_list::SecretsList::from_env(&s.env(&[]))
+                .await
+                .unwrap();
+            f.answer(request).await
         };
-        (response.status().as_u16(), body_json(&response), s)
+        (status, body, s)
     };
     // Granted write on every cluster: written, and audited under the principal's ARN.
     let (status, body, s) = call(grants("\"*\"", "write"), "secrets-add-docker-iam.json").await;

@@ -1,10 +1,14 @@
 //! Hostile input, by property: whatever text arrives, the parsers and renderers never panic, never let it
-//! out unencoded, and every rejection is a bounded 4xx.
+//! out unencoded, and every rejection is a bounded 4xx. And the hostile bodies and kubeconfigs named
+//! outright.
 
 use gluelinks_core::config::Env;
 use gluelinks_core::names::{is_label, is_subdomain};
 use gluelinks_core::text::bounded;
+use gluelinks_emulator::project::temp_dir;
 use gluelinks_links_model::templates::fill;
+use gluelinks_tests::harness::{install_crypto, Event, OPERATOR_TOKEN};
+use gluelinks_tests::openapi::Checked;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -91,19 +95,24 @@ proptest! {
     }
 }
 
+/// The secrets-add function with the sample operator token and an empty kubeconfig directory: what it
+/// refuses, it refuses before any cluster.
+async fn add_without_clusters(name: &str) -> secrets_add::SecretsAdd {
+    install_crypto();
+    let dir = temp_dir(name);
+    let env = Env::from_pairs([
+        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
+        ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
+    ]);
+    secrets_add::SecretsAdd::from_env(&env).await.unwrap()
+}
+
 /// Every body a write route can be sent, JSON or not: a 4xx that says what to fix and echoes little, never
 /// a 5xx or a panic.
 #[test]
 fn any_write_body_is_a_bounded_4xx() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = gluelinks_tests::temp_dir("properties-bodies");
-    let add = runtime
-        .block_on(secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-            ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
-            ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
-        ])))
-        .unwrap();
+    let add = runtime.block_on(add_without_clusters("properties-bodies"));
     let json_value = prop::collection::vec(
         (
             "[a-z_]{1,16}",
@@ -127,10 +136,7 @@ fn any_write_body_is_a_bounded_4xx() {
     ] {
         runner
             .run(&body, |body| {
-                let mut e: Value =
-                    serde_json::from_str(&gluelinks_tests::event_text(event)).unwrap();
-                e["body"] = body.into();
-                let req = lambda_http::request::from_str(&e.to_string()).unwrap();
+                let req = Event::sample(event).body(&body).request();
                 let r = runtime.block_on(add.handle(req));
                 let status = r.status().as_u16();
                 prop_assert!((400..500).contains(&status), "{event}: {status}");
@@ -146,15 +152,8 @@ fn any_write_body_is_a_bounded_4xx() {
 /// why, and nothing is written.
 #[test]
 fn nested_oversized_and_duplicate_key_bodies_are_refused() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = gluelinks_tests::temp_dir("properties-hostile");
-    let add = runtime
-        .block_on(secrets_add::SecretsAdd::from_env(&Env::from_pairs([
-            ("AUTH_OPERATOR_TOKEN", "sample-operator-token-0123456789"),
-            ("SECRETS_ADD_CLUSTERS_DIR", dir.to_str().unwrap()),
-        ])))
-        .unwrap();
+    let add = runtime.block_on(add_without_clusters("properties-hostile"));
     // 20,000 levels, within the 64 KB body limit.
     let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
     let oversized = serde_json::json!({"name": "big", "password": "x".repeat(2 << 20)}).to_string();
@@ -166,11 +165,10 @@ fn nested_oversized_and_duplicate_key_bodies_are_refused() {
         ("oversized", oversized, 413),
         ("a key twice", twice, 400),
     ] {
-        let mut e: Value =
-            serde_json::from_str(&gluelinks_tests::event_text("secrets-add-docker.json")).unwrap();
-        e["body"] = body.into();
-        let r =
-            runtime.block_on(add.handle(lambda_http::request::from_str(&e.to_string()).unwrap()));
+        let req = Event::sample("secrets-add-docker.json")
+            .body(&body)
+            .request();
+        let r = runtime.block_on(add.handle(req));
         let text = String::from_utf8_lossy(r.body()).to_string();
         assert_eq!(r.status().as_u16(), expected, "{what}: {text}");
         assert!(text.len() < 2048, "{what}: a bounded answer");
@@ -182,11 +180,11 @@ fn nested_oversized_and_duplicate_key_bodies_are_refused() {
 /// a client or fails with a message that quotes none of its token, key or certificate, and never panics.
 #[test]
 fn any_damaged_kubeconfig_fails_without_quoting_it() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let token = "kubeconfig-canary-token-7Qx2Lm9Rv4Tz";
     let base = runtime.block_on(async {
-        let emulator = gluelinks_tests::emulator::Emulator::start().await;
+        let emulator = gluelinks_emulator::Emulator::start().await;
         emulator
             .kubeconfig_with_client_cert("x", "cert-user")
             .replace("  user:\n", &format!("  user:\n    token: {token}\n"))
@@ -204,7 +202,7 @@ fn any_damaged_kubeconfig_fails_without_quoting_it() {
             );
         }
     }
-    let dir = gluelinks_tests::temp_dir("properties-kubeconfigs");
+    let dir = temp_dir("properties-kubeconfigs");
     let pool = runtime
         .block_on(gluelinks_clusters::pool::ClusterClients::from_env(
             &Env::from_pairs([("CLUSTERS_DIR", dir.to_str().unwrap())]),
@@ -272,4 +270,20 @@ fn any_damaged_kubeconfig_fails_without_quoting_it() {
             Ok(())
         })
         .unwrap();
+}
+
+/// A body that is not UTF-8, as API Gateway delivers it (base64), is a 400 that says what to send, not a
+/// failure: only the local `cargo lambda watch` cannot carry such bytes (tests/contract.sh).
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_clear_400() {
+    let req = Event::sample("secrets-add-docker.json")
+        .binary_body(&[0xff, 0xfe, 0x7b, 0x80])
+        .request();
+    let add = add_without_clusters("utf8-body").await;
+    let (status, body) = add.answer(req).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("JSON"),
+        "{body:?}"
+    );
 }

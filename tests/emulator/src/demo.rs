@@ -278,7 +278,7 @@ pub const PULL_SECRET_NAMESPACES: [&str; 2] = ["default", "kube-system"];
 /// apply them, with the lister and the writer also bound in [`PULL_SECRET_NAMESPACES`] (the commented
 /// RoleBindings of `shared/rbac/`, filled in), where the sample `add_docker` event writes a pull secret.
 pub fn rbac() -> String {
-    let mut manifests = crate::shipped_rbac();
+    let mut manifests = crate::project::shipped_rbac();
     for namespace in PULL_SECRET_NAMESPACES {
         for role in ["gluelinks-secrets-lister", "gluelinks-secrets-writer"] {
             manifests.push_str(&format!(
