@@ -9,26 +9,38 @@ use gluelinks_core::metrics::Metrics;
 /// Who asked for a write, and through which route.
 #[derive(Clone, Copy, Debug)]
 pub struct Requester<'a> {
+    /// The route's path (`/secrets/add_docker`): the line's `route` and the metric's dimension.
     pub route: &'a str,
+    /// The caller: an AWS principal's ARN, or which token.
     pub principal: &'a str,
+    /// The client's address as API Gateway saw it.
     pub source_ip: Option<&'a str>,
+    /// API Gateway's id of the request.
     pub gateway_request_id: Option<&'a str>,
+    /// The Argo CD user the request claims (`Argocd-Username`), which nothing verifies.
     pub argocd_user_unverified: Option<&'a str>,
 }
 
 /// What a request asked for, as far as it was understood.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Asked<'a> {
+    /// The cluster, the list or `*` the request named: the cluster of [`Audit::record`]'s lines.
     pub cluster: Option<&'a str>,
+    /// The secret's name.
     pub secret: Option<&'a str>,
+    /// Whether it asked to replace a secret GlueLinks created.
     pub upsert: bool,
+    /// Whether it asked for a dry run.
     pub dry_run: bool,
+    /// Whether it asked to take over a secret GlueLinks did not create.
     pub adopt: bool,
 }
 
 /// Writes the audit lines of one request.
 pub struct Audit<'a> {
+    /// Who asked.
     pub requester: Requester<'a>,
+    /// What they asked for.
     pub asked: Asked<'a>,
 }
 

@@ -55,8 +55,8 @@ pub enum ListScope {
 /// answer.
 pub const NOTHING_WRITTEN: &str = "Nothing was written anywhere";
 
-pub const REPOSITORY_LABEL: &str = gluelinks_core::argocd::SECRET_TYPE_LABEL;
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks");
+pub(crate) const REPOSITORY_LABEL: &str = gluelinks_core::argocd::SECRET_TYPE_LABEL;
+pub(crate) const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "gluelinks");
 /// What a repository secret or credential template GlueLinks wrote holds (`git`, `helm`, `oci`), as a
 /// label, so that `kubectl get secrets -l` can select them.
 pub const REPOSITORY_TYPE_LABEL: &str = "gluelinks.io/repository-type";

@@ -28,12 +28,12 @@ use std::time::Duration;
 /// One secret, as the cluster-configuration API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SecretEntry {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) labels: BTreeMap<String, String>,
     #[serde(rename = "type")]
-    pub secret_type: String,
-    pub creation_timestamp: Option<String>,
+    pub(crate) secret_type: String,
+    pub(crate) creation_timestamp: Option<String>,
     /// When it was last written, as the API server records it: the latest time among its
     /// `managedFields`, or its creation.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,18 +79,25 @@ fn repository_entry(secret: Secret) -> (SecretEntry, bool) {
 /// Why a listing is incomplete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
+    /// The cluster could not be reached, or answered a list with an error: the message says which.
     Unreachable(String),
+    /// The cluster did not answer within `KUBE_TIMEOUT_SECONDS`.
     Timeout(String),
 }
 
+/// One cluster's credential secrets, metadata only.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Listing {
+    /// Argo CD credential templates (`repo-creds`), in the Argo CD namespace.
     pub repo_creds: Vec<SecretEntry>,
+    /// Docker pull secrets (`DOCKER_CREDS_LABEL`), in the Argo CD namespace and those
+    /// `SECRETS_LIST_NAMESPACES` names (or every namespace).
     pub docker_creds: Vec<SecretEntry>,
     /// Repository secrets of Helm or OCI repositories (their `type` key), whoever wrote them.
     pub helm_creds: Vec<SecretEntry>,
     /// Every repository secret, whoever wrote it: Argo CD's own carry no repository-type label.
     pub repositories: Vec<SecretEntry>,
+    /// The first failure, when a list failed: what failed is missing from its list.
     pub failure: Option<Failure>,
 }
 

@@ -78,16 +78,25 @@ impl Plan {
 /// Why a request was not run: each says what to fix, and nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
+    /// The body is larger than [`MAX_BODY_BYTES`]; it was not parsed.
     #[error("Request body is larger than {MAX_BODY_BYTES} bytes")]
     TooLarge,
+    /// The body is not a valid request, or names more than `SECRETS_MAX_TARGETS` secrets.
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// The cluster named alone has no client: the store could not give its kubeconfig, or it is unusable.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// The kubeconfig store did not give the cluster named alone within `SECRETS_DEADLINE_SECONDS`.
     #[error("{0}. {NOTHING_WRITTEN}")]
     KubeconfigTimeout(Timeout),
+    /// The cluster named alone is outside the caller's grant.
     #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS). {NOTHING_WRITTEN}")]
-    NotGranted { cluster: String },
+    NotGranted {
+        /// The cluster's name as the request gave it, bounded for the message.
+        cluster: String,
+    },
+    /// The clusters of a fleet request cannot all be worked on.
     #[error("{0}. {NOTHING_WRITTEN}")]
     Clusters(#[from] ResolveError),
 }

@@ -111,6 +111,7 @@ enum Method {
 pub struct Stored(Secret);
 
 impl Stored {
+    /// The secret as read, values included.
     pub fn secret(&self) -> &Secret {
         &self.0
     }
@@ -150,8 +151,8 @@ struct Repository {
 /// removes. It holds credential values: it has no `Debug`.
 #[derive(Clone)]
 pub struct Target {
-    pub namespace: String,
-    pub name: String,
+    pub(crate) namespace: String,
+    pub(crate) name: String,
     kind: SecretKind,
     /// The label that marks its kind (a pull secret's `DOCKER_CREDS_LABEL`, an Argo CD secret's
     /// secret-type): what an existing secret must carry to be replaced by it.
@@ -565,7 +566,7 @@ pub(crate) fn api(client: &kube::Client, namespace: &str) -> Api<Secret> {
 
 /// What the check before writing found for one target.
 #[derive(Clone, Debug)]
-pub enum Found {
+pub(crate) enum Found {
     Exists(Box<Stored>),
     Absent,
     /// The read failed or did not finish in time: the secret may exist.
@@ -577,6 +578,7 @@ pub enum Found {
 /// Why an existing target will not be replaced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
+    /// Why, naming the secret and its namespace, and what to do.
     pub reason: String,
     /// Whether `adopt: true` would take it over.
     pub adoptable: bool,
@@ -585,14 +587,20 @@ pub struct Refusal {
 /// An existing target, as reported when a request is refused.
 #[derive(Clone, Debug)]
 pub struct Existing {
+    /// The target's namespace.
     pub namespace: String,
+    /// The secret found there.
     pub secret: Stored,
+    /// Why it will not be replaced; `None` when only the request's missing `upsert` stops it.
     pub refusal: Option<Refusal>,
 }
 
+/// What a write did (or, in a dry run, would do) to one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Created the secret: none existed.
     Created,
+    /// Replaced a secret GlueLinks created, as the request's `upsert` allowed.
     Replaced,
     /// Replaced a secret GlueLinks did not create, as the request's `adopt` allowed.
     Adopted,
@@ -634,6 +642,7 @@ impl Action {
 /// What happened (or, in a dry run, would happen) to one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
+    /// What was (or would be) done.
     pub action: Action,
     /// Names of the data keys written or removed; never values.
     pub changed_keys: Vec<String>,
@@ -642,16 +651,22 @@ pub struct Done {
 /// One namespace's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// The target's namespace.
     pub namespace: String,
+    /// The secret's name.
     pub name: String,
+    /// What was done, or why it was not written.
     pub result: Result<Done, WriteError>,
 }
 
 /// What a dry run would do to one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
+    /// The target's namespace.
     pub namespace: String,
+    /// The secret's name.
     pub name: String,
+    /// What the write would do, and which keys it would change.
     pub plan: Done,
 }
 
@@ -953,22 +968,42 @@ pub enum WriteError {
     /// Re-read after a conflict: now a secret this target may not replace.
     #[error("{0}")]
     Refused(String),
+    /// Without upsert, someone else created the secret between the check and the write.
     #[error("Secret {name} was created in {namespace} by someone else meanwhile; send upsert: true to replace it")]
-    CreatedMeanwhile { name: String, namespace: String },
+    CreatedMeanwhile {
+        /// The secret's name.
+        name: String,
+        /// The target's namespace.
+        namespace: String,
+    },
+    /// Every attempt conflicted with a concurrent change: nothing was written.
     #[error("Secret {name} in {namespace} kept changing while being written; try again")]
-    KeptChanging { name: String, namespace: String },
+    KeptChanging {
+        /// The secret's name.
+        name: String,
+        /// The target's namespace.
+        namespace: String,
+    },
+    /// The request's deadline passed before the target's turn: it was not tried.
     #[error("Secret {name} in {namespace} was not written: the request's deadline ({}, SECRETS_DEADLINE_SECONDS) passed before its turn", duration_text(*.deadline))]
     NotStarted {
+        /// The secret's name.
         name: String,
+        /// The target's namespace.
         namespace: String,
+        /// The request's deadline, `SECRETS_DEADLINE_SECONDS`.
         deadline: std::time::Duration,
     },
+    /// The write was still under way at the request's deadline: the cluster may have applied it.
     #[error("{0}; list the secrets to see whether it was written")]
     Unfinished(Timeout),
     /// The write was sent and no answer came (the connection broke or timed out): the cluster may have
     /// applied it.
     #[error("{why}; list the secrets to see whether it was written")]
-    Unanswered { why: String },
+    Unanswered {
+        /// What failed, as [`describe_in_full`] tells it.
+        why: String,
+    },
 }
 
 impl WriteError {
