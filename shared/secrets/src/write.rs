@@ -962,7 +962,7 @@ const ATTEMPTS: usize = 3;
 /// Why one target was not written; each message says what to do.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum WriteError {
-    /// The cluster refused or failed the call (the message is [`describe`]'s).
+    /// The cluster refused or failed the call (the message is [`describe_in_full`]'s).
     #[error("{0}")]
     Cluster(String),
     /// Re-read after a conflict: now a secret this target may not replace.
