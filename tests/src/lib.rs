@@ -40,9 +40,11 @@
 //! Call a function with [`openapi::Checked`]: `handle_checked` (the answer checked against
 //! `shared/openapi.json`) or `answer` (its status and JSON body).
 //!
-//! Beside it: [`servers`] (Valkey, moto, plain HTTP stand-ins), [`logs`] (a log capture), [`template`]
-//! (`template.yaml`'s routes), [`fault_proxy`] (a TCP proxy that stops, slows or resets), [`emf`] (the
-//! metrics format), [`runtime_api`] and [`shipped`] (the shipped zips under a Lambda Runtime API stand-in).
+//! Beside it: [`functions`] (every HTTP function built from one environment and called by name, their
+//! route tables, a warm run), [`servers`] (Valkey, moto, plain HTTP stand-ins), [`logs`] (a log
+//! capture), [`template`] (`template.yaml`'s routes), [`fault_proxy`] (a TCP proxy that stops, slows or
+//! resets), [`emf`] (the metrics format), [`runtime_api`] and [`shipped`] (the shipped zips under a Lambda
+//! Runtime API stand-in).
 //! `src/bin/` holds `make run`'s front door (`front`) and `make bench` (`bench`), not tests.
 //!
 //! # When a test needs its own binary
@@ -56,6 +58,7 @@
 
 pub mod emf;
 pub mod fault_proxy;
+pub mod functions;
 pub mod harness;
 pub mod logs;
 pub mod openapi;

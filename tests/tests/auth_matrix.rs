@@ -8,8 +8,8 @@ use gluelinks_core::auth::Scope;
 use gluelinks_core::config::Env;
 use gluelinks_emulator::project::temp_dir;
 use gluelinks_http::response::body_json;
+use gluelinks_tests::functions::{route_tables, Functions};
 use gluelinks_tests::harness::{install_crypto, Event};
-use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::template::template_routes;
 use lambda_http::Request;
 
@@ -101,39 +101,11 @@ async fn every_route_by_every_token_in_every_header() {
         ("SECRETS_LIST_CLUSTERS_DIR", dirs[1].as_str()),
         ("SECRETS_ADD_CLUSTERS_DIR", dirs[2].as_str()),
     ]);
-    let health = health::Health::from_env(&env).unwrap();
-    let fixtures = fixtures::Fixtures::from_env(&env).unwrap();
-    let clusters = clusters::Clusters::from_env(&env).await.unwrap();
-    let links = links::Links::from_env(&env).await.unwrap();
-    let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
-    let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
-    let scopes: Vec<(&str, &str, Scope)> = [
-        health::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect::<Vec<_>>(),
-        fixtures::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect(),
-        clusters::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect(),
-        links::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect(),
-        secrets_list::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect(),
-        secrets_add::ROUTES
-            .iter()
-            .map(|r| (r.method, r.path, r.scope))
-            .collect(),
-    ]
-    .concat();
+    let functions = Functions::from_env(&env).await;
+    let scopes: Vec<(&str, &str, Scope)> = route_tables()
+        .into_iter()
+        .flat_map(|(_, table)| table)
+        .collect();
 
     let tokens = [
         (Presented::Nothing, None),
@@ -181,15 +153,7 @@ async fn every_route_by_every_token_in_every_header() {
         }
         for (presented, headers, iam, token) in cases {
             let req = request(&route.method, &concrete(&route.path), &headers, iam);
-            let response = match route.function.as_str() {
-                "health" => health.handle_checked(req).await,
-                "fixtures" => fixtures.handle_checked(req).await,
-                "clusters" => clusters.handle_checked(req).await,
-                "links" => links.handle_checked(req).await,
-                "secrets-list" => list.handle_checked(req).await,
-                "secrets-add" => add.handle_checked(req).await,
-                other => panic!("no function {other}"),
-            };
+            let response = functions.handle_checked(&route.function, req).await;
             let status = response.status().as_u16();
             let verdict = match status {
                 401 => Verdict::Unauthenticated,

@@ -4,6 +4,7 @@
 //! Its own test binary: it reads everything the process logged and emitted as metrics.
 
 use gluelinks_core::metrics;
+use gluelinks_tests::functions::Functions;
 use gluelinks_tests::harness::{Event, Stack};
 use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
@@ -55,12 +56,7 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
         ("AUTH_OPERATOR_TOKEN", WRITE),
         ("LOG_LEVEL", "DEBUG"),
     ]);
-    let health = health::Health::from_env(&env).unwrap();
-    let fixtures = fixtures::Fixtures::from_env(&env).unwrap();
-    let clusters = clusters::Clusters::from_env(&env).await.unwrap();
-    let links = links::Links::from_env(&env).await.unwrap();
-    let list = secrets_list::SecretsList::from_env(&env).await.unwrap();
-    let add = secrets_add::SecretsAdd::from_env(&env).await.unwrap();
+    let functions = Functions::from_env(&env).await;
     let warm = warm::Warm::from_env(&env).await.unwrap();
 
     let mut bodies: Vec<String> = Vec::new();
@@ -104,7 +100,10 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
     let mut statuses = Vec::new();
     for (event, body) in writes {
         statuses.push(keep(
-            add.handle_checked(request(event, WRITE, Some(body))).await,
+            functions
+                .secrets_add
+                .handle_checked(request(event, WRITE, Some(body)))
+                .await,
         ));
     }
     assert_eq!(&statuses[..4], [200, 200, 200, 200], "{bodies:?}");
@@ -121,19 +120,13 @@ async fn no_canary_reaches_a_log_a_metric_a_response_or_the_cache() {
     ] {
         for token in [WRITE, PASSWORD, &format!("Bearer {PASSWORD}")] {
             let req = request(event, token, None);
-            keep(match function {
-                "secrets-list" => list.handle_checked(req).await,
-                "links" => links.handle_checked(req).await,
-                "clusters" => clusters.handle_checked(req).await,
-                "fixtures" => fixtures.handle_checked(req).await,
-                _ => health.handle_checked(req).await,
-            });
+            keep(functions.handle_checked(function, req).await);
         }
     }
     let click = Event::sample("links-header-only.json")
         .header("x-gluelinks-token", READ)
         .header("argocd-application-name", "argocd:billing-api");
-    keep(links.handle_checked(click.request()).await);
+    keep(functions.links.handle_checked(click.request()).await);
     warm.handle(LambdaEvent::new(Value::Null, Context::default()))
         .await
         .unwrap();

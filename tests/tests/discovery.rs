@@ -6,9 +6,8 @@
 use gluelinks_core::config::Env;
 use gluelinks_emulator::project::temp_dir;
 use gluelinks_emulator::{demo, shipped_rbac};
-use gluelinks_tests::harness::{
-    category, click, labels, scheduled, urls, without_times, Stack, LINK_BASES,
-};
+use gluelinks_tests::functions::scheduled_run;
+use gluelinks_tests::harness::{category, click, labels, urls, without_times, Stack, LINK_BASES};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::servers::Valkey;
 use serde_json::Value;
@@ -134,12 +133,7 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
         // After a warm run every click is a cache hit, and what it serves is what a live miss computes.
         let env = env(&s, &warm_valkey);
         let links = links::Links::from_env(&env).await.unwrap();
-        let report = warm::Warm::from_env(&env)
-            .await
-            .unwrap()
-            .handle(scheduled())
-            .await
-            .unwrap();
+        let report = scheduled_run(&env).await.unwrap();
         assert!(report.failures.is_empty(), "{report:?}");
         emulator.reset_requests();
         for (case, live) in CASES.iter().zip(&live) {

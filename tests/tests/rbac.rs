@@ -7,7 +7,8 @@
 use gluelinks_emulator::project::temp_dir;
 use gluelinks_emulator::rbac::{Identity, Rbac};
 use gluelinks_emulator::{demo, shipped_rbac, Emulator};
-use gluelinks_tests::harness::{event, pool, scheduled, Event, Stack, OPERATOR_TOKEN};
+use gluelinks_tests::functions::scheduled_run;
+use gluelinks_tests::harness::{event, pool, Event, Stack, OPERATOR_TOKEN};
 use gluelinks_tests::openapi::Checked;
 use kube::api::{ListParams, PostParams};
 use kube::Api;
@@ -41,8 +42,7 @@ async fn each_function_works_with_only_its_own_identity() {
     }
     assert_eq!(body["metadata"]["resources"]["podsFound"], 2, "{body}");
 
-    let warm = warm::Warm::from_env(&env).await.unwrap();
-    let report = warm.handle(scheduled()).await.unwrap();
+    let report = scheduled_run(&env).await.unwrap();
     assert!(report.failures.is_empty() && report.apps == 5, "{report:?}");
 
     let list = secrets_list::SecretsList::from_env(&env).await.unwrap();

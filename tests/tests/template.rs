@@ -4,6 +4,7 @@
 
 use gluelinks_core::auth::Scope;
 use gluelinks_emulator::project::repo_root;
+use gluelinks_tests::functions::route_tables;
 use gluelinks_tests::harness::SAMPLE_OPERATOR_GRANTS;
 use gluelinks_tests::template::{function_binary, template_routes};
 use serde_json::Value;
@@ -29,17 +30,7 @@ fn template_function_tables_and_openapi_agree() {
             "{method} {path} is documented but template.yaml has no route for it"
         );
     }
-    fn table<R>(routes: &[gluelinks_http::route::Route<R>]) -> Vec<(&str, &str, Scope)> {
-        routes.iter().map(|r| (r.method, r.path, r.scope)).collect()
-    }
-    let tables = [
-        ("health", table(health::ROUTES)),
-        ("fixtures", table(fixtures::ROUTES)),
-        ("clusters", table(clusters::ROUTES)),
-        ("links", table(links::ROUTES)),
-        ("secrets-list", table(secrets_list::ROUTES)),
-        ("secrets-add", table(secrets_add::ROUTES)),
-    ];
+    let tables = route_tables();
     let doc: Value = serde_json::from_str(gluelinks_core::api_doc::OPENAPI_JSON).unwrap();
     for (function, routes) in &tables {
         for (method, path, scope) in routes {

@@ -2,7 +2,8 @@
 //! every app from the cache, with what a live cache miss computes.
 
 use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
-use gluelinks_tests::harness::{click, scheduled, without_times, Stack};
+use gluelinks_tests::functions::scheduled_run;
+use gluelinks_tests::harness::{click, without_times, Stack};
 use gluelinks_tests::openapi::Checked;
 
 fn links_request(namespace: &str, app: &str, cluster: &str) -> lambda_http::Request {
@@ -17,8 +18,7 @@ async fn after_a_run_every_app_is_a_cache_hit_equal_to_a_live_miss() {
     let env = s.env(&[]);
 
     emulator.reset_requests();
-    let warm = warm::Warm::from_env(&env).await.unwrap();
-    let report = warm.handle(scheduled()).await.unwrap();
+    let report = scheduled_run(&env).await.unwrap();
     assert_eq!(
         (report.clusters, report.apps, report.written),
         (1, 30, 30),
@@ -79,12 +79,7 @@ async fn a_failing_cluster_leaves_the_others_warmed_and_an_empty_one_writes_noth
     empty.write_kubeconfig(dir, "empty");
     let env = s.env(&[]);
 
-    let report = warm::Warm::from_env(&env)
-        .await
-        .unwrap()
-        .handle(scheduled())
-        .await
-        .unwrap();
+    let report = scheduled_run(&env).await.unwrap();
     assert_eq!(report.clusters, 3);
     assert_eq!(report.failures.len(), 1, "{report:?}");
     assert!(
@@ -121,12 +116,7 @@ async fn a_failing_cluster_leaves_the_others_warmed_and_an_empty_one_writes_noth
     // Every cluster failing is an error for Lambda's metrics and retries.
     good.add_fault(Matcher::default(), Fault::Status(500));
     std::fs::remove_file(dir.join("empty.kubeconfig")).unwrap();
-    let err = warm::Warm::from_env(&env)
-        .await
-        .unwrap()
-        .handle(scheduled())
-        .await
-        .unwrap_err();
+    let err = scheduled_run(&env).await.unwrap_err();
     assert!(err.to_string().contains("every cluster"), "{err}");
 }
 
@@ -147,12 +137,7 @@ async fn an_app_deployed_to_another_stored_cluster_is_warmed_under_the_key_its_c
     edge.write_kubeconfig(&s.dir, "edge");
     let env = s.env(&[]);
 
-    let report = warm::Warm::from_env(&env)
-        .await
-        .unwrap()
-        .handle(scheduled())
-        .await
-        .unwrap();
+    let report = scheduled_run(&env).await.unwrap();
     assert!(report.failures.is_empty(), "{report:?}");
     let links = links::Links::from_env(&env).await.unwrap();
     let to = |target: &str| {
