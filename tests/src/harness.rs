@@ -20,6 +20,12 @@ pub const PROXY_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[0];
 /// The operator token, as the sample events in `events/` carry it.
 pub const OPERATOR_TOKEN: &str = gluelinks_core::auth::SAMPLE_TOKENS[1];
 
+/// The settings that make a function accept the sample tokens.
+pub const SAMPLE_TOKEN_SETTINGS: &[(&str, &str)] = &[
+    ("AUTH_PROXY_TOKEN", PROXY_TOKEN),
+    ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
+];
+
 /// The grant `make invoke` and the shipped-binary runs give the AWS principal of the `*-iam.json` sample
 /// events (`arn:aws:sts::123456789012:assumed-role/gluelinks-operator/ci-run`); the Makefile holds the same
 /// text (tests/tests/template.rs checks it).
@@ -66,7 +72,10 @@ pub fn function_for_event(file: &str) -> Option<String> {
 
 /// The warm function's sample event (`warm-scheduled.json`): the schedule's run.
 pub fn scheduled() -> LambdaEvent<Value> {
-    LambdaEvent::new(Event::sample("warm-scheduled.json").0, Context::default())
+    LambdaEvent::new(
+        Event::sample("warm-scheduled.json").into_json(),
+        Context::default(),
+    )
 }
 
 /// The `requestContext.authorizer` API Gateway's IAM authorization writes into an HTTP API (payload 2.0)
@@ -169,6 +178,10 @@ impl Event {
     /// The event as JSON, to read what it carries.
     pub fn json(&self) -> &Value {
         &self.0
+    }
+
+    pub fn into_json(self) -> Value {
+        self.0
     }
 
     /// The request a function's handler receives for it.
@@ -349,15 +362,17 @@ impl Stack {
     /// (one per identity when the RBAC is enforced, with the sample operator grant), the namespaces the
     /// demo cluster keeps pull secrets in, and the cache.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            ("AUTH_PROXY_TOKEN", PROXY_TOKEN.to_string()),
-            ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN.to_string()),
+        let mut pairs: Vec<(&'static str, String)> = SAMPLE_TOKEN_SETTINGS
+            .iter()
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect();
+        pairs.extend([
             ("CLUSTERS_DIR", self.dir.display().to_string()),
             (
                 "SECRETS_LIST_NAMESPACES",
                 demo::PULL_SECRET_NAMESPACES.join(","),
             ),
-        ];
+        ]);
         if let Some([lister, writer]) = &self.identity_dirs {
             pairs.push(("SECRETS_LIST_CLUSTERS_DIR", lister.display().to_string()));
             pairs.push(("SECRETS_ADD_CLUSTERS_DIR", writer.display().to_string()));

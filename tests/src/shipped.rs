@@ -3,7 +3,7 @@
 //! stand-in, with the demo cluster and a real Valkey behind it (a [`crate::harness::Stack`]). The tests
 //! check its answers; the benchmark reads its cold start (init, first request) and peak memory.
 
-use crate::harness::{event_text, function_for_event};
+use crate::harness::{function_for_event, Event};
 use crate::runtime_api::{arm64_runner, Answer, Bootstrap, RuntimeApi};
 use gluelinks_emulator::project::{repo_root, temp_dir};
 use serde_json::Value;
@@ -123,7 +123,7 @@ pub fn events_of(function: &str) -> Vec<(String, Value)> {
     names
         .into_iter()
         .map(|n| {
-            let event = serde_json::from_str(&event_text(&n)).expect("a JSON event");
+            let event = Event::sample(&n).into_json();
             (n, event)
         })
         .collect()

@@ -16,7 +16,7 @@ use std::time::Duration;
 const VAULT: &str = "https://vault.acme.dev/ui/vault/secrets/secret/show/";
 
 /// `s`'s settings, linking to [`LINK_BASES`] and caching in `valkey`.
-fn env(s: &Stack, valkey: &Valkey) -> Env {
+fn caching_in(s: &Stack, valkey: &Valkey) -> Env {
     s.env(&[LINK_BASES, &[("VALKEY_URL", valkey.url.as_str())]].concat())
 }
 
@@ -110,7 +110,7 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
         emulator.serve_external_secrets(external_secrets.as_slice());
         // Live clicks cache into one Valkey; the warmer writes to another, read by the clicks after it.
         let (live_valkey, warm_valkey) = (Valkey::start(), Valkey::start());
-        let links = links::Links::from_env(&env(&s, &live_valkey))
+        let links = links::Links::from_env(&caching_in(&s, &live_valkey))
             .await
             .unwrap();
 
@@ -131,7 +131,7 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
         }
 
         // After a warm run every click is a cache hit, and what it serves is what a live miss computes.
-        let env = env(&s, &warm_valkey);
+        let env = caching_in(&s, &warm_valkey);
         let links = links::Links::from_env(&env).await.unwrap();
         let report = scheduled_run(&env).await.unwrap();
         assert!(report.failures.is_empty(), "{report:?}");
@@ -158,7 +158,9 @@ async fn every_install_shape_gets_exact_pod_and_vault_links_live_and_warmed() {
 async fn a_miss_takes_two_rounds_of_kubernetes_calls() {
     let s = Stack::demo("discovery-rounds").await.with_valkey();
     let emulator = &s.emulator;
-    let links = links::Links::from_env(&env(&s, s.valkey())).await.unwrap();
+    let links = links::Links::from_env(&caching_in(&s, s.valkey()))
+        .await
+        .unwrap();
     let latency = Duration::from_millis(40);
     emulator.set_latency(latency);
     let rounds = |namespace: &'static str, app: &'static str| {
@@ -239,7 +241,9 @@ async fn the_warmer_reads_large_clusters_page_by_page() {
 async fn an_old_reader_role_and_an_operator_upgrade_are_explained_and_followed() {
     let s = Stack::demo("discovery-upgrade").await.with_valkey();
     let emulator = &s.emulator;
-    let links = links::Links::from_env(&env(&s, s.valkey())).await.unwrap();
+    let links = links::Links::from_env(&caching_in(&s, s.valkey()))
+        .await
+        .unwrap();
     let live = |namespace: &'static str, app: &'static str| {
         let links = &links;
         async move {

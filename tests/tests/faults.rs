@@ -12,9 +12,7 @@ use gluelinks_core::config::Env;
 use gluelinks_emulator::project::repo_root;
 use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::fault_proxy::{FaultProxy, Mode};
-use gluelinks_tests::harness::{
-    env_of, event, install_crypto, scheduled, OPERATOR_TOKEN, PROXY_TOKEN,
-};
+use gluelinks_tests::harness::{env_of, event, install_crypto, scheduled, SAMPLE_TOKEN_SETTINGS};
 use gluelinks_tests::openapi::Checked;
 use gluelinks_tests::servers::{Moto, Valkey};
 use serde_json::Value;
@@ -784,14 +782,12 @@ async fn run(shared: &Shared, index: usize, row: &Row) -> Outcome {
     shared.store.set(Mode::Pass).await;
     let valkey_url = valkey_proxy.url("redis");
     let stack = [
-        ("AUTH_PROXY_TOKEN", PROXY_TOKEN),
-        ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
-        ("VALKEY_URL", &valkey_url),
+        ("VALKEY_URL", valkey_url.as_str()),
         ("CLUSTER_SECRET_PREFIX", &prefix),
         ("SECRETS_LIST_CLUSTER_SECRET_PREFIX", &prefix),
         ("SECRETS_ADD_CLUSTER_SECRET_PREFIX", &prefix),
     ];
-    let env = env_of(&[&stack, SETTINGS]);
+    let env = env_of(&[SAMPLE_TOKEN_SETTINGS, &stack, SETTINGS]);
 
     // Built before the fault, as a container that was running; for the Valkey rows it has also served
     // once, so its Valkey connection is open when the fault strikes.

@@ -3,7 +3,8 @@
 
 use gluelinks_core::config::Env;
 use gluelinks_tests::harness::{
-    env_of, event, function_for_event, Event, OPERATOR_TOKEN, PROXY_TOKEN, SAMPLE_OPERATOR_GRANTS,
+    env_of, event, function_for_event, Event, PROXY_TOKEN, SAMPLE_OPERATOR_GRANTS,
+    SAMPLE_TOKEN_SETTINGS,
 };
 use gluelinks_tests::openapi::Checked;
 use lambda_http::Request;
@@ -12,14 +13,9 @@ use std::time::Instant;
 
 const READ: &str = PROXY_TOKEN;
 
-fn env(extra: &[(&str, &str)]) -> Env {
-    env_of(&[
-        &[
-            ("AUTH_PROXY_TOKEN", PROXY_TOKEN),
-            ("AUTH_OPERATOR_TOKEN", OPERATOR_TOKEN),
-        ],
-        extra,
-    ])
+/// The sample tokens' settings, then `extra`.
+fn settings(extra: &[(&str, &str)]) -> Env {
+    env_of(&[SAMPLE_TOKEN_SETTINGS, extra])
 }
 
 /// A sample event with its method, path and headers changed.
@@ -34,14 +30,14 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request {
 }
 
 async fn health(req: Request) -> (u16, Value) {
-    health::Health::from_env(&env(&[]))
+    health::Health::from_env(&settings(&[]))
         .unwrap()
         .answer(req)
         .await
 }
 
-async fn fixtures_with(settings: &[(&str, &str)], req: Request) -> (u16, Value) {
-    let f = fixtures::Fixtures::from_env(&env(settings)).unwrap();
+async fn fixtures_with(extra: &[(&str, &str)], req: Request) -> (u16, Value) {
+    let f = fixtures::Fixtures::from_env(&settings(extra)).unwrap();
     f.answer(req).await
 }
 
@@ -60,7 +56,7 @@ async fn every_sample_event_succeeds_through_its_function() {
             Some("fixtures") => fixtures(event(&name)).await.0,
             Some("clusters") => {
                 let dir = gluelinks_emulator::project::temp_dir("events-clusters");
-                let env = env(&[
+                let env = settings(&[
                     ("CLUSTERS_DIR", dir.to_str().unwrap()),
                     ("OPERATOR_GRANTS", SAMPLE_OPERATOR_GRANTS),
                 ]);
@@ -115,7 +111,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
         assert_eq!(status, expected, "{method} {path}");
         assert!(body[key].is_string(), "{method} {path}: {body}");
     }
-    let f = health::Health::from_env(&env(&[])).unwrap();
+    let f = health::Health::from_env(&settings(&[])).unwrap();
     let r = f
         .handle_checked(request("POST", "/api/v1/health", &[]))
         .await;
@@ -234,13 +230,13 @@ async fn slow_fixture_takes_three_seconds() {
 #[tokio::test]
 async fn cors_follows_the_allowed_origins() {
     let origin = [("origin", "https://argocd.example.com")];
-    let f = health::Health::from_env(&env(&[])).unwrap();
+    let f = health::Health::from_env(&settings(&[])).unwrap();
     let r = f
         .handle_checked(request("GET", "/api/v1/health", &origin))
         .await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
 
-    let allowed = env(&[("CORS_ALLOWED_ORIGINS", "https://argocd.example.com")]);
+    let allowed = settings(&[("CORS_ALLOWED_ORIGINS", "https://argocd.example.com")]);
     let f = fixtures::Fixtures::from_env(&allowed).unwrap();
     let r = f
         .handle_checked(request("OPTIONS", "/api/v1/fixtures/all-ok", &origin))
@@ -264,7 +260,7 @@ async fn cors_follows_the_allowed_origins() {
 #[tokio::test]
 async fn preflights_allow_the_configured_token_and_cluster_headers() {
     let origin = ("origin", "https://argocd.example.com");
-    let configured = env(&[
+    let configured = settings(&[
         ("CORS_ALLOWED_ORIGINS", "https://argocd.example.com"),
         ("AUTH_HEADER", "X-Argo-Token"),
         ("CLUSTER_HEADER", "X-Argo-Cluster"),
