@@ -52,6 +52,11 @@ fn taco() -> lambda_http::Request {
     )
 }
 
+/// The single-source demo app's links, by its path and Argo CD's header.
+fn billing() -> lambda_http::Request {
+    request(Some("billing-api"), Some("argocd:billing-api"), &[])
+}
+
 /// The links function on `s`, linking to [`LINK_BASES`], with `extra` settings (a later pair wins).
 async fn function(s: &Stack, extra: &[(&str, &str)]) -> links::Links {
     let settings = [LINK_BASES, extra].concat();
@@ -153,13 +158,7 @@ async fn single_source_ssh_repo_and_the_apps_own_namespace() {
     let s = setup("links-single").await;
     let f = function(&s, &[]).await;
     // Argo CD names the Application's own namespace; the workloads are in its destination.
-    let (status, body) = f
-        .answer(request(
-            Some("billing-api"),
-            Some("argocd:billing-api"),
-            &[],
-        ))
-        .await;
+    let (status, body) = f.answer(billing()).await;
     assert_eq!(status, 200);
     assert_eq!(body["namespace"], "payments");
     assert_eq!(
@@ -503,13 +502,7 @@ async fn cluster_down_degrades_to_200() {
         .add_fault(Matcher::default(), Fault::Hang(Duration::from_secs(30)));
     let f = function(&s, &[("LINKS_TIMEOUT_SECONDS", "1")]).await;
     let started = Instant::now();
-    let (status, body) = f
-        .answer(request(
-            Some("billing-api"),
-            Some("argocd:billing-api"),
-            &[],
-        ))
-        .await;
+    let (status, body) = f.answer(billing()).await;
     assert_eq!(status, 200);
     assert!(
         started.elapsed() < Duration::from_millis(2500),
