@@ -70,6 +70,16 @@ fn secrets(s: &Stack) -> Vec<Value> {
     all
 }
 
+/// `POST /secrets/<route>` with `body`, sent with the operator token.
+async fn write(s: &Stack, route: &str, body: &str) -> (u16, Value) {
+    add(s, route, body, WRITE).await
+}
+
+/// `POST /secrets/add_docker` with [`docker_body`]`(patch)`, sent with the operator token.
+async fn add_docker(s: &Stack, patch: Value) -> (u16, Value) {
+    write(s, "add_docker", &docker_body(patch)).await
+}
+
 /// `base` with `patch` applied: a null removes the field.
 fn patched(mut body: Value, patch: Value) -> String {
     for (k, v) in patch.as_object().unwrap() {
@@ -254,13 +264,7 @@ async fn bad_input_is_refused_and_nothing_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docker_round_trip_upsert_conflict_and_dry_run() {
     let s = setup("secrets-docker", &[]).await;
-    let (status, body) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"registry": "docker.io"})),
-        WRITE,
-    )
-    .await;
+    let (status, body) = add_docker(&s, json!({"registry": "docker.io"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], true);
     let calls = |method: &str| {
@@ -351,13 +355,7 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 
     // Without upsert, one existing target means 409 and nothing written anywhere.
     let before = secrets(&s);
-    let (status, body) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"namespaces": "payments,default"})),
-        WRITE,
-    )
-    .await;
+    let (status, body) = add_docker(&s, json!({"namespaces": "payments,default"})).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["upsert_required"], true);
     assert_eq!(
@@ -375,11 +373,9 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
     assert_eq!(secrets(&s), before);
 
     // A dry run reports and writes nothing.
-    let (status, body) = add(
+    let (status, body) = add_docker(
         &s,
-        "add_docker",
-        &docker_body(json!({"namespaces": "payments", "upsert": true, "dry_run": true})),
-        WRITE,
+        json!({"namespaces": "payments", "upsert": true, "dry_run": true}),
     )
     .await;
     assert_eq!(status, 200);
@@ -394,13 +390,8 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
 
     // Upsert replaces, idempotently.
     for _ in 0..2 {
-        let (status, body) = add(
-            &s,
-            "add_docker",
-            &docker_body(json!({"upsert": true, "password": "rotated-pw-9"})),
-            WRITE,
-        )
-        .await;
+        let (status, body) =
+            add_docker(&s, json!({"upsert": true, "password": "rotated-pw-9"})).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body["results"][1]["result"]["output"],
@@ -431,7 +422,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         Fault::Forbidden,
     );
     let before = secrets(&s);
-    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, body) = add_docker(&s, json!({})).await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body["rejected"]["kube-system"]
@@ -452,7 +443,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
     };
     s.emulator
         .add_fault(writes_in_kube_system.clone(), Fault::Forbidden);
-    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, body) = add_docker(&s, json!({})).await;
     assert_eq!(status, 409, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(
@@ -473,7 +464,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Forbidden,
     );
-    let (status, body) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, body) = add_docker(&s, json!({})).await;
     assert_eq!(status, 207, "{body}");
     assert_eq!(body["success"], false);
     let kube_system = &body["results"][0]["result"];
@@ -504,13 +495,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Status(409),
     );
-    let (status, body) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"upsert": true, "namespaces": "default"})),
-        WRITE,
-    )
-    .await;
+    let (status, body) = add_docker(&s, json!({"upsert": true, "namespaces": "default"})).await;
     assert_eq!(status, 502, "{body}");
     assert!(
         body["results"][0]["result"]["error"]
@@ -539,7 +524,7 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         .add_fault(hang_posts_in_payments, Fault::Hang(Duration::from_secs(30)));
     let started = Instant::now();
     let body = docker_body(json!({"name": "slow-one", "namespaces": "payments,default"}));
-    let (status, body) = add(&s, "add_docker", &body, WRITE).await;
+    let (status, body) = write(&s, "add_docker", &body).await;
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
@@ -555,7 +540,7 @@ async fn repositories_and_credential_templates() {
     let s = setup("secrets-repos", &[]).await;
     let oci = json!({"name": "acme-charts", "repository_url": "https://ghcr.io/acme/charts", "cluster_name": "demo",
         "username": "octo", "password": PASSWORD, "use_oci": true}).to_string();
-    let (status, body) = add(&s, "add_helm_repo", &oci, WRITE).await;
+    let (status, body) = write(&s, "add_helm_repo", &oci).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["message"],
@@ -591,7 +576,7 @@ async fn repositories_and_credential_templates() {
     assert_eq!(field("username"), "octo");
     assert_eq!(field("password"), PASSWORD);
 
-    let (status, body) = add(&s, "add_helm_repo", &oci, WRITE).await;
+    let (status, body) = write(&s, "add_helm_repo", &oci).await;
     assert_eq!(status, 409);
     assert_eq!(body["message"], "Helm repository secret already exists");
     assert_eq!(
@@ -601,7 +586,7 @@ async fn repositories_and_credential_templates() {
 
     let git = json!({"name": "billing", "repository_url": "git@github.com:acme/billing.git", "cluster_name": "demo",
         "type": "git", "ssh_private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nsample\n-----END OPENSSH PRIVATE KEY-----"}).to_string();
-    let (status, body) = add(&s, "add_repository", &git, WRITE).await;
+    let (status, body) = write(&s, "add_repository", &git).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["repository_secret_applied"]["success"], true);
 
@@ -610,7 +595,7 @@ async fn repositories_and_credential_templates() {
         json!({"name": "acme-github", "url": "https://github.com/acme", "cluster_name": "demo",
         "type": "git", "username": "octo", "password": PASSWORD})
         .to_string();
-    let (status, body) = add(&s, "add_repo_creds", &creds, WRITE).await;
+    let (status, body) = write(&s, "add_repo_creds", &creds).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"], "Credential template created successfully");
     let template = s
@@ -651,13 +636,7 @@ async fn writes_are_audited_without_values() {
         event.json()["headers"]["argocd-username"],
         "alice@example.com"
     );
-    let (status, _) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"name": "audited-secret"})),
-        WRITE,
-    )
-    .await;
+    let (status, _) = add_docker(&s, json!({"name": "audited-secret"})).await;
     assert_eq!(status, 200);
     let (status, _) = add(
         &s,
@@ -809,7 +788,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
             cases.push((route, body, "is an Argo CD 'cluster' secret"));
         }
         for (route, body, expected) in cases {
-            let (status, reply) = add(&s, route, &body, WRITE).await;
+            let (status, reply) = write(&s, route, &body).await;
             assert_eq!(status, 409, "{route} upsert={upsert}: {reply}");
             let message = reply["message"].as_str().unwrap();
             assert!(message.contains(expected), "{route}: {message}");
@@ -840,7 +819,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
                 _ => repository_body("argocd-secret", route, flags.clone()),
             };
             s.emulator.reset_requests();
-            let (status, reply) = add(&s, route, &body, WRITE).await;
+            let (status, reply) = write(&s, route, &body).await;
             assert_eq!(status, 400, "{route}: {reply}");
             assert!(reply["message"]
                 .as_str()
@@ -856,7 +835,7 @@ async fn foreign_and_argocd_secrets_are_never_replaced() {
     let dry = docker_body(
         json!({"name": "app-config", "namespaces": "default", "upsert": true, "dry_run": true}),
     );
-    assert_eq!(add(&s, "add_docker", &dry, WRITE).await.0, 409);
+    assert_eq!(write(&s, "add_docker", &dry).await.0, 409);
     assert_eq!(secrets(&s), before);
 }
 
@@ -878,7 +857,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     let body = json!({"name": "billing", "repository_url": "https://github.com/acme/billing.git",
         "cluster_name": "demo", "type": "git", "username": "octo", "password": PASSWORD, "upsert": true});
     // Not GlueLinks' own: refused, and the answer says how to take it over.
-    let (status, reply) = add(&s, "add_repository", &body.to_string(), WRITE).await;
+    let (status, reply) = write(&s, "add_repository", &body.to_string()).await;
     assert_eq!(status, 409, "{reply}");
     assert_eq!(
         reply["foreign_secrets"]["argocd"]["adoptable"], true,
@@ -894,7 +873,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     // Adopted: the server changed (SSH to HTTPS), so its transport settings go; the method changed, so
     // the SSH key goes; its display name and project stay.
     let adopt = patched(body.clone(), json!({"adopt": true}));
-    let (status, reply) = add(&s, "add_repository", &adopt, WRITE).await;
+    let (status, reply) = write(&s, "add_repository", &adopt).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
@@ -942,12 +921,12 @@ async fn upsert_changes_only_what_the_request_sets() {
     // Now GlueLinks' own: the request may set the project, remove it with null; the same request again
     // changes no key but the credential, which is always reported as set.
     let scoped = patched(body.clone(), json!({"project": "billing-team"}));
-    let (_, reply) = add(&s, "add_repository", &scoped, WRITE).await;
+    let (_, reply) = write(&s, "add_repository", &scoped).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
     );
-    let (_, reply) = add(&s, "add_repository", &scoped, WRITE).await;
+    let (_, reply) = write(&s, "add_repository", &scoped).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password"])
@@ -955,7 +934,7 @@ async fn upsert_changes_only_what_the_request_sets() {
     let mut unscoped = body;
     unscoped["project"] = Value::Null;
     let unscoped = unscoped.to_string();
-    let (_, reply) = add(&s, "add_repository", &unscoped, WRITE).await;
+    let (_, reply) = write(&s, "add_repository", &unscoped).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
@@ -974,13 +953,7 @@ async fn upsert_changes_only_what_the_request_sets() {
             "annotations": {"reflector/enabled": "true"}},
         "type": "kubernetes.io/dockerconfigjson",
         "data": {".dockerconfigjson": b64("{\"auths\": {\"registry.example.com\": {\"auth\": \"dGVhbTprZXB0\"}}}"), "note": b64("kept")}}));
-    let (status, reply) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"namespaces": "default", "upsert": true})),
-        WRITE,
-    )
-    .await;
+    let (status, reply) = add_docker(&s, json!({"namespaces": "default", "upsert": true})).await;
     assert_eq!(status, 200, "{reply}");
     let pull = s
         .emulator
@@ -1015,7 +988,7 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
     s.emulator
         .add_fault(reads_in_kube_system, Fault::Status(500));
     let before = secrets(&s);
-    let (status, reply) = add(&s, "add_docker", &docker_body(json!({})), WRITE).await;
+    let (status, reply) = add_docker(&s, json!({})).await;
     assert_eq!(status, 502, "{reply}");
     let message = reply["message"].as_str().unwrap();
     assert!(
@@ -1031,7 +1004,7 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
     );
 
     let dry = docker_body(json!({"dry_run": true}));
-    let (status, reply) = add(&s, "add_docker", &dry, WRITE).await;
+    let (status, reply) = write(&s, "add_docker", &dry).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["success"], false);
     let actions: Vec<&str> = reply["would_write"]
@@ -1050,13 +1023,7 @@ async fn a_target_that_cannot_be_read_blocks_every_write() {
         "metadata": {"name": "ghcr-octo", "namespace": "kube-system"},
         "type": "Opaque", "data": {"token": b64("theirs")}}));
     let before = secrets(&s);
-    let (status, reply) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"upsert": true})),
-        WRITE,
-    )
-    .await;
+    let (status, reply) = add_docker(&s, json!({"upsert": true})).await;
     assert_eq!(status, 502, "{reply}");
     assert!(reply["message"]
         .as_str()
@@ -1076,13 +1043,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
     )
     .await;
     let names: Vec<String> = (0..41).map(|i| format!("team-{i:02}")).collect();
-    let (status, reply) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"namespaces": names})),
-        WRITE,
-    )
-    .await;
+    let (status, reply) = add_docker(&s, json!({"namespaces": names})).await;
     assert_eq!(status, 400, "{reply}");
     assert!(reply["message"]
         .as_str()
@@ -1098,13 +1059,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
     }
     s.emulator.set_latency(Duration::from_millis(60));
     s.emulator.reset_requests();
-    let (status, reply) = add(
-        &s,
-        "add_docker",
-        &docker_body(json!({"namespaces": names})),
-        WRITE,
-    )
-    .await;
+    let (status, reply) = add_docker(&s, json!({"namespaces": names})).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(s.emulator.requests().len(), 123);
     let peak = s.emulator.peak_in_flight();
@@ -1125,7 +1080,7 @@ async fn namespaces_are_capped_and_the_work_is_bounded() {
         .add_fault(hang_writes, Fault::Hang(Duration::from_secs(30)));
     let started = Instant::now();
     let body = docker_body(json!({"name": "late", "namespaces": &names[..20]}));
-    let (status, reply) = add(&s, "add_docker", &body, WRITE).await;
+    let (status, reply) = write(&s, "add_docker", &body).await;
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "{:?}",
@@ -1238,7 +1193,7 @@ async fn secrets_another_owner_holds_are_never_replaced_even_with_adopt() {
                         "cluster_name": "demo", "username": "u", "password": PASSWORD, "upsert": upsert, "adopt": adopt}).to_string(),
                     _ => repository_body("held", route, flags),
                 };
-                let (status, reply) = add(&s, route, &body, WRITE).await;
+                let (status, reply) = write(&s, route, &body).await;
                 let case = format!("{route} upsert={upsert} adopt={adopt}, {how}");
                 assert_eq!(status, 409, "{case}: {reply}");
                 let message = reply["message"].as_str().unwrap();
@@ -1288,7 +1243,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         ("add_docker", docker.clone()),
         ("add_repository", repository.to_string()),
     ] {
-        let (status, reply) = add(&s, route, &body, WRITE).await;
+        let (status, reply) = write(&s, route, &body).await;
         assert_eq!(status, 409, "{route}: {reply}");
         assert!(
             reply["message"]
@@ -1310,7 +1265,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         ("add_docker", &adopt_docker),
         ("add_repository", &adopt_repository),
     ] {
-        let (status, reply) = add(&s, route, body, WRITE).await;
+        let (status, reply) = write(&s, route, body).await;
         assert_eq!(status, 409, "{route}: {reply}");
         let message = reply["message"].as_str().unwrap();
         assert!(
@@ -1327,7 +1282,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
             serde_json::from_str(body).unwrap(),
             json!({"dry_run": true}),
         );
-        let (status, reply) = add(&s, route, &dry, WRITE).await;
+        let (status, reply) = write(&s, route, &dry).await;
         assert_eq!((status, &reply["success"]), (200, &json!(false)), "{reply}");
         let refused = reply["would_write"]
             .as_array()
@@ -1349,7 +1304,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         ("add_docker", &adopt_docker),
         ("add_repository", &adopt_repository),
     ] {
-        let (status, reply) = add(&s, route, body, WRITE).await;
+        let (status, reply) = write(&s, route, body).await;
         assert_eq!(status, 200, "{route}: {reply}");
     }
     let billing = s
@@ -1393,7 +1348,7 @@ async fn unmarked_secrets_are_adopted_only_when_asked_and_the_cluster_allows() {
         );
     }
     // Now GlueLinks' own: an upsert needs no adopt.
-    let (status, reply) = add(&s, "add_repository", &repository.to_string(), WRITE).await;
+    let (status, reply) = write(&s, "add_repository", &repository.to_string()).await;
     assert_eq!(status, 200, "{reply}");
 }
 
@@ -1406,15 +1361,11 @@ async fn a_dry_run_never_tells_whether_a_password_is_the_stored_one() {
         json!({"name": "oracle", "repository_url": "https://github.com/acme/app", "cluster_name": "demo",
             "username": "octo", "password": password, "upsert": true, "dry_run": dry_run}).to_string()
     };
-    assert_eq!(
-        add(&s, "add_repository", &body("stored-pw-0123", false), WRITE)
-            .await
-            .0,
-        200
-    );
+    let (status, _) = write(&s, "add_repository", &body("stored-pw-0123", false)).await;
+    assert_eq!(status, 200);
     let mut answers = Vec::new();
     for guess in ["stored-pw-0123", "another-guess-0123"] {
-        let (status, reply) = add(&s, "add_repository", &body(guess, true), WRITE).await;
+        let (status, reply) = write(&s, "add_repository", &body(guess, true)).await;
         assert_eq!(status, 200, "{reply}");
         assert!(!reply.to_string().contains(guess), "{reply}");
         answers.push(reply["would_write"].clone());
