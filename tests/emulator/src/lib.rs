@@ -128,6 +128,8 @@ pub struct Recorded {
     pub resource: Option<String>,
     /// Its `Accept` header: how it asked to see the objects.
     pub accept: String,
+    /// Whether it asked for a dry run (`dryRun=All` in its query, or in a delete's `DeleteOptions`).
+    pub dry_run: bool,
     /// When the request arrived.
     pub at: std::time::Instant,
 }

@@ -132,6 +132,10 @@ pub struct Write<'a> {
     pub dry_run: bool,
     /// `(new object, old object)`: `Null` as the new object of a delete, `None` as the old of a create.
     pub admission: Admit<'a>,
+    /// Who writes: its `managedFields` entry's manager.
+    pub manager: &'a str,
+    /// A delete's `DeleteOptions.preconditions` (`uid`, `resourceVersion`), `Null` for none.
+    pub preconditions: Value,
 }
 
 impl Default for Write<'_> {
@@ -139,8 +143,34 @@ impl Default for Write<'_> {
         Self {
             dry_run: false,
             admission: &|_, _| Ok(()),
+            manager: "emulator",
+            preconditions: Value::Null,
         }
     }
+}
+
+/// Now, as the API server writes times (seconds, UTC).
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Records in `metadata.managedFields` that `manager` wrote the object now (one entry per manager, as
+/// the API server keeps them for updates), over the entries `previous` held.
+fn managed(object: &mut Value, previous: &Value, manager: &str) {
+    let mut entries: Vec<Value> = previous["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    entries.retain(|e| e["manager"] != manager);
+    entries.push(json!({
+        "manager": manager,
+        "operation": "Update",
+        "apiVersion": object["apiVersion"].as_str().unwrap_or("v1"),
+        "time": now(),
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {},
+    }));
+    object["metadata"]["managedFields"] = Value::Array(entries);
 }
 
 impl Objects {
@@ -291,13 +321,8 @@ impl Objects {
             "uid".into(),
             format!("00000000-0000-4000-8000-{:012}", self.revision).into(),
         );
-        metadata.insert(
-            "creationTimestamp".into(),
-            chrono::Utc::now()
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-                .into(),
-        );
+        metadata.insert("creationTimestamp".into(), now().into());
+        managed(&mut object, &Value::Null, write.manager);
         self.items.insert(k, object.clone());
         Ok(object)
     }
@@ -362,6 +387,7 @@ impl Objects {
             metadata.insert(field.into(), current["metadata"][field].clone());
         }
         metadata.insert("resourceVersion".into(), revision.into());
+        managed(&mut object, &current, write.manager);
         self.items
             .insert(key(kind, namespace, name), object.clone());
         Ok(object)
@@ -401,6 +427,18 @@ impl Objects {
         write: &Write,
     ) -> Result<Value, ApiError> {
         let current = self.get(kind, namespace, name)?;
+        for (field, what) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
+            let wanted = &write.preconditions[field];
+            if !wanted.is_null() && *wanted != current["metadata"][field] {
+                let message = format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: {what} in precondition: {}, {what} in object meta: {}",
+                    qualified(kind),
+                    wanted.as_str().unwrap_or_default(),
+                    current["metadata"][field].as_str().unwrap_or_default()
+                );
+                return Err(ApiError::new(409, "Conflict", message).about(kind, name));
+            }
+        }
         (write.admission)(&Value::Null, Some(&current))?;
         if write.dry_run {
             return Ok(current);
@@ -496,6 +534,56 @@ mod tests {
 
     fn secrets() -> &'static Kind {
         find("", "v1", "secrets").unwrap()
+    }
+
+    #[test]
+    fn writes_are_recorded_and_deletes_honour_preconditions() {
+        let mut objects = Objects::default();
+        objects
+            .apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}))
+            .unwrap();
+        let by = |manager| Write {
+            manager,
+            ..Write::default()
+        };
+        let created = objects
+            .create_with(
+                secrets(),
+                "ns",
+                json!({"metadata": {"name": "s"}}),
+                &by("gluelinks"),
+            )
+            .unwrap();
+        let fields = &created["metadata"]["managedFields"];
+        assert_eq!(fields[0]["manager"], "gluelinks");
+        assert!(fields[0]["time"].as_str().unwrap().ends_with('Z'));
+        let updated = objects
+            .update_with(secrets(), "ns", "s", created.clone(), &by("kubectl"))
+            .unwrap();
+        let managers: Vec<&str> = updated["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["manager"].as_str().unwrap())
+            .collect();
+        assert_eq!(managers, ["gluelinks", "kubectl"]);
+
+        let stale = Write {
+            preconditions: json!({"resourceVersion": created["metadata"]["resourceVersion"]}),
+            ..Write::default()
+        };
+        let err = objects
+            .delete_with(secrets(), "ns", "s", &stale)
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+        assert!(objects.get(secrets(), "ns", "s").is_ok());
+        let current = Write {
+            preconditions: json!({"uid": updated["metadata"]["uid"],
+                                  "resourceVersion": updated["metadata"]["resourceVersion"]}),
+            ..Write::default()
+        };
+        objects.delete_with(secrets(), "ns", "s", &current).unwrap();
+        assert!(objects.get(secrets(), "ns", "s").is_err());
     }
 
     #[test]

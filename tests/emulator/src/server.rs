@@ -389,6 +389,7 @@ pub async fn handle(
     };
     let watch = matches!(param("watch"), Some("true" | "1"));
     let verb = target.as_ref().ok().and_then(|t| verb(&method, t, watch));
+    let recorded = state.lock_requests().len();
     state.lock_requests().push(Recorded {
         method: method.clone(),
         path: path.clone(),
@@ -397,6 +398,7 @@ pub async fn handle(
         verb,
         resource: target.as_ref().ok().map(|t| qualified(t.kind)),
         accept: accept.clone(),
+        dry_run: param("dryRun").is_some(),
         at: std::time::Instant::now(),
     });
     let latency = *state.latency.lock().expect("latency");
@@ -494,6 +496,18 @@ pub async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
         .to_string();
+    // Who writes, as the API server records it in managedFields: `fieldManager`, else the user agent's
+    // first word.
+    let manager = match param("fieldManager") {
+        Some(manager) => manager.to_string(),
+        None => req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ua| ua.split('/').next())
+            .unwrap_or("unknown")
+            .to_string(),
+    };
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
@@ -537,18 +551,36 @@ pub async fn handle(
             old_object: old,
         })
     };
+    // A delete's options come in its body (`DeleteOptions`: `dryRun`, `preconditions`), as kube-rs and
+    // kubectl send them; the query's `dryRun` is honoured too.
+    let options: Value = if verb == "delete" && !body.is_empty() {
+        serde_json::from_slice(&body).unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let body_dry_run: Vec<&str> = options["dryRun"]
+        .as_array()
+        .map(|values| values.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !body_dry_run.is_empty() {
+        if let Some(r) = state.lock_requests().get_mut(recorded) {
+            r.dry_run = true;
+        }
+    }
     let write = Write {
         // Only `All` is a dry run the API server knows; anything else it refuses.
-        dry_run: match param("dryRun") {
-            None => false,
-            Some("All") => true,
-            Some(other) => {
+        dry_run: match (param("dryRun"), body_dry_run.as_slice()) {
+            (None, []) => false,
+            (Some("All"), _) | (None, ["All"]) => true,
+            (Some(other), _) | (None, &[other, ..]) => {
                 return Ok(failure(&ApiError::bad_request(format!(
                     "Invalid value: \"{other}\": supported values: \"All\""
                 ))))
             }
         },
         admission: &admit,
+        manager: &manager,
+        preconditions: options["preconditions"].clone(),
     };
     let result = match verb {
         "get" => state

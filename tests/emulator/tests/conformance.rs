@@ -516,3 +516,55 @@ async fn faults_latency_and_timeouts() {
     pods.list(&ListParams::default()).await.unwrap();
     assert_eq!(emulator.requests().len(), 1);
 }
+
+/// A delete's options in its body, as kube-rs sends them: `dryRun` removes nothing, and `preconditions`
+/// that no longer hold are a 409 Conflict; every write is recorded in `managedFields` with its time.
+#[tokio::test]
+async fn deletes_honour_their_options_and_writes_are_timed() {
+    use kube::api::{DeleteParams, Preconditions};
+    let emulator = Emulator::start().await;
+    demo::seed(&emulator);
+    let dir = temp_dir("delete-options");
+    emulator.write_kubeconfig(&dir, "demo");
+    let client = pool(&dir).client("demo").await.unwrap();
+    let secrets: Api<Secret> = Api::namespaced(client, "default");
+    let made: Secret = serde_json::from_value(json!({"metadata": {"name": "s"}})).unwrap();
+    let made = secrets.create(&PostParams::default(), &made).await.unwrap();
+    let fields = made.metadata.managed_fields.clone().unwrap_or_default();
+    assert!(fields.iter().any(|f| f.time.is_some()), "{fields:?}");
+
+    let dry = DeleteParams {
+        dry_run: true,
+        ..DeleteParams::default()
+    };
+    secrets.delete("s", &dry).await.unwrap();
+    assert!(
+        secrets.get_opt("s").await.unwrap().is_some(),
+        "a dry run removed it"
+    );
+    let recorded = emulator.requests();
+    assert!(recorded.iter().any(|r| r.method == "DELETE" && r.dry_run));
+
+    let stale = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: Some("another-uid".into()),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    };
+    match secrets.delete("s", &stale).await {
+        Err(kube::Error::Api(status)) => {
+            assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let current = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: made.metadata.uid.clone(),
+            resource_version: made.metadata.resource_version.clone(),
+        }),
+        ..DeleteParams::default()
+    };
+    secrets.delete("s", &current).await.unwrap();
+    assert!(secrets.get_opt("s").await.unwrap().is_none());
+}
