@@ -130,8 +130,9 @@ build: $(VENV)/.run-tools $(VENV)/.build-tools
 	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(LIGHT),-p $(f))
 	cargo lambda build --release --arm64 --output-format zip $(foreach f,$(filter-out $(LIGHT),$(FUNCTIONS)),-p $(f))
 
-## bench: zip sizes, handler and Kubernetes timings, links rounds, secrets vs kubectl, warm runs, and each
-## function's cold start (init, first request, peak RSS) natively and as shipped (arm64 under qemu).
+## bench: zip sizes, handler and Kubernetes timings, links rounds, secrets vs kubectl, warm runs, a fleet
+## write on 20 clusters against single-cluster ones, and each function's cold start (init, first request,
+## peak RSS) natively and as shipped (arm64 under qemu).
 bench: build arm64-runner
 	@# Native builds for the cold-start figures, the light ones apart as `build` makes them.
 	cargo build --quiet --release $(foreach f,$(LIGHT),-p $(f))

@@ -20,7 +20,7 @@ fn main() {
         }
     }
     // `bench [section]`: every section, or the one named (`zips`, `handlers`, `clients`, `links`,
-    // `secrets`, `warm`).
+    // `secrets`, `warm`, `fleet`, `cold`).
     let only = args.get(1).map(String::as_str);
     // The metrics lines the handlers emit would drown the figures: kept in memory instead.
     gluelinks_core::metrics::capture();
@@ -48,9 +48,115 @@ fn main() {
     if runs("warm") {
         runtime.block_on(warming());
     }
+    if runs("fleet") {
+        runtime.block_on(fleet_writes());
+    }
     if runs("cold") {
         runtime.block_on(cold_starts());
     }
+}
+
+/// One pull secret into 3 namespaces (and the Argo CD copy) on 20 emulated clusters answering every call
+/// in 20 ms: the fleet call's wall time and the calls it made, against one single-cluster call and the
+/// same done as 20 single-cluster requests one after another; then the same rotation again, where
+/// nothing changed, which must write nothing.
+async fn fleet_writes() {
+    use gluelinks_emulator::{demo, Emulator};
+    use gluelinks_tests::harness::{Event, OPERATOR_TOKEN};
+    use serde_json::json;
+
+    const CLUSTERS: usize = 20;
+    const LATENCY: Duration = Duration::from_millis(20);
+    println!("== fleet writes ({CLUSTERS} emulated clusters, 20 ms per Kubernetes call) ==");
+    let stack = Stack::demo_as("bench-fleet", "c00").await;
+    let mut emulators = vec![];
+    for i in 1..CLUSTERS {
+        let e = Emulator::start().await;
+        demo::seed(&e);
+        e.write_kubeconfig(&stack.dir, &format!("c{i:02}"));
+        emulators.push(e);
+    }
+    let all: Vec<&Emulator> = std::iter::once(&stack.emulator).chain(&emulators).collect();
+    for e in &all {
+        e.set_latency(LATENCY);
+    }
+    let f = secrets_add::SecretsAdd::from_env(&stack.env(&[]))
+        .await
+        .expect("the secrets-add function");
+    // (calls, writes) every cluster received since the last look.
+    let calls = || {
+        let mut counted = (0, 0);
+        for e in &all {
+            let requests = e.requests();
+            counted.0 += requests.len();
+            counted.1 += requests
+                .iter()
+                .filter(|r| matches!(r.verb, Some("create" | "update" | "delete")) && !r.dry_run)
+                .count();
+            e.reset_requests();
+        }
+        counted
+    };
+    let post = |clusters: serde_json::Value, name: &str| {
+        let body = json!({"cluster_name": clusters, "name": name, "username": "octo",
+                          "password": "bench-token-0123456789", "namespaces": "kube-system,default,payments",
+                          "upsert": true});
+        let request = Event::sample("secrets-add-docker.json")
+            .bearer(OPERATOR_TOKEN)
+            .body(&body.to_string())
+            .request();
+        let f = &f;
+        async move {
+            let started = Instant::now();
+            let r = f.handle(request).await;
+            let status = r.status().as_u16();
+            assert!(status == 200, "{}: {status}", body["cluster_name"]);
+            started.elapsed()
+        }
+    };
+    // Every cluster's client built once, as a warm container has them.
+    post(json!("*"), "warm-up").await;
+    calls();
+
+    let one = post(json!("c00"), "single").await;
+    let (one_calls, _) = calls();
+    let fleet = post(json!("*"), "fleet").await;
+    let (fleet_calls, fleet_writes) = calls();
+    let mut sequential = Duration::ZERO;
+    for i in 0..CLUSTERS {
+        sequential += post(json!(format!("c{i:02}")), "sequential").await;
+    }
+    let (sequential_calls, _) = calls();
+    let unchanged = post(json!("*"), "fleet").await;
+    let (unchanged_calls, unchanged_writes) = calls();
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "one cluster, one request                  {:>7.1} ms  {one_calls:>4} calls",
+        ms(one)
+    );
+    println!(
+        "{CLUSTERS} clusters, one fleet request           {:>7.1} ms  {fleet_calls:>4} calls  {fleet_writes} writes",
+        ms(fleet)
+    );
+    println!(
+        "{CLUSTERS} clusters, {CLUSTERS} requests one after another {:>7.1} ms  {sequential_calls:>4} calls",
+        ms(sequential)
+    );
+    println!(
+        "{CLUSTERS} clusters, rotation that changes nothing {:>7.1} ms  {unchanged_calls:>4} calls  {unchanged_writes} writes",
+        ms(unchanged)
+    );
+    let ratio = fleet.as_secs_f64() / one.as_secs_f64();
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!(
+        "fleet call / one single-cluster call = {ratio:.2}x  goal <= 2x: {}",
+        verdict(ratio <= 2.0)
+    );
+    println!(
+        "writes when nothing changed = {unchanged_writes}  goal 0: {}",
+        verdict(unchanged_writes == 0)
+    );
 }
 
 /// Published Lambda "Init Duration" ranges of hello-world functions per runtime, the anchors our figures
