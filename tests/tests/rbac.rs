@@ -60,6 +60,22 @@ async fn each_function_works_with_only_its_own_identity() {
         let (status, body) = add.answer(add_docker(upsert)).await;
         assert_eq!(status, 200, "{body}");
     }
+    // And removes it again, as the writer, where the admission policy lets it delete its own only.
+    let remove = json!({"cluster_name": "demo", "name": "ghcr-identities", "kind": "docker",
+        "namespaces": "default"});
+    let (status, body) = add
+        .answer(
+            Event::sample("secrets-add-remove.json")
+                .bearer(OPERATOR_TOKEN)
+                .body(&remove.to_string())
+                .request(),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["totals"]["removed"]),
+        (200, &json!(2)),
+        "{body}"
+    );
 
     // Every verb granted was used, by the identity it is granted to, and nothing else was asked.
     let rbac = Rbac::from_yaml(&demo::rbac()).unwrap();
@@ -253,7 +269,7 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
             Get("applications", "glueops-core", "taco-backend-prod"),
             403,
         ),
-        // The writer gets, creates and updates in its bound namespaces only (the Argo CD namespace by
+        // The writer gets, creates, updates and deletes in its bound namespaces only (the Argo CD namespace by
         // default), and lists nothing; the admission policy lets it write only GlueLinks' own secrets
         // (422: refused by the ValidatingAdmissionPolicy).
         ("writer", Get("secrets", "argocd", "github-org-creds"), 200),
@@ -267,7 +283,7 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("writer", List("secrets", None), 403),
         ("writer", List("secrets", Some("argocd")), 403),
         ("writer", PatchSecret("argocd", "bitnami-helm"), 403),
-        ("writer", DeleteSecret("argocd", "bitnami-helm"), 403),
+        ("writer", DeleteSecret("default", "anything"), 403),
         ("writer", List("pods", None), 403),
         // Static kubeconfigs: each secrets function's service account has its own function's verbs only.
         ("sa-lister", List("secrets", Some("argocd")), 200),
@@ -278,6 +294,10 @@ async fn shipped_rbac_grants_exactly_what_the_functions_use() {
         ("sa-writer", CreateUnmarked("argocd"), 422),
         ("sa-writer", List("secrets", None), 403),
         ("sa-writer", List("pods", None), 403),
+        // The writer deletes (the remove route) only what GlueLinks created: another's secret is refused
+        // by the admission policy, its own removed.
+        ("writer", DeleteSecret("argocd", "github-org-creds"), 422),
+        ("writer", DeleteSecret("argocd", "bitnami-helm"), 200),
     ];
     for (who, op, expected) in table {
         let client = clients.client(who).await.unwrap();

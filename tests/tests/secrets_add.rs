@@ -388,15 +388,12 @@ async fn docker_round_trip_upsert_conflict_and_dry_run() {
     );
     assert_eq!(secrets(&s), before);
 
-    // Upsert replaces, idempotently.
-    for _ in 0..2 {
+    // Upsert replaces; the same upsert again finds nothing to change and writes nothing.
+    for output in ["secret/ghcr-octo configured", "secret/ghcr-octo unchanged"] {
         let (status, body) =
             add_docker(&s, json!({"upsert": true, "password": "rotated-pw-9"})).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(
-            body["results"][1]["result"]["output"],
-            "secret/ghcr-octo configured"
-        );
+        assert_eq!(body["results"][1]["result"]["output"], output);
     }
     assert_eq!(secrets(&s).len(), before.len());
     let rotated = s
@@ -495,7 +492,8 @@ async fn partial_failures_are_reported_namespace_by_namespace() {
         },
         Fault::Status(409),
     );
-    let (status, body) = add_docker(&s, json!({"upsert": true, "namespaces": "default"})).await;
+    let rotated = json!({"upsert": true, "namespaces": "default", "password": "rotated-pw-2"});
+    let (status, body) = add_docker(&s, rotated).await;
     assert_eq!(status, 502, "{body}");
     assert!(
         body["results"][0]["result"]["error"]
@@ -918,18 +916,36 @@ async fn upsert_changes_only_what_the_request_sets() {
         .any(|l| l["fields"]["secret"] == "billing" && l["fields"]["outcome"] == "adopted");
     assert!(adopted, "the adoption is audited as one");
 
-    // Now GlueLinks' own: the request may set the project, remove it with null; the same request again
-    // changes no key but the credential, which is always reported as set.
+    // Now GlueLinks' own: the request may set the project, remove it with null. The same request again
+    // changes nothing and writes nothing; its dry run still reports the credential as set, so that no
+    // dry run tells whether a guess is the stored password.
     let scoped = patched(body.clone(), json!({"project": "billing-team"}));
     let (_, reply) = write(&s, "add_repository", &scoped).await;
     assert_eq!(
         reply["repository_secret_applied"]["changed_keys"],
         json!(["password", "project"])
     );
+    let dry = patched(
+        body.clone(),
+        json!({"project": "billing-team", "dry_run": true}),
+    );
+    let (_, reply) = write(&s, "add_repository", &dry).await;
+    assert_eq!(
+        (
+            &reply["would_write"][0]["action"],
+            &reply["would_write"][0]["changed_keys"]
+        ),
+        (&json!("replace"), &json!(["password"])),
+        "{reply}"
+    );
     let (_, reply) = write(&s, "add_repository", &scoped).await;
     assert_eq!(
-        reply["repository_secret_applied"]["changed_keys"],
-        json!(["password"])
+        (
+            &reply["repository_secret_applied"]["output"],
+            &reply["repository_secret_applied"]["changed_keys"]
+        ),
+        (&json!("secret/billing unchanged"), &json!([])),
+        "{reply}"
     );
     let mut unscoped = body;
     unscoped["project"] = Value::Null;

@@ -1,7 +1,7 @@
 //! `GET /secrets` reads metadata only, where credentials live: concurrent metadata lists selected by label
 //! and `type` in the Argo CD namespace and the namespaces `SECRETS_LIST_NAMESPACES` names,
-//! Helm repositories told apart by GlueLinks' repository-type label, every repository secret still
-//! listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer. The lists
+//! Helm and OCI repositories told apart by their `type` key (and `enableOCI`) whoever wrote them, every
+//! repository secret still listed, and no annotation (which may hold a `kubectl apply`'d secret's values) in the answer. The lists
 //! are made at once, and a cluster that cannot be reached, or is slow, is said so within the bound.
 
 use gluelinks_emulator::{Fault, Matcher};
@@ -44,6 +44,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
         .with_settings(&[("SECRETS_LIST_NAMESPACES", "default")]);
     let emulator = &s.emulator;
     let value = "c2VjcmV0LXZhbHVlLW5ldmVyLWxpc3RlZA=="; // "secret-value-never-listed"
+    let (helm, git, yes) = ("aGVsbQ==", "Z2l0", "dHJ1ZQ=="); // "helm", "git", "true"
     let repository = |kind: &str| {
         json!({ "argocd.argoproj.io/secret-type": "repository",
                 "app.kubernetes.io/managed-by": "gluelinks", "gluelinks.io/repository-type": kind })
@@ -53,13 +54,29 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
             "acme-oci",
             "Opaque",
             repository("oci"),
-            json!({ "password": value }),
+            json!({ "type": helm, "enableOCI": yes, "password": value }),
         ),
         secret(
             "acme-git",
             "Opaque",
             repository("git"),
-            json!({ "password": value }),
+            json!({ "type": git, "password": value }),
+        ),
+        // A Helm repository someone else wrote (`argocd repo add --type helm`): listed as one all the
+        // same, by its `type` key.
+        secret(
+            "hand-helm",
+            "Opaque",
+            json!({ "argocd.argoproj.io/secret-type": "repository" }),
+            json!({ "type": helm, "password": value }),
+        ),
+        // GlueLinks' repository-type label says helm, the secret's own `type` key says git: Argo CD reads
+        // the key, and so does the list.
+        secret(
+            "relabelled-git",
+            "Opaque",
+            repository("helm"),
+            json!({ "type": git }),
         ),
         // The docker label on a secret that is not a pull secret, and a repository label on one that is
         // not Opaque: neither is what the list reports.
@@ -87,11 +104,18 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     assert_eq!(names(&body, "docker_creds_secrets"), ["ghcr-pull"]);
     assert_eq!(
         names(&body, "helm_creds_secrets"),
-        ["acme-oci", "bitnami-helm"]
+        ["acme-oci", "bitnami-helm", "hand-helm"]
     );
     assert_eq!(
         names(&body, "repository_secrets"),
-        ["acme-git", "acme-oci", "bitnami-helm", "repo-3598127365"],
+        [
+            "acme-git",
+            "acme-oci",
+            "bitnami-helm",
+            "hand-helm",
+            "relabelled-git",
+            "repo-3598127365"
+        ],
         "Argo CD's own repository secret is listed too"
     );
     let totals = [
@@ -101,7 +125,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
         "total_repositories",
     ]
     .map(|k| body[k].as_u64().unwrap());
-    assert_eq!(totals, [1, 1, 2, 4]);
+    assert_eq!(totals, [1, 1, 3, 6]);
     assert_eq!(
         body["docker_creds_secrets"][0]["type"],
         "kubernetes.io/dockerconfigjson"
@@ -112,7 +136,14 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     fields.sort();
     assert_eq!(
         fields,
-        ["creation_timestamp", "labels", "name", "namespace", "type"]
+        [
+            "creation_timestamp",
+            "labels",
+            "last_changed",
+            "name",
+            "namespace",
+            "type"
+        ]
     );
 
     let text = body.to_string();
@@ -127,7 +158,8 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     }
 
     // Four list calls, each in one namespace (repository secrets and templates in the Argo CD namespace,
-    // pull secrets there and in `default`), each asking for metadata only, selected by label and type.
+    // pull secrets there and in `default`), each selected by label and type; each asks for metadata
+    // only but the repository secrets' list, read whole to classify them by their `type` key.
     let requests = emulator.requests();
     let mut paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
     paths.sort();
@@ -140,17 +172,20 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
             "/api/v1/namespaces/default/secrets",
         ]
     );
+    let metadata_only = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    let mut whole = Vec::new();
     for r in &requests {
-        assert_eq!(
-            (r.verb, r.accept.as_str()),
-            (
-                Some("list"),
-                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
-            ),
-            "{r:?}"
-        );
+        assert_eq!(r.verb, Some("list"), "{r:?}");
         assert!(r.query.contains("fieldSelector=type%3D"), "{r:?}");
+        if r.accept != metadata_only {
+            whole.push(r.query.clone());
+        }
     }
+    assert_eq!(whole.len(), 1, "only one list reads values: {requests:?}");
+    assert!(
+        whole[0].contains("secret-type%3Drepository"),
+        "the one list read whole is the repository secrets': {whole:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
