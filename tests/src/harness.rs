@@ -124,6 +124,18 @@ impl Event {
         self
     }
 
+    /// A whole query, `a=1&b=2` as sent (not encoded), in both places API Gateway puts it.
+    pub fn raw_query(mut self, query: &str) -> Self {
+        self.0["rawQueryString"] = query.into();
+        self.0["queryStringParameters"] = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        self
+    }
+
     /// No query at all.
     pub fn no_query(mut self) -> Self {
         self.0["rawQueryString"] = "".into();

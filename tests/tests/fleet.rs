@@ -5,7 +5,7 @@
 //! Its own test binary, with a log capture: every cluster and namespace gets its audit line, and no secret
 //! value may appear in a response or a log line.
 
-use gluelinks_emulator::{demo, Emulator};
+use gluelinks_emulator::{demo, Emulator, Fault, Matcher};
 use gluelinks_tests::harness::{Event, Stack, OPERATOR_TOKEN};
 use gluelinks_tests::logs::captured_logs;
 use gluelinks_tests::openapi::Checked;
@@ -59,6 +59,17 @@ impl Fleet {
             kubeconfig,
         )
         .unwrap();
+    }
+
+    /// Every request each cluster received since the last call (reads included), and the count reset.
+    fn calls(&self) -> Vec<usize> {
+        (0..self.clusters())
+            .map(|i| {
+                let n = self.cluster(i).requests().len();
+                self.cluster(i).reset_requests();
+                n
+            })
+            .collect()
     }
 
     /// The writes (not dry runs) each cluster received since the last call, and the count reset.
@@ -118,19 +129,25 @@ impl Fleet {
 
     /// `GET /secrets?<query>` as the operator.
     async fn list(&self, query: &str) -> (u16, Value) {
-        let mut event = Event::sample("secrets-list-fleet.json").json().clone();
-        event["rawQueryString"] = query.into();
-        event["queryStringParameters"] = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), Value::from(v)))
-            .collect::<serde_json::Map<_, _>>()
-            .into();
-        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-        let f = secrets_list::SecretsList::from_env(&self.stack.env(&[]))
+        self.list_as(None, query, &[]).await
+    }
+
+    /// `GET /secrets?<query>` as the operator or, with `principal`, an AWS principal.
+    async fn list_as(
+        &self,
+        principal: Option<&str>,
+        query: &str,
+        settings: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let event = Event::sample("secrets-list-fleet.json").raw_query(query);
+        let event = match principal {
+            Some(arn) => event.without_header("authorization").iam(arn),
+            None => event,
+        };
+        let f = secrets_list::SecretsList::from_env(&self.stack.env(settings))
             .await
             .unwrap();
-        let r = f.handle_checked(request).await;
+        let r = f.handle_checked(event.request()).await;
         (r.status().as_u16(), gluelinks_http::response::body_json(&r))
     }
 }
@@ -408,6 +425,115 @@ async fn the_fleet_view_says_where_a_credential_is_held_and_lacking() {
     assert!(body["message"].as_str().unwrap().contains("nope"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_that_leave_too_little_time_to_write_everywhere_write_nothing() {
+    // Writes need one call's bound (4 s) of the 6 s deadline; c0's dry runs answer after 3.2 s, so the
+    // checks end with less than that left.
+    let bound = [
+        ("KUBE_TIMEOUT_SECONDS", "4"),
+        ("SECRETS_DEADLINE_SECONDS", "6"),
+    ];
+    let fleet = Fleet::start("fleet-out-of-time", 3, &bound).await;
+    fleet.cluster(0).add_fault(
+        Matcher {
+            dry_run: Some(true),
+            ..Matcher::default()
+        },
+        Fault::Hang(std::time::Duration::from_millis(3200)),
+    );
+    fleet.writes();
+    let (status, body) = fleet
+        .post("add_docker", docker(json!("*"), "regcred", PASSWORD), &[])
+        .await;
+    assert_eq!(status, 504, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("left too little"),
+        "{body}"
+    );
+    assert_eq!(statuses(&body), ["ready", "ready", "ready"], "{body}");
+    assert_eq!(fleet.writes(), [0, 0, 0], "nothing written anywhere");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_view_answers_within_one_clusters_bound_however_many_clusters() {
+    // One cluster at a time, each taking 400 ms: three take 1.2 s, past the 1.1 s bound of one.
+    let bound = [
+        ("KUBE_TIMEOUT_SECONDS", "1"),
+        ("SECRETS_CLUSTER_CONCURRENCY", "1"),
+    ];
+    let fleet = Fleet::start("fleet-view-deadline", 3, &bound).await;
+    for i in 0..fleet.clusters() {
+        fleet
+            .cluster(i)
+            .set_latency(std::time::Duration::from_millis(400));
+    }
+    let started = std::time::Instant::now();
+    let (status, body) = fleet.list("cluster=*").await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    let statuses = statuses(&body);
+    assert_eq!(
+        (statuses[0].as_str(), statuses[2].as_str()),
+        ("success", "timeout"),
+        "{body}"
+    );
+    assert_eq!(body["status"], "partial", "{body}");
+    assert_eq!(
+        body["clusters"][2]["message"],
+        "The cluster did not answer listing secrets within 1 s (KUBE_TIMEOUT_SECONDS)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_that_changes_hands_after_its_check_is_never_deleted() {
+    let fleet = Fleet::start("fleet-remove-race", 1, &[]).await;
+    let (status, _) = fleet
+        .post(
+            "add_docker",
+            docker(json!(["c0"]), "regcred", PASSWORD),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Deletions wait 1.5 s at the API server; meanwhile, once the first has arrived (the check read the
+    // secret as GlueLinks'), another owner takes the secret over.
+    let c0 = fleet.cluster(0);
+    c0.reset_requests();
+    c0.add_fault(
+        Matcher {
+            method: Some("DELETE"),
+            ..Matcher::default()
+        },
+        Fault::Hang(std::time::Duration::from_millis(1500)),
+    );
+    let take_over = async {
+        while !c0.requests().iter().any(|r| r.verb == Some("delete")) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let mut secret = c0
+            .object("", "v1", "secrets", "default", "regcred")
+            .unwrap();
+        secret["metadata"]["labels"] = json!({"jjo.finance/secret-type": "docker-creds",
+                                              "app.kubernetes.io/managed-by": "team-registry"});
+        c0.apply(secret);
+    };
+    let body = json!({"cluster_name": ["c0"], "name": "regcred", "kind": "docker",
+                      "namespaces": "default"});
+    let ((status, reply), ()) = tokio::join!(fleet.post("remove", body, &[]), take_over);
+    assert_ne!(status, 200, "{reply}");
+    let secret = fleet
+        .secret(0, "default", "regcred")
+        .expect("never deleted");
+    assert_eq!(
+        secret["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "team-registry"
+    );
+}
+
 #[tokio::test]
 async fn removal_takes_only_what_gluelinks_created_everywhere_or_nowhere() {
     let fleet = Fleet::start("fleet-remove", 3, &[]).await;
@@ -456,19 +582,43 @@ async fn removal_takes_only_what_gluelinks_created_everywhere_or_nowhere() {
         .post("remove", remove(json!(["c0", "c1"]), false), &[])
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["totals"]["removed"], 6, "{body}");
-    assert_eq!(fleet.writes(), [3, 3, 0]);
+    assert_eq!(body["totals"]["removed"], 4, "{body}");
+    assert_eq!(fleet.writes(), [2, 2, 0]);
     for i in [0, 1] {
         assert!(fleet.secret(i, "default", "regcred").is_none());
+        assert!(
+            fleet.secret(i, "argocd", "regcred").is_some(),
+            "the Argo CD namespace's copy, which other namespaces' adds share, stays unless named"
+        );
     }
     assert!(
         fleet.secret(2, "default", "regcred").is_some(),
         "another's secret stays"
     );
 
+    // Named, the Argo CD namespace's copy goes too; the namespaces already emptied are reported absent.
+    let everywhere = |clusters: Value| {
+        let mut body = remove(clusters, false);
+        body["namespaces"] = json!("kube-system,default,argocd");
+        body
+    };
+    let (status, body) = fleet
+        .post("remove", everywhere(json!(["c0", "c1"])), &[])
+        .await;
+    assert_eq!(
+        (status, outcomes(&body)),
+        (200, vec!["absent".to_string(), "removed".to_string()]),
+        "{body}"
+    );
+    assert_eq!(body["totals"]["removed"], 2, "{body}");
+    assert_eq!(fleet.writes(), [1, 1, 0]);
+    for i in [0, 1] {
+        assert!(fleet.secret(i, "argocd", "regcred").is_none());
+    }
+
     // Again: nothing left to remove.
     let (status, body) = fleet
-        .post("remove", remove(json!(["c0", "c1"]), false), &[])
+        .post("remove", everywhere(json!(["c0", "c1"])), &[])
         .await;
     assert_eq!(
         (status, outcomes(&body)),
@@ -477,10 +627,14 @@ async fn removal_takes_only_what_gluelinks_created_everywhere_or_nowhere() {
     );
 }
 
+const AUDITOR: &str = "arn:aws:sts::123456789012:assumed-role/auditor/bob";
+
 #[tokio::test]
 async fn the_grant_limits_star_and_the_cap_limits_targets() {
     let grants = json!({ "arn:aws:iam::123456789012:role/fleet-operator":
-                         {"clusters": ["c0", "c2"], "access": "write"} })
+                         {"clusters": ["c0", "c2"], "access": "write"},
+                         "arn:aws:iam::123456789012:role/auditor":
+                         {"clusters": ["c1"], "access": "list"} })
     .to_string();
     let fleet = Fleet::start("fleet-grant", 3, &[("OPERATOR_GRANTS", &grants)]).await;
     let (status, body) = fleet
@@ -512,6 +666,27 @@ async fn the_grant_limits_star_and_the_cap_limits_targets() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(fleet.writes(), [0, 0, 0]);
 
+    // A list-only principal's fleet view is its grant's clusters; a store failure is told it without
+    // where the kubeconfigs are (an error id instead; the detail is logged).
+    let (status, body) = fleet.list_as(Some(AUDITOR), "cluster=*", &[]).await;
+    assert_eq!(
+        (status, statuses(&body)),
+        (200, vec!["success".to_string()]),
+        "{body}"
+    );
+    assert_eq!(body["clusters"][0]["cluster"], "c1", "{body}");
+    let (status, body) = fleet.list_as(Some(AUDITOR), "cluster=c0,c1", &[]).await;
+    assert_eq!(status, 403, "{body}");
+    let broken = [("CLUSTERS_DIR", "/nonexistent/fleet-kubeconfigs")];
+    let (status, body) = fleet.list_as(Some(AUDITOR), "cluster=*", &broken).await;
+    assert_eq!(status, 502, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("(error id ") && !message.contains("/nonexistent"),
+        "{message}"
+    );
+    fleet.calls();
+
     // 3 clusters × 3 namespaces is over a cap of 8: a 400 saying so, nothing read or written.
     let (status, body) = fleet
         .post(
@@ -527,5 +702,37 @@ async fn the_grant_limits_star_and_the_cap_limits_targets() {
         "{message}"
     );
     assert!(message.contains("SECRETS_MAX_TARGETS"), "{message}");
-    assert_eq!(fleet.writes(), [0, 0, 0]);
+    assert_eq!(fleet.calls(), [0, 0, 0]);
+
+    // A list of clusters longer than the cap allows is refused as it is read, before the store is asked
+    // (the names need not exist), and the answer names none of them; so is a fleet view's.
+    let many: Vec<String> = (0..400).map(|i| format!("cluster-{i}")).collect();
+    for (route, body) in [
+        ("add_docker", docker(json!(many), "other", PASSWORD)),
+        (
+            "remove",
+            json!({"cluster_name": many, "name": "other", "kind": "repository"}),
+        ),
+    ] {
+        let (status, reply) = fleet
+            .post(route, body, &[("SECRETS_MAX_TARGETS", "300")])
+            .await;
+        assert_eq!(status, 400, "{route}: {reply}");
+        let message = reply["message"].as_str().unwrap();
+        assert!(message.contains("400 clusters"), "{message}");
+        assert!(!message.contains("cluster-1"), "{message}");
+    }
+    let (status, reply) = fleet
+        .list_as(
+            None,
+            &format!("cluster={}", many.join(",")),
+            &[("SECRETS_MAX_TARGETS", "300")],
+        )
+        .await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("400 clusters"),
+        "{reply}"
+    );
+    assert_eq!(fleet.calls(), [0, 0, 0]);
 }

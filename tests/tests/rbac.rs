@@ -62,7 +62,7 @@ async fn each_function_works_with_only_its_own_identity() {
     }
     // And removes it again, as the writer, where the admission policy lets it delete its own only.
     let remove = json!({"cluster_name": "demo", "name": "ghcr-identities", "kind": "docker",
-        "namespaces": "default"});
+        "namespaces": "default,argocd"});
     let (status, body) = add
         .answer(
             Event::sample("secrets-add-remove.json")

@@ -70,6 +70,13 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
             json!({ "argocd.argoproj.io/secret-type": "repository" }),
             json!({ "type": helm, "password": value }),
         ),
+        // An OCI repository as Argo CD 3.1 writes it (`type: oci`).
+        secret(
+            "native-oci",
+            "Opaque",
+            json!({ "argocd.argoproj.io/secret-type": "repository" }),
+            json!({ "type": "b2Np" }), // "oci"
+        ),
         // GlueLinks' repository-type label says helm, the secret's own `type` key says git: Argo CD reads
         // the key, and so does the list.
         secret(
@@ -104,7 +111,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
     assert_eq!(names(&body, "docker_creds_secrets"), ["ghcr-pull"]);
     assert_eq!(
         names(&body, "helm_creds_secrets"),
-        ["acme-oci", "bitnami-helm", "hand-helm"]
+        ["acme-oci", "bitnami-helm", "hand-helm", "native-oci"]
     );
     assert_eq!(
         names(&body, "repository_secrets"),
@@ -113,6 +120,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
             "acme-oci",
             "bitnami-helm",
             "hand-helm",
+            "native-oci",
             "relabelled-git",
             "repo-3598127365"
         ],
@@ -125,7 +133,7 @@ async fn lists_metadata_by_label_and_type_never_values_or_annotations() {
         "total_repositories",
     ]
     .map(|k| body[k].as_u64().unwrap());
-    assert_eq!(totals, [1, 1, 3, 6]);
+    assert_eq!(totals, [1, 1, 4, 7]);
     assert_eq!(
         body["docker_creds_secrets"][0]["type"],
         "kubernetes.io/dockerconfigjson"

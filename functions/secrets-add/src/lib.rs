@@ -16,12 +16,12 @@ use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::fleet::ResolveError;
 use gluelinks_secrets::kind::SecretKind;
 use gluelinks_secrets::service::{AddError, Added, Plan, Ran, SecretsService};
-use gluelinks_secrets::write::Report;
+use gluelinks_secrets::write::{Report, Target};
 use gluelinks_secrets::NOTHING_WRITTEN;
 use lambda_http::{Body, Request};
 
 mod body;
-mod fleet;
+mod fleet_body;
 
 /// What a route does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,6 @@ fn status(err: &AddError) -> u16 {
         AddError::Invalid(_) => 400,
         AddError::Cluster(e) => e.status(NamedIn::Body),
         AddError::KubeconfigTimeout { .. } => 504,
-        AddError::NotGranted { .. } => 403,
         AddError::Clusters(e) => e.status(NamedIn::Body),
     }
 }
@@ -120,9 +119,7 @@ impl SecretsAdd {
             let code = status(e);
             let outcome = match e {
                 _ if code >= 500 => "failed",
-                AddError::NotGranted { .. } | AddError::Clusters(ResolveError::NotGranted(_)) => {
-                    "refused: cluster not granted"
-                }
+                AddError::Clusters(ResolveError::NotGranted(_)) => "refused: cluster not granted",
                 _ => "refused: invalid request",
             };
             Audit { requester, asked }.record(None, outcome);
@@ -139,6 +136,7 @@ impl SecretsAdd {
                 let asked = Asked {
                     cluster: Some(&cluster),
                     secret: Some(&req.name),
+                    kind: Some(req.kind.noun()),
                     dry_run: req.dry_run,
                     ..Asked::default()
                 };
@@ -147,12 +145,13 @@ impl SecretsAdd {
                     Err(e) => return refused(asked, &e),
                 };
                 let audit = Audit { requester, asked };
-                let noun = req.kind.noun();
-                return answer(&fleet::FleetBody::new(
+                let namespaces = namespaces(&req.targets(self.service.settings()));
+                return answer(&fleet_body::FleetBody::new(
                     &report,
                     &req.name,
-                    noun,
+                    req.kind.noun(),
                     "removed",
+                    &namespaces,
                     req.dry_run,
                     &audit,
                 ));
@@ -167,6 +166,7 @@ impl SecretsAdd {
         let asked = Asked {
             cluster: Some(&cluster),
             secret: Some(&common.name),
+            kind: Some(plan.noun()),
             upsert: common.upsert,
             dry_run: common.dry_run,
             adopt: common.adopt,
@@ -179,11 +179,12 @@ impl SecretsAdd {
         let audit = Audit { requester, asked };
         match ran {
             Ran::One(report) => one(&audit, &plan, targets, report),
-            Ran::Fleet(report) => answer(&fleet::FleetBody::new(
+            Ran::Fleet(report) => answer(&fleet_body::FleetBody::new(
                 &report,
                 &common.name,
                 plan.noun(),
                 "written",
+                &namespaces(&plan.targets(self.service.settings())),
                 common.dry_run,
                 &audit,
             )),
@@ -191,66 +192,69 @@ impl SecretsAdd {
     }
 }
 
+/// The namespaces of a request's targets, as each cluster's audit lines name them.
+fn namespaces(targets: &[Target]) -> Vec<String> {
+    targets.iter().map(|t| t.namespace().to_string()).collect()
+}
+
 /// The answer to a write of one cluster named alone, in the original API's shapes, every target audited.
 fn one(audit: &Audit, plan: &Plan, targets: usize, report: Report) -> HttpResponse {
     let common = plan.common();
-    {
-        match report {
-            Report::Foreign(foreign) => {
-                for e in &foreign {
-                    let adoptable = e.refusal.as_ref().is_some_and(|r| r.adoptable);
-                    audit.record(
-                        Some(&e.namespace),
-                        if adoptable {
-                            "refused: not created by GlueLinks"
+    match report {
+        Report::Foreign(foreign) => {
+            for e in &foreign {
+                let adoptable = e.refusal.as_ref().is_some_and(|r| r.adoptable);
+                audit.record(
+                    Some(&e.namespace),
+                    if adoptable {
+                        "refused: not created by GlueLinks"
+                    } else {
+                        "refused: never replaced"
+                    },
+                );
+            }
+            answer(&body::Foreign::new(&foreign))
+        }
+        Report::Rejected(rejected) => {
+            for (ns, _) in &rejected {
+                audit.record(Some(ns), "refused: by the cluster");
+            }
+            answer(&body::Rejected::new(&common.name, &rejected))
+        }
+        Report::Exists(existing) => {
+            for e in &existing {
+                audit.record(Some(&e.namespace), "refused: exists");
+            }
+            answer(&body::Conflict::new(plan, &existing))
+        }
+        Report::Unknown(unknown) => {
+            for (ns, _) in &unknown {
+                audit.record(Some(ns), "refused: state unknown");
+            }
+            answer(&body::Unknown::new(&common.name, &unknown))
+        }
+        Report::DryRun(planned) => {
+            for o in &planned {
+                audit.record(Some(&o.namespace), "dry run");
+            }
+            answer(&body::DryRun::new(plan, targets, &planned))
+        }
+        Report::Written(outcomes) => {
+            for o in &outcomes {
+                match &o.result {
+                    Ok(done) => audit.record(Some(&o.namespace), done.action.outcome()),
+                    Err(e) => {
+                        let outcome = if e.outcome_unknown() {
+                            "unknown: no answer"
                         } else {
-                            "refused: never replaced"
-                        },
-                    );
-                }
-                answer(&body::Foreign::new(&foreign))
-            }
-            Report::Rejected(rejected) => {
-                for (ns, _) in &rejected {
-                    audit.record(Some(ns), "refused: by the cluster");
-                }
-                answer(&body::Rejected::new(&common.name, &rejected))
-            }
-            Report::Exists(existing) => {
-                for e in &existing {
-                    audit.record(Some(&e.namespace), "refused: exists");
-                }
-                answer(&body::Conflict::new(plan, &existing))
-            }
-            Report::Unknown(unknown) => {
-                for (ns, _) in &unknown {
-                    audit.record(Some(ns), "refused: state unknown");
-                }
-                answer(&body::Unknown::new(&common.name, &unknown))
-            }
-            Report::DryRun(planned) => {
-                for o in &planned {
-                    audit.record(Some(&o.namespace), "dry run");
-                }
-                answer(&body::DryRun::new(plan, targets, &planned))
-            }
-            Report::Written(outcomes) => {
-                for o in &outcomes {
-                    match &o.result {
-                        Ok(done) => audit.record(Some(&o.namespace), done.action.outcome()),
-                        Err(e) => {
-                            let outcome = if e.outcome_unknown() {
-                                "unknown: no answer"
-                            } else {
-                                "failed"
-                            };
-                            audit.record(Some(&o.namespace), outcome);
-                            tracing::warn!(cluster = %common.cluster.shown(), namespace = %o.namespace, error = %e, "secret write failed");
-                        }
+                            "failed"
+                        };
+                        audit.record(Some(&o.namespace), outcome);
+                        tracing::warn!(cluster = %common.cluster.shown(), namespace = %o.namespace, error = %e, "secret write failed");
                     }
                 }
-                answer(&body::Written::new(plan, &outcomes))
             }
+            answer(&body::Written::new(plan, &outcomes))
         }
     }
 }

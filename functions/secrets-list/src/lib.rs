@@ -14,9 +14,9 @@ use gluelinks_http::request::query;
 use gluelinks_http::response::{answer, Answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
-use gluelinks_secrets::fleet;
+use gluelinks_secrets::fleet::{self, ResolveError};
 use gluelinks_secrets::list::{self, Failure, Holding, Listing, SecretEntry};
-use gluelinks_secrets::request::ClusterChoice;
+use gluelinks_secrets::request::{name_from_query, ClusterChoice};
 use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
 use serde::Serialize;
@@ -99,28 +99,28 @@ impl SecretsList {
         let Some(cluster) = query(&call.req, "cluster").filter(|c| !c.is_empty()) else {
             return call.error(400, "Missing required parameter 'cluster'");
         };
-        let name = query(&call.req, "name").filter(|n| !n.is_empty());
         let choice = match ClusterChoice::from_query(&cluster) {
             Ok(choice) => choice,
             Err(e) => return call.error(400, &e.to_string()),
         };
-        if choice.one().is_none() {
-            return self.fleet(&call, &choice, name.as_deref()).await;
-        }
-        if !call.caller.reaches(&cluster) {
-            return call.error(403, &not_granted(&cluster));
-        }
-        let listing = match list::list_cluster(
-            &self.clusters,
-            &cluster,
-            &self.settings,
-            &call.caller,
-        )
-        .await
-        {
-            Ok(listing) => listing,
-            Err(e) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
+        let name = match query(&call.req, "name").filter(|n| !n.is_empty()) {
+            Some(name) => match name_from_query(&name) {
+                Ok(name) => Some(name),
+                Err(e) => return call.error(400, &e.to_string()),
+            },
+            None => None,
         };
+        let Some(cluster) = choice.one() else {
+            return self.fleet(&call, &choice, name.as_deref()).await;
+        };
+        if !call.caller.reaches(cluster) {
+            return call.error(403, &ResolveError::not_granted(cluster).to_string());
+        }
+        let listing =
+            match list::list_cluster(&self.clusters, cluster, &self.settings, &call.caller).await {
+                Ok(listing) => listing,
+                Err(e) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
+            };
         if let Some(failure) = &listing.failure {
             tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");
         }
@@ -128,7 +128,7 @@ impl SecretsList {
             Some(name) => listing.named(name),
             None => listing,
         };
-        answer(&Body::new(&cluster, &listing))
+        answer(&Body::new(cluster, &listing))
     }
 
     /// The fleet view: every named (or granted) cluster's listing, at once.
@@ -138,9 +138,21 @@ impl SecretsList {
         choice: &ClusterChoice,
         name: Option<&str>,
     ) -> HttpResponse {
+        // Each cluster is at least one listing: a list longer than the cap is refused before the store
+        // is asked.
+        let named = choice.names().len();
+        if named > self.settings.max_targets {
+            return call.error(
+                400,
+                &format!(
+                    "Parameter cluster names {named} clusters; at most {} are listed per request (SECRETS_MAX_TARGETS): split it",
+                    self.settings.max_targets
+                ),
+            );
+        }
         let clusters = match fleet::resolve(&self.clusters, choice, &call.caller.clusters()).await {
             Ok(clusters) => clusters,
-            Err(e) => return call.error(e.status(NamedIn::Query), &e.to_string()),
+            Err(e) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
         };
         let listings: Vec<Listing> =
             list::list_clusters(&self.clusters, &clusters, &self.settings, &call.caller)
@@ -195,12 +207,4 @@ impl Answer for FleetBody<'_> {
     fn status(&self) -> u16 {
         200
     }
-}
-
-/// The refusal of a cluster outside the caller's grant.
-fn not_granted(cluster: &str) -> String {
-    format!(
-        "Cluster '{}' is not among the clusters this caller is granted (OPERATOR_GRANTS)",
-        gluelinks_core::text::bounded(cluster, gluelinks_core::text::ECHO_LIMIT)
-    )
 }

@@ -28,6 +28,8 @@ pub struct Asked<'a> {
     pub cluster: Option<&'a str>,
     /// The secret's name.
     pub secret: Option<&'a str>,
+    /// What kind of secret, as the API names it (`Docker registry secret`, ...).
+    pub kind: Option<&'a str>,
     /// Whether it asked to replace a secret GlueLinks created.
     pub upsert: bool,
     /// Whether it asked for a dry run.
@@ -64,6 +66,7 @@ impl Audit<'_> {
             cluster,
             namespace,
             secret = a.secret,
+            kind = a.kind,
             upsert = a.upsert,
             dry_run = a.dry_run,
             adopt = a.adopt,

@@ -20,13 +20,16 @@ use gluelinks_core::timeout::Timeout;
 use std::future::Future;
 use tokio::time::{timeout_at, Instant};
 
+/// How many clusters a message names at most; the rest are counted.
+const NAMES_SHOWN: usize = 10;
+
 /// Why the clusters a request names cannot all be worked on.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     /// A cluster outside the caller's grant (the first one).
     #[error("Cluster '{0}' is not among the clusters this caller is granted (OPERATOR_GRANTS)")]
     NotGranted(String),
-    /// Clusters no kubeconfig is stored for.
+    /// Clusters no kubeconfig is stored for (the first few, and how many more).
     #[error("No kubeconfig is stored for cluster(s) {}: GET /clusters lists the stored ones", .0.join(", "))]
     NotStored(Vec<String>),
     /// `*`, when no stored cluster is granted.
@@ -38,6 +41,11 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
+    /// The refusal of `cluster`, outside the caller's grant (its name bounded for the message).
+    pub fn not_granted(cluster: &str) -> Self {
+        ResolveError::NotGranted(bounded(cluster, ECHO_LIMIT))
+    }
+
     /// 403 for a cluster outside the grant, 404 (named in a query) or 400 (in a body) for clusters not
     /// stored, the store's own status when it failed.
     pub fn status(&self, named_in: NamedIn) -> u16 {
@@ -50,6 +58,15 @@ impl ResolveError {
             ResolveError::Store(e) => e.status(named_in),
         }
     }
+
+    /// What `caller` is told: a store failure as [`ClusterError::for_caller`] says it (all of it only to
+    /// a caller who may write), the rest in full (they quote only the request's own names).
+    pub fn for_caller(&self, caller: &gluelinks_core::auth::Caller) -> String {
+        match self {
+            ResolveError::Store(e) => e.for_caller(caller),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// The clusters a request names, in order: one or each of a list, which `granted` must allow and the
@@ -59,13 +76,9 @@ pub async fn resolve(
     choice: &ClusterChoice,
     granted: &Clusters,
 ) -> Result<Vec<String>, ResolveError> {
-    let names = match choice {
-        ClusterChoice::One(cluster) => std::slice::from_ref(cluster),
-        ClusterChoice::Several(names) => names.as_slice(),
-        ClusterChoice::All => &[],
-    };
+    let names = choice.names();
     if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
-        return Err(ResolveError::NotGranted(bounded(outside, ECHO_LIMIT)));
+        return Err(ResolveError::not_granted(outside));
     }
     let stored = clients.store().list().await.map_err(ClusterError::Store)?;
     if *choice == ClusterChoice::All {
@@ -75,15 +88,29 @@ pub async fn resolve(
         }
         return Ok(clusters);
     }
-    let missing: Vec<String> = names
+    let missing: Vec<&String> = names.iter().filter(|c| !stored.contains(c)).collect();
+    let mut shown: Vec<String> = missing
         .iter()
-        .filter(|c| !stored.contains(c))
+        .take(NAMES_SHOWN)
         .map(|c| bounded(c, ECHO_LIMIT))
         .collect();
+    if missing.len() > NAMES_SHOWN {
+        shown.push(format!("and {} more", missing.len() - NAMES_SHOWN));
+    }
     if !missing.is_empty() {
-        return Err(ResolveError::NotStored(missing));
+        return Err(ResolveError::NotStored(shown));
     }
     Ok(names.to_vec())
+}
+
+/// The kubeconfig store did not give `cluster`'s client by the request's deadline.
+pub(crate) fn store_late(settings: &SecretSettings, cluster: &str) -> Timeout {
+    Timeout::new(
+        "The kubeconfig store",
+        settings.deadline,
+        "SECRETS_DEADLINE_SECONDS",
+    )
+    .doing(format!("for cluster '{}'", bounded(cluster, ECHO_LIMIT)))
 }
 
 /// What one cluster's checks found.
@@ -118,6 +145,8 @@ pub enum Verdict {
     Refused,
     /// A cluster could not be reached and the request did not say `partial`: nothing was written.
     Unreachable,
+    /// The checks left too little of the deadline to write everywhere: nothing was written.
+    OutOfTime,
     /// Every cluster that could be reached was done.
     Done,
 }
@@ -135,8 +164,8 @@ pub struct FleetReport<R> {
 type Reached<R, C> = Result<(kube::Client, Stage<R, C>), String>;
 
 /// Runs `prepare` on every cluster, then, unless any cluster blocked (or could not be reached without
-/// `partial`), `finish` on every ready one; at most `settings.cluster_concurrency` clusters at once, all by
-/// `deadline`.
+/// `partial`, or the checks left less than one Kubernetes call's bound before `deadline`), `finish` on
+/// every ready one; at most `settings.cluster_concurrency` clusters at once, all by `deadline`.
 pub async fn across<R, C, P, PF, F, FF>(
     clusters: &[String],
     clients: &ClusterClients,
@@ -163,15 +192,7 @@ where
                 let client = match timeout_at(deadline, clients.client(cluster)).await {
                     Ok(Ok(client)) => client,
                     Ok(Err(e)) => return (i, Err(e.to_string())),
-                    Err(_) => {
-                        let late = Timeout::new(
-                            "The kubeconfig store",
-                            settings.deadline,
-                            "SECRETS_DEADLINE_SECONDS",
-                        )
-                        .doing(format!("for cluster '{cluster}'"));
-                        return (i, Err(late.to_string()));
-                    }
+                    Err(_) => return (i, Err(store_late(settings, cluster).to_string())),
                 };
                 let stage = prepare(client.clone()).await;
                 (i, Ok((client, stage)))
@@ -186,9 +207,13 @@ where
     let unreachable = checked
         .iter()
         .any(|(_, c)| matches!(c, Err(_) | Ok((_, Stage::Unknown(_)))));
+    // What the writes need: one call's bound (`KUBE_TIMEOUT_SECONDS`), at most half the deadline. With less
+    // left, starting them would end half-written; stopping writes nothing.
+    let reserve = clients.timeout().min(settings.deadline / 2);
     let verdict = match (blocked, unreachable && !partial) {
         (true, _) => Verdict::Refused,
         (false, true) => Verdict::Unreachable,
+        _ if deadline.saturating_duration_since(Instant::now()) < reserve => Verdict::OutOfTime,
         (false, false) => Verdict::Done,
     };
     let name = |i: usize| clusters[i].clone();

@@ -100,14 +100,6 @@ impl RepoType {
             RepoType::Helm | RepoType::Oci => "helm",
         }
     }
-
-    /// Whether a repository-type label names a Helm or OCI repository.
-    pub fn is_helm_label(label: &str) -> bool {
-        matches!(
-            RepoType::parse(Some(label)),
-            Ok(RepoType::Helm | RepoType::Oci)
-        )
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Argo CD credential secrets, for the cluster-configuration API: listing them without their values, and writing docker-registry
 //! pull secrets, Argo CD repository secrets and credential templates with all-or-nothing validation.
 //!
-//! Request parsing and validation ([`request`]) know nothing of Kubernetes; [`list`] lists a cluster's
-//! secrets as metadata; [`write`] checks ownership and writes; [`service`] runs one add request from its
-//! body to its report; [`audit`] writes the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and
-//! the API's response bodies are the functions'.
+//! Request parsing and validation know nothing of Kubernetes: [`fields`] reads a body's typed fields,
+//! [`request`] checks them, [`kind`] names the kinds of secret and their strings. [`list`] lists a
+//! cluster's secrets as metadata (and the fleet view's where-is-it); [`write`] checks ownership and
+//! writes; [`remove`] deletes what GlueLinks created; [`fleet`] runs a write or a removal across many
+//! clusters, all or nothing; [`service`] runs one request from its body to its report; [`audit`] writes
+//! the audit trail. Reaching a cluster is `gluelinks-clusters`' job; the HTTP statuses and the API's
+//! response bodies are the functions'.
 
 #![warn(missing_docs)]
 

@@ -58,8 +58,9 @@ fn entry(meta: &ObjectMeta, secret_type: &str) -> SecretEntry {
     }
 }
 
-/// A repository secret as listed, and whether it is a Helm (or OCI) repository by its `type` key (and
-/// `enableOCI`), as Argo CD reads it, whoever wrote it. The secret, values included, is dropped here.
+/// A repository secret as listed, and whether it is a Helm or OCI repository by its `type` key (`helm`,
+/// or `oci` for Argo CD 3.1's OCI repositories) or `enableOCI`, as Argo CD reads it, whoever wrote it. The
+/// secret, values included, is dropped here.
 fn repository_entry(secret: Secret) -> (SecretEntry, bool) {
     let value = |key: &str| {
         secret
@@ -68,8 +69,8 @@ fn repository_entry(secret: Secret) -> (SecretEntry, bool) {
             .and_then(|d| d.get(key))
             .map(|v| v.0.as_slice())
     };
-    let helm =
-        value("type") == Some(b"helm".as_slice()) || value("enableOCI") == Some(b"true".as_slice());
+    let helm = matches!(value("type"), Some(b"helm" | b"oci"))
+        || value("enableOCI") == Some(b"true".as_slice());
     (
         entry(&secret.metadata, SecretKind::Repository.k8s_type()),
         helm,
@@ -142,41 +143,54 @@ pub async fn list_cluster(
     caller: &Caller,
 ) -> Result<Listing, ClusterError> {
     let timeout = clients.timeout();
-    let failed = |failure| Listing {
-        failure: Some(failure),
-        ..Listing::default()
-    };
     let work = Box::pin(async {
         match clients.client(cluster).await {
             Ok(client) => Ok(list(&client, settings, timeout).await),
-            Err(e @ ClusterError::Kubeconfig { .. }) => {
-                Ok(failed(Failure::Unreachable(e.for_caller(caller))))
-            }
+            Err(e @ ClusterError::Kubeconfig { .. }) => Ok(Listing {
+                failure: Some(Failure::Unreachable(e.for_caller(caller))),
+                ..Listing::default()
+            }),
             Err(e) => Err(e),
         }
     });
     tokio::time::timeout(timeout + WHOLE_MARGIN, work)
         .await
-        .unwrap_or_else(|_| Ok(failed(timed_out(timeout))))
+        .unwrap_or_else(|_| Ok(timed_out_listing(timeout)))
+}
+
+/// A listing cut off at `timeout`: nothing listed, and the cluster said not to have answered.
+fn timed_out_listing(timeout: Duration) -> Listing {
+    Listing {
+        failure: Some(timed_out(timeout)),
+        ..Listing::default()
+    }
 }
 
 /// `GET /secrets?cluster=*` (or a list): each cluster's listing, [`list_cluster`] for each, at most
 /// `SECRETS_CLUSTER_CONCURRENCY` at once, in the order given; a cluster the store cannot give is listed as
-/// unreachable, with what this caller may see of why.
+/// unreachable, with what this caller may see of why. The whole view has the one cluster's bound
+/// (`KUBE_TIMEOUT_SECONDS` + 0.1 s), whatever the number of clusters: a cluster not listed by then, begun
+/// or still waiting its turn, is reported as a timeout.
 pub async fn list_clusters(
     clients: &ClusterClients,
     clusters: &[String],
     settings: &SecretSettings,
     caller: &Caller,
 ) -> Vec<Listing> {
+    let timeout = clients.timeout();
+    let deadline = tokio::time::Instant::now() + timeout + WHOLE_MARGIN;
     let mut listed: Vec<(usize, Listing)> = futures::stream::iter(0..clusters.len())
         .map(|i| async move {
-            let listing = list_cluster(clients, &clusters[i], settings, caller)
-                .await
-                .unwrap_or_else(|e| Listing {
-                    failure: Some(Failure::Unreachable(e.for_caller(caller))),
-                    ..Listing::default()
-                });
+            let listing = tokio::time::timeout_at(
+                deadline,
+                list_cluster(clients, &clusters[i], settings, caller),
+            )
+            .await
+            .unwrap_or_else(|_| Ok(timed_out_listing(timeout)))
+            .unwrap_or_else(|e| Listing {
+                failure: Some(Failure::Unreachable(e.for_caller(caller))),
+                ..Listing::default()
+            });
             (i, listing)
         })
         .buffer_unordered(settings.cluster_concurrency)

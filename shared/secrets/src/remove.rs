@@ -9,7 +9,7 @@
 use crate::fields::{self, Flag, List, Names, Text};
 use crate::fleet::Stage;
 use crate::kind::SecretKind;
-use crate::request::{docker_namespaces, required, secret_name, ClusterChoice, Invalid};
+use crate::request::{namespace_names, required, secret_name, ClusterChoice, Invalid};
 use crate::write::{
     self, api, check, cut_off, is_refusal, never_sent, Found, Op, Standing, Target,
 };
@@ -30,7 +30,8 @@ pub struct RemoveRequest {
     pub name: String,
     /// What it is: a pull secret, a repository or a credential template.
     pub kind: SecretKind,
-    /// A pull secret's namespaces (its Argo CD namespace copy goes too).
+    /// A pull secret's namespaces. Its copy in the Argo CD namespace (which Argo CD Image Updater reads,
+    /// and which every namespace's add shares) goes only when that namespace is named too.
     pub namespaces: Vec<String>,
     /// Check everything, the cluster included, and remove nothing.
     pub dry_run: bool,
@@ -68,7 +69,7 @@ impl RemoveRequest {
             }
         };
         let namespaces = match kind {
-            SecretKind::PullSecret => docker_namespaces(body.namespaces, settings)?,
+            SecretKind::PullSecret => namespace_names(body.namespaces, settings)?,
             _ if body.namespaces.0.is_some() => {
                 return Err(Invalid(format!(
                     "Field namespaces is only for kind docker: Argo CD reads repositories and credential templates from {} alone",
@@ -87,12 +88,16 @@ impl RemoveRequest {
         })
     }
 
-    /// Every secret it removes in a cluster: a pull secret in each namespace and the Argo CD namespace,
-    /// a repository or template in the Argo CD namespace.
+    /// Every secret it removes in a cluster: a pull secret in each namespace named (the Argo CD
+    /// namespace's shared copy only when named), a repository or template in the Argo CD namespace.
     pub fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
-        self.namespaces
+        let argocd = std::slice::from_ref(&settings.argocd_namespace);
+        let namespaces = match self.kind {
+            SecretKind::PullSecret => self.namespaces.as_slice(),
+            _ => argocd,
+        };
+        namespaces
             .iter()
-            .chain(std::iter::once(&settings.argocd_namespace))
             .map(|ns| Target::new(ns, &self.name, self.kind, &settings.docker_label))
             .collect()
     }

@@ -44,6 +44,17 @@ pub(crate) fn secret_name(name: String) -> Result<String, Invalid> {
     Ok(name)
 }
 
+/// A read's `name` query parameter: a secret's name, checked as a body's is.
+pub fn name_from_query(text: &str) -> Result<String, Invalid> {
+    if !is_subdomain(text) {
+        return Err(Invalid(format!(
+            "Invalid parameter name '{}': a secret's name has lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
+            bounded(text, ECHO)
+        )));
+    }
+    Ok(text.to_string())
+}
+
 /// An Argo CD project name (an `AppProject` object's name), or its removal.
 fn project(change: Change) -> Result<Change, Invalid> {
     match change {
@@ -138,6 +149,15 @@ impl ClusterChoice {
                 }
                 Ok(ClusterChoice::Several(out))
             }
+        }
+    }
+
+    /// The clusters named: one, or each of a list; none for `*` (the grant and the store say which).
+    pub fn names(&self) -> &[String] {
+        match self {
+            ClusterChoice::One(cluster) => std::slice::from_ref(cluster),
+            ClusterChoice::Several(names) => names,
+            ClusterChoice::All => &[],
         }
     }
 
@@ -292,19 +312,28 @@ pub(crate) fn docker_namespaces(
     list: List,
     settings: &SecretSettings,
 ) -> Result<Vec<String>, Invalid> {
-    let namespaces = namespaces(list, settings.max_namespaces, "SECRETS_MAX_NAMESPACES")?;
+    let namespaces = namespace_names(list, settings)?;
     for ns in &namespaces {
-        if !is_label(ns) {
-            return Err(Invalid(format!(
-                "Invalid namespace '{}': use lowercase letters, digits and '-', at most 63 characters",
-                bounded(ns, ECHO)
-            )));
-        }
         if *ns == settings.argocd_namespace {
             return Err(Invalid(format!(
                 "Namespace '{ns}' is not allowed in namespaces: the argocd-image-updater copy is written there automatically"
             )));
         }
+    }
+    Ok(namespaces)
+}
+
+/// A `namespaces` field: a list of namespace names, at most `SECRETS_MAX_NAMESPACES`, duplicates dropped.
+pub(crate) fn namespace_names(
+    list: List,
+    settings: &SecretSettings,
+) -> Result<Vec<String>, Invalid> {
+    let namespaces = namespaces(list, settings.max_namespaces, "SECRETS_MAX_NAMESPACES")?;
+    if let Some(ns) = namespaces.iter().find(|ns| !is_label(ns)) {
+        return Err(Invalid(format!(
+            "Invalid namespace '{}': use lowercase letters, digits and '-', at most 63 characters",
+            bounded(ns, ECHO)
+        )));
     }
     Ok(namespaces)
 }

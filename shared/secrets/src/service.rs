@@ -1,7 +1,7 @@
-//! The write service: one `POST /secrets/add_*` request from its body to its [`Report`]. It parses and
-//! validates the body (nothing is read before the request is known to be valid), builds the targets, gets
-//! the writer's client for the cluster within the request's deadline, and runs [`write::run`]. The
-//! function crate turns the outcome into HTTP.
+//! The write service: one `POST /secrets/add_*` or `POST /secrets/remove` request from its body to its
+//! report. It parses and validates the body (nothing is read before the request is known to be valid),
+//! builds the targets, and, within the request's one deadline, runs [`write::run`] on a cluster named alone
+//! or [`fleet::across`] on a list or `*` (removals always). The function crate turns the outcome into HTTP.
 
 use crate::fleet::{self, FleetReport, ResolveError, Stage};
 use crate::kind::SecretKind;
@@ -16,8 +16,6 @@ use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::text::bounded;
-use gluelinks_core::text::ECHO_LIMIT;
 use gluelinks_core::timeout::Timeout;
 use tokio::time::{timeout_at, Instant};
 
@@ -90,13 +88,8 @@ pub enum AddError {
     /// The kubeconfig store did not give the cluster named alone within `SECRETS_DEADLINE_SECONDS`.
     #[error("{0}. {NOTHING_WRITTEN}")]
     KubeconfigTimeout(Timeout),
-    /// The cluster named alone is outside the caller's grant.
-    #[error("Cluster '{cluster}' is not among the clusters this caller is granted (OPERATOR_GRANTS). {NOTHING_WRITTEN}")]
-    NotGranted {
-        /// The cluster's name as the request gave it, bounded for the message.
-        cluster: String,
-    },
-    /// The clusters of a fleet request cannot all be worked on.
+    /// The clusters named cannot all be worked on: outside the caller's grant (the one named alone
+    /// included), not stored, or the store failed listing them.
     #[error("{0}. {NOTHING_WRITTEN}")]
     Clusters(#[from] ResolveError),
 }
@@ -160,6 +153,7 @@ impl SecretsService {
                 Ran::One(write::run(&client, &targets, common, &self.settings, deadline).await)
             }
             choice => {
+                within_cap(choice.names().len(), targets.len(), &self.settings)?;
                 let clusters = fleet::resolve(&self.clusters, choice, granted).await?;
                 within_cap(clusters.len(), targets.len(), &self.settings)?;
                 let report = fleet::across(
@@ -225,6 +219,7 @@ impl SecretsService {
     ) -> Result<FleetReport<RemoveReport>, AddError> {
         let targets = req.targets(&self.settings);
         let deadline = Instant::now() + self.settings.deadline;
+        within_cap(req.cluster.names().len(), targets.len(), &self.settings)?;
         let clusters = fleet::resolve(&self.clusters, &req.cluster, granted).await?;
         within_cap(clusters.len(), targets.len(), &self.settings)?;
         let targets = &targets;
@@ -262,27 +257,18 @@ impl SecretsService {
         deadline: Instant,
     ) -> Result<kube::Client, AddError> {
         if !granted.allows(cluster) {
-            return Err(AddError::NotGranted {
-                cluster: bounded(cluster, ECHO_LIMIT),
-            });
+            return Err(ResolveError::not_granted(cluster).into());
         }
         timeout_at(deadline, Box::pin(self.clusters.client(cluster)))
             .await
-            .map_err(|_| {
-                AddError::KubeconfigTimeout(
-                    Timeout::new(
-                        "The kubeconfig store",
-                        self.settings.deadline,
-                        "SECRETS_DEADLINE_SECONDS",
-                    )
-                    .doing(format!("for cluster '{cluster}'")),
-                )
-            })?
+            .map_err(|_| AddError::KubeconfigTimeout(fleet::store_late(&self.settings, cluster)))?
             .map_err(AddError::from)
     }
 }
 
-/// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters.
+/// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters: checked on the
+/// clusters a request names as soon as it is read (before the store is asked), and on those `*` stands
+/// for once they are known.
 pub fn within_cap(
     clusters: usize,
     per_cluster: usize,

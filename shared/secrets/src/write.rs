@@ -212,6 +212,11 @@ fn shown(text: &str) -> String {
 }
 
 impl Target {
+    /// The namespace it is in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     /// A `kind` secret in `namespace`; `docker_label` marks pull secrets.
     pub(crate) fn new(
         namespace: &str,

@@ -76,12 +76,14 @@ impl Answer for FleetBody {
 
 impl FleetBody {
     /// The answer to `report` for secret `name` (`noun` says what it is, `verb` what the request does:
-    /// "written", "removed"), every row audited.
+    /// "written", "removed"), every row audited; a cluster that has no rows (not reached, or not done
+    /// because the request stopped) is audited in each of `namespaces`, the request's namespaces.
     pub fn new<R: Rows>(
         report: &FleetReport<R>,
         name: &str,
         noun: &str,
         verb: &str,
+        namespaces: &[String],
         dry_run: bool,
         audit: &Audit,
     ) -> Self {
@@ -103,15 +105,16 @@ impl FleetBody {
                 Part::Unreachable(why) => ("unreachable", Some(why.clone()), Vec::new()),
                 Part::Skipped(why) => ("skipped", Some(why.clone()), Vec::new()),
             };
-            match part {
-                Part::Ready => {
-                    audit.record_in(Some(cluster), None, "refused: stopped by other clusters")
+            let untouched = match part {
+                Part::Ready => Some("refused: stopped by other clusters"),
+                Part::Unreachable(_) => Some("refused: unreachable"),
+                Part::Skipped(_) => Some("skipped: unreachable"),
+                Part::Done(_) | Part::Blocked(_) => None,
+            };
+            if let Some(outcome) = untouched {
+                for ns in namespaces {
+                    audit.record_in(Some(cluster), Some(ns), outcome);
                 }
-                Part::Unreachable(_) => {
-                    audit.record_in(Some(cluster), None, "refused: unreachable")
-                }
-                Part::Skipped(_) => audit.record_in(Some(cluster), None, "skipped: unreachable"),
-                _ => {}
             }
             if matches!(part, Part::Unreachable(_) | Part::Skipped(_)) {
                 *totals
@@ -125,6 +128,9 @@ impl FleetBody {
             }
             for row in &rows {
                 audit.record_in(Some(cluster), Some(&row.namespace), row.audit);
+                if matches!(part, Part::Done(_)) && !row.ok {
+                    tracing::warn!(cluster = %cluster, namespace = %row.namespace, outcome = row.outcome, reason = ?row.reason, "fleet {verb} failed");
+                }
                 *totals.entry(row.outcome).or_default() += 1;
                 if row.ok {
                     done += 1;
@@ -157,6 +163,10 @@ impl FleetBody {
                     "{noun} {name}: cluster(s) {} could not be reached. {NOTHING_WRITTEN}; send partial: true to go on without them.",
                     unreachable.join(", ")
                 ),
+            ),
+            Verdict::OutOfTime => (
+                504,
+                format!("{noun} {name}: checking {in_clusters} left too little of SECRETS_DEADLINE_SECONDS to finish everywhere. {NOTHING_WRITTEN}; retry, or split the request by clusters."),
             ),
             Verdict::Done if dry_run => (
                 200,
@@ -200,6 +210,21 @@ fn row(namespace: &str, outcome: &'static str, audit: &'static str, reason: Opti
     }
 }
 
+/// The rows of targets the cluster refused (its dry run said no), each with the cluster's reason.
+fn rejected_rows(rejected: &[(String, String)]) -> Vec<Row> {
+    rejected
+        .iter()
+        .map(|(ns, why)| {
+            row(
+                ns,
+                "refused by the cluster",
+                "refused: by the cluster",
+                Some(why.clone()),
+            )
+        })
+        .collect()
+}
+
 impl Rows for Report {
     fn rows(&self) -> Vec<Row> {
         match self {
@@ -230,17 +255,7 @@ impl Rows for Report {
                     row(&e.namespace, "exists", "refused: exists", Some(why))
                 })
                 .collect(),
-            Report::Rejected(rejected) => rejected
-                .iter()
-                .map(|(ns, why)| {
-                    row(
-                        ns,
-                        "refused by the cluster",
-                        "refused: by the cluster",
-                        Some(why.clone()),
-                    )
-                })
-                .collect(),
+            Report::Rejected(rejected) => rejected_rows(rejected),
             Report::Unknown(unknown) => unknown
                 .iter()
                 .map(|(ns, why)| row(ns, "unknown", "refused: state unknown", Some(why.clone())))
@@ -304,17 +319,7 @@ impl Rows for RemoveReport {
                     )
                 })
                 .collect(),
-            RemoveReport::Rejected(rejected) => rejected
-                .iter()
-                .map(|(ns, why)| {
-                    row(
-                        ns,
-                        "refused by the cluster",
-                        "refused: by the cluster",
-                        Some(why.clone()),
-                    )
-                })
-                .collect(),
+            RemoveReport::Rejected(rejected) => rejected_rows(rejected),
             RemoveReport::DryRun(planned) => planned
                 .iter()
                 .map(|(ns, r)| Row {
