@@ -164,10 +164,6 @@ impl FleetBody {
                     unreachable.join(", ")
                 ),
             ),
-            Verdict::OutOfTime => (
-                504,
-                format!("{noun} {name}: checking {in_clusters} left too little of SECRETS_DEADLINE_SECONDS to finish everywhere. {NOTHING_WRITTEN}; retry, or split the request by clusters."),
-            ),
             Verdict::Done if dry_run => (
                 200,
                 format!("Dry run. {NOTHING_WRITTEN}; in {in_clusters}: {counted}"),

@@ -10,6 +10,7 @@ use gluelinks_clusters::store::Role;
 use gluelinks_clusters::NamedIn;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::timeout::Timeout;
 use gluelinks_http::request::query;
 use gluelinks_http::response::{answer, Answer, HttpResponse};
 use gluelinks_http::route::Route;
@@ -150,19 +151,37 @@ impl SecretsList {
                 ),
             );
         }
-        let clusters = match fleet::resolve(&self.clusters, choice, &call.caller.clusters()).await {
-            Ok(clusters) => clusters,
-            Err(e) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
+        let deadline = list::fleet_deadline(&self.clusters);
+        let granted = call.caller.clusters();
+        let resolved =
+            tokio::time::timeout_at(deadline, fleet::resolve(&self.clusters, choice, &granted));
+        let clusters = match resolved.await {
+            Ok(Ok(clusters)) => clusters,
+            Ok(Err(e)) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
+            Err(_) => {
+                let late = Timeout::new(
+                    "The kubeconfig store",
+                    self.clusters.timeout(),
+                    "KUBE_TIMEOUT_SECONDS",
+                )
+                .doing("listing the clusters");
+                return call.error(504, &late.to_string());
+            }
         };
-        let listings: Vec<Listing> =
-            list::list_clusters(&self.clusters, &clusters, &self.settings, &call.caller)
-                .await
-                .into_iter()
-                .map(|l| match name {
-                    Some(name) => l.named(name),
-                    None => l,
-                })
-                .collect();
+        let listings: Vec<Listing> = list::list_clusters(
+            &self.clusters,
+            &clusters,
+            &self.settings,
+            &call.caller,
+            deadline,
+        )
+        .await
+        .into_iter()
+        .map(|l| match name {
+            Some(name) => l.named(name),
+            None => l,
+        })
+        .collect();
         for (cluster, listing) in clusters.iter().zip(&listings) {
             if let Some(failure) = &listing.failure {
                 tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");

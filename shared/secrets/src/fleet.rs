@@ -143,10 +143,9 @@ pub enum Part<R> {
 pub enum Verdict {
     /// A refusal or conflict somewhere: nothing was written anywhere.
     Refused,
-    /// A cluster could not be reached and the request did not say `partial`: nothing was written.
+    /// A cluster could not be reached (or checked in time) and the request did not say `partial`:
+    /// nothing was written.
     Unreachable,
-    /// The checks left too little of the deadline to write everywhere: nothing was written.
-    OutOfTime,
     /// Every cluster that could be reached was done.
     Done,
 }
@@ -163,9 +162,10 @@ pub struct FleetReport<R> {
 /// A cluster reached (its client, and what its checks found), or why it was not.
 type Reached<R, C> = Result<(kube::Client, Stage<R, C>), String>;
 
-/// Runs `prepare` on every cluster, then, unless any cluster blocked (or could not be reached without
-/// `partial`, or the checks left less than one Kubernetes call's bound before `deadline`), `finish` on
-/// every ready one; at most `settings.cluster_concurrency` clusters at once, all by `deadline`.
+/// Runs `prepare` on every cluster, then, unless any cluster blocked (or could not be reached or checked
+/// in time, without `partial`), `finish` on every ready one; at most `settings.cluster_concurrency`
+/// clusters at once. The checks end early enough to leave the writes one Kubernetes call's bound per
+/// round of clusters (at most half the time); everything ends by `deadline`.
 pub async fn across<R, C, P, PF, F, FF>(
     clusters: &[String],
     clients: &ClusterClients,
@@ -182,6 +182,15 @@ where
     FF: Future<Output = R>,
 {
     let concurrency = settings.cluster_concurrency;
+    // The writes are kept one call's bound (`KUBE_TIMEOUT_SECONDS`) per round of clusters, at most half
+    // the deadline: the checks end by `deadline - reserve`, and a cluster not checked by then counts as
+    // unreachable (skipped with `partial`), so the writes never start too late to finish.
+    let rounds = u32::try_from(clusters.len().div_ceil(concurrency)).unwrap_or(u32::MAX);
+    let reserve = clients
+        .timeout()
+        .saturating_mul(rounds.max(1))
+        .min(settings.deadline / 2);
+    let checks_by = deadline - reserve;
     let prepare = &prepare;
     let mut checked: Vec<(usize, Reached<R, C>)> =
         // Indices, not references, into the stream: a closure over `&String` is not general enough for
@@ -189,13 +198,21 @@ where
         futures::stream::iter(0..clusters.len())
             .map(|i| async move {
                 let cluster = &clusters[i];
-                let client = match timeout_at(deadline, clients.client(cluster)).await {
-                    Ok(Ok(client)) => client,
-                    Ok(Err(e)) => return (i, Err(e.to_string())),
-                    Err(_) => return (i, Err(store_late(settings, cluster).to_string())),
+                let reach = async {
+                    let client = clients.client(cluster).await.map_err(|e| e.to_string())?;
+                    let stage = prepare(client.clone()).await;
+                    Ok((client, stage))
                 };
-                let stage = prepare(client.clone()).await;
-                (i, Ok((client, stage)))
+                let reached = timeout_at(checks_by, reach).await.unwrap_or_else(|_| {
+                    let late = Timeout::new(
+                        format!("Cluster '{}'", bounded(cluster, ECHO_LIMIT)),
+                        settings.deadline - reserve,
+                        "SECRETS_DEADLINE_SECONDS, less the time kept for the writes",
+                    )
+                    .doing("its kubeconfig read and checks");
+                    Err(late.to_string())
+                });
+                (i, reached)
             })
             .buffer_unordered(concurrency)
             .collect()
@@ -207,13 +224,9 @@ where
     let unreachable = checked
         .iter()
         .any(|(_, c)| matches!(c, Err(_) | Ok((_, Stage::Unknown(_)))));
-    // What the writes need: one call's bound (`KUBE_TIMEOUT_SECONDS`), at most half the deadline. With less
-    // left, starting them would end half-written; stopping writes nothing.
-    let reserve = clients.timeout().min(settings.deadline / 2);
     let verdict = match (blocked, unreachable && !partial) {
         (true, _) => Verdict::Refused,
         (false, true) => Verdict::Unreachable,
-        _ if deadline.saturating_duration_since(Instant::now()) < reserve => Verdict::OutOfTime,
         (false, false) => Verdict::Done,
     };
     let name = |i: usize| clusters[i].clone();

@@ -166,21 +166,29 @@ fn timed_out_listing(timeout: Duration) -> Listing {
     }
 }
 
+/// When the fleet view, begun now, must have answered: one cluster's bound (`KUBE_TIMEOUT_SECONDS` +
+/// 0.1 s), whatever the number of clusters, the store's listing of them included.
+pub fn fleet_deadline(clients: &ClusterClients) -> tokio::time::Instant {
+    tokio::time::Instant::now() + clients.timeout() + WHOLE_MARGIN
+}
+
 /// `GET /secrets?cluster=*` (or a list): each cluster's listing, [`list_cluster`] for each, at most
 /// `SECRETS_CLUSTER_CONCURRENCY` at once, in the order given; a cluster the store cannot give is listed as
-/// unreachable, with what this caller may see of why. The whole view has the one cluster's bound
-/// (`KUBE_TIMEOUT_SECONDS` + 0.1 s), whatever the number of clusters: a cluster not listed by then, begun
-/// or still waiting its turn, is reported as a timeout.
+/// unreachable, with what this caller may see of why. A cluster not listed by `deadline` (see
+/// [`fleet_deadline`]), begun or still waiting its turn, is reported as a timeout.
 pub async fn list_clusters(
     clients: &ClusterClients,
     clusters: &[String],
     settings: &SecretSettings,
     caller: &Caller,
+    deadline: tokio::time::Instant,
 ) -> Vec<Listing> {
     let timeout = clients.timeout();
-    let deadline = tokio::time::Instant::now() + timeout + WHOLE_MARGIN;
     let mut listed: Vec<(usize, Listing)> = futures::stream::iter(0..clusters.len())
         .map(|i| async move {
+            if tokio::time::Instant::now() >= deadline {
+                return (i, timed_out_listing(timeout));
+            }
             let listing = tokio::time::timeout_at(
                 deadline,
                 list_cluster(clients, &clusters[i], settings, caller),

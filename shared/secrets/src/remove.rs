@@ -193,6 +193,8 @@ pub async fn prepare(
             let call = secrets.delete(&t.name, &params);
             match tokio::time::timeout_at(deadline, call).await {
                 Ok(Ok(_)) => Ok(()),
+                // Its uid or resourceVersion no longer matches: someone changed it since it was read.
+                Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err((true, changed(t))),
                 Ok(Err(e)) if is_refusal(&e) => Err((true, describe_in_full(&e, &what))),
                 Ok(Err(e)) => Err((false, describe_in_full(&e, &what))),
                 Err(_) => Err((false, cut_off(settings, what).to_string())),
@@ -215,6 +217,14 @@ pub async fn prepare(
     Stage::Ready(Checked {
         found: found.clone(),
     })
+}
+
+/// Why `t` was not removed: its preconditions failed, so it changed since it was read.
+fn changed(t: &Target) -> String {
+    format!(
+        "Secret {} in {} changed since it was read, so it was not removed; list the secrets and try again",
+        t.name, t.namespace
+    )
 }
 
 /// Removes every target [`prepare`] found (or, in a dry run, says what would go).
@@ -258,10 +268,7 @@ pub async fn finish(
             let result = match tokio::time::timeout_at(deadline, call).await {
                 Ok(Ok(_)) => Ok(Removal::Removed),
                 Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(Removal::Absent),
-                Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err(format!(
-                    "Secret {} in {} changed since it was read, so it was not removed; list the secrets and try again",
-                    t.name, t.namespace
-                )),
+                Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err(changed(t)),
                 Ok(Err(e)) if matches!(e, kube::Error::Api(_)) || never_sent(&e) => {
                     Err(describe_in_full(&e, &what))
                 }
