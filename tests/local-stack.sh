@@ -62,7 +62,9 @@ start_served() {
     >"$dir/watch.log" 2>&1 &
   stack_pids+=($!)
   for _ in $(seq 1 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/health" && return 0
+    # -f: an answer from the health function itself (200), not the front door's 502 while the watch
+    # server is still starting, which a first run on a fresh machine takes seconds longer to do.
+    curl -sf -o /dev/null "http://127.0.0.1:$port/api/v1/health" && return 0
     sleep 0.5
   done
   cat "$dir/watch.log"

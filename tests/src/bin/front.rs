@@ -84,7 +84,12 @@ async fn relay(upstream: &str, req: Request<Incoming>) -> Reply {
         let req = Request::from_parts(parts.clone(), Full::new(body.clone()));
         let (answer, bytes) = match send(upstream, req).await {
             Ok(answer) => answer,
-            Err(e) => return plain(StatusCode::BAD_GATEWAY, &format!("the watch server: {e}")),
+            Err(e) => {
+                return plain(
+                    StatusCode::BAD_GATEWAY,
+                    &format!("the watch server (cargo lambda watch) did not answer, it may still be starting: {e}"),
+                )
+            }
         };
         let lost =
             answer.status == StatusCode::INTERNAL_SERVER_ERROR && bytes.starts_with(EMULATOR_500);
