@@ -92,38 +92,42 @@ impl FleetBody {
         let (mut failed, mut done) = (0, 0);
         let mut unreachable = Vec::new();
         for (cluster, part) in &report.clusters {
-            let (status, message, rows) = match part {
-                Part::Done(r) => ("done", None, r.rows()),
-                Part::Blocked(r) => ("refused", None, r.rows()),
+            // Its status, what it says, its rows; for a cluster without rows, each namespace's audit
+            // outcome; for one not reached, which total counts it.
+            let (status, message, rows, untouched, not_reached) = match part {
+                Part::Done(r) => ("done", None, r.rows(), None, None),
+                Part::Blocked(r) => ("refused", None, r.rows(), None, None),
                 Part::Ready => (
                     "ready",
                     Some(format!(
                         "Checked and fine; not {verb}: the request stopped on other clusters"
                     )),
                     Vec::new(),
+                    Some("refused: stopped by other clusters"),
+                    None,
                 ),
-                Part::Unreachable(why) => ("unreachable", Some(why.clone()), Vec::new()),
-                Part::Skipped(why) => ("skipped", Some(why.clone()), Vec::new()),
-            };
-            let untouched = match part {
-                Part::Ready => Some("refused: stopped by other clusters"),
-                Part::Unreachable(_) => Some("refused: unreachable"),
-                Part::Skipped(_) => Some("skipped: unreachable"),
-                Part::Done(_) | Part::Blocked(_) => None,
+                Part::Unreachable(why) => (
+                    "unreachable",
+                    Some(why.clone()),
+                    Vec::new(),
+                    Some("refused: unreachable"),
+                    Some("unreachable_clusters"),
+                ),
+                Part::Skipped(why) => (
+                    "skipped",
+                    Some(why.clone()),
+                    Vec::new(),
+                    Some("skipped: unreachable"),
+                    Some("skipped_clusters"),
+                ),
             };
             if let Some(outcome) = untouched {
                 for ns in namespaces {
                     audit.record_in(Some(cluster), Some(ns), outcome);
                 }
             }
-            if matches!(part, Part::Unreachable(_) | Part::Skipped(_)) {
-                *totals
-                    .entry(if matches!(part, Part::Skipped(_)) {
-                        "skipped_clusters"
-                    } else {
-                        "unreachable_clusters"
-                    })
-                    .or_default() += 1;
+            if let Some(total) = not_reached {
+                *totals.entry(total).or_default() += 1;
                 unreachable.push(cluster.as_str());
             }
             for row in &rows {

@@ -16,7 +16,7 @@ use gluelinks_secrets::audit::{Asked, Audit, Requester};
 use gluelinks_secrets::fleet::ResolveError;
 use gluelinks_secrets::kind::SecretKind;
 use gluelinks_secrets::service::{AddError, Added, Plan, Ran, SecretsService};
-use gluelinks_secrets::write::{Report, Target};
+use gluelinks_secrets::write::Report;
 use gluelinks_secrets::NOTHING_WRITTEN;
 use lambda_http::{Body, Request};
 
@@ -145,13 +145,13 @@ impl SecretsAdd {
                     Err(e) => return refused(asked, &e),
                 };
                 let audit = Audit { requester, asked };
-                let namespaces = namespaces(&req.targets(self.service.settings()));
+                let namespaces = req.namespaces_in(self.service.settings());
                 return answer(&fleet_body::FleetBody::new(
                     &report,
                     &req.name,
                     req.kind.noun(),
                     "removed",
-                    &namespaces,
+                    namespaces,
                     req.dry_run,
                     &audit,
                 ));
@@ -171,30 +171,28 @@ impl SecretsAdd {
             dry_run: common.dry_run,
             adopt: common.adopt,
         };
-        let Added { plan, targets, ran } =
-            match self.service.run(plan, &call.caller.clusters()).await {
-                Ok(added) => added,
-                Err(e) => return refused(asked, &e),
-            };
+        let Added {
+            plan,
+            namespaces,
+            ran,
+        } = match self.service.run(plan, &call.caller.clusters()).await {
+            Ok(added) => added,
+            Err(e) => return refused(asked, &e),
+        };
         let audit = Audit { requester, asked };
         match ran {
-            Ran::One(report) => one(&audit, &plan, targets, report),
+            Ran::One(report) => one(&audit, &plan, namespaces.len(), report),
             Ran::Fleet(report) => answer(&fleet_body::FleetBody::new(
                 &report,
                 &common.name,
                 plan.noun(),
                 "written",
-                &namespaces(&plan.targets(self.service.settings())),
+                &namespaces,
                 common.dry_run,
                 &audit,
             )),
         }
     }
-}
-
-/// The namespaces of a request's targets, as each cluster's audit lines name them.
-fn namespaces(targets: &[Target]) -> Vec<String> {
-    targets.iter().map(|t| t.namespace().to_string()).collect()
 }
 
 /// The answer to a write of one cluster named alone, in the original API's shapes, every target audited.

@@ -10,13 +10,12 @@ use gluelinks_clusters::store::Role;
 use gluelinks_clusters::NamedIn;
 use gluelinks_core::auth::Scope;
 use gluelinks_core::config::{ConfigError, Env};
-use gluelinks_core::timeout::Timeout;
 use gluelinks_http::request::query;
 use gluelinks_http::response::{answer, Answer, HttpResponse};
 use gluelinks_http::route::Route;
 use gluelinks_http::{Api, Call};
-use gluelinks_secrets::fleet::{self, ResolveError};
-use gluelinks_secrets::list::{self, Failure, Holding, Listing, SecretEntry};
+use gluelinks_secrets::fleet::ResolveError;
+use gluelinks_secrets::list::{self, Failure, Holding, Listing, SecretEntry, ViewError};
 use gluelinks_secrets::request::{name_from_query, ClusterChoice};
 use gluelinks_secrets::SecretSettings;
 use lambda_http::Request;
@@ -139,49 +138,22 @@ impl SecretsList {
         choice: &ClusterChoice,
         name: Option<&str>,
     ) -> HttpResponse {
-        // Each cluster is at least one listing: a list longer than the cap is refused before the store
-        // is asked.
-        let named = choice.names().len();
-        if named > self.settings.max_targets {
-            return call.error(
-                400,
-                &format!(
-                    "Parameter cluster names {named} clusters; at most {} are listed per request (SECRETS_MAX_TARGETS): split it",
-                    self.settings.max_targets
-                ),
-            );
-        }
-        let deadline = list::fleet_deadline(&self.clusters);
-        let granted = call.caller.clusters();
-        let resolved =
-            tokio::time::timeout_at(deadline, fleet::resolve(&self.clusters, choice, &granted));
-        let clusters = match resolved.await {
-            Ok(Ok(clusters)) => clusters,
-            Ok(Err(e)) => return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller)),
-            Err(_) => {
-                let late = Timeout::new(
-                    "The kubeconfig store",
-                    self.clusters.timeout(),
-                    "KUBE_TIMEOUT_SECONDS",
-                )
-                .doing("listing the clusters");
-                return call.error(504, &late.to_string());
-            }
-        };
-        let listings: Vec<Listing> = list::list_clusters(
-            &self.clusters,
-            &clusters,
-            &self.settings,
-            &call.caller,
-            deadline,
-        )
-        .await
-        .into_iter()
-        .map(|l| match name {
-            Some(name) => l.named(name),
-            None => l,
-        })
-        .collect();
+        let (clusters, listings) =
+            match list::fleet_view(&self.clusters, choice, &self.settings, &call.caller).await {
+                Ok(listed) => listed,
+                Err(e @ ViewError::TooMany { .. }) => return call.error(400, &e.to_string()),
+                Err(ViewError::Resolve(e)) => {
+                    return call.error(e.status(NamedIn::Query), &e.for_caller(&call.caller))
+                }
+                Err(e @ ViewError::StoreLate(_)) => return call.error(504, &e.to_string()),
+            };
+        let listings: Vec<Listing> = listings
+            .into_iter()
+            .map(|l| match name {
+                Some(name) => l.named(name),
+                None => l,
+            })
+            .collect();
         for (cluster, listing) in clusters.iter().zip(&listings) {
             if let Some(failure) = &listing.failure {
                 tracing::warn!(cluster = %cluster, failure = ?failure, "listing secrets failed");

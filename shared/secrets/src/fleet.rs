@@ -80,7 +80,13 @@ pub async fn resolve(
     if let Some(outside) = names.iter().find(|c| !granted.allows(c)) {
         return Err(ResolveError::not_granted(outside));
     }
-    let stored = clients.store().list().await.map_err(ClusterError::Store)?;
+    let stored: std::collections::BTreeSet<String> = clients
+        .store()
+        .list()
+        .await
+        .map_err(ClusterError::Store)?
+        .into_iter()
+        .collect();
     if *choice == ClusterChoice::All {
         let clusters: Vec<String> = stored.into_iter().filter(|c| granted.allows(c)).collect();
         if clusters.is_empty() {
@@ -88,7 +94,7 @@ pub async fn resolve(
         }
         return Ok(clusters);
     }
-    let missing: Vec<&String> = names.iter().filter(|c| !stored.contains(c)).collect();
+    let missing: Vec<&String> = names.iter().filter(|c| !stored.contains(*c)).collect();
     let mut shown: Vec<String> = missing
         .iter()
         .take(NAMES_SHOWN)
@@ -101,16 +107,6 @@ pub async fn resolve(
         return Err(ResolveError::NotStored(shown));
     }
     Ok(names.to_vec())
-}
-
-/// The kubeconfig store did not give `cluster`'s client by the request's deadline.
-pub(crate) fn store_late(settings: &SecretSettings, cluster: &str) -> Timeout {
-    Timeout::new(
-        "The kubeconfig store",
-        settings.deadline,
-        "SECRETS_DEADLINE_SECONDS",
-    )
-    .doing(format!("for cluster '{}'", bounded(cluster, ECHO_LIMIT)))
 }
 
 /// What one cluster's checks found.

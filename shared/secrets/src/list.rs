@@ -12,7 +12,9 @@
 //! down to its metadata as it is read, its values dropped. Annotations are never reported: `kubectl
 //! apply` keeps a secret's whole content, values included, in one.
 
+use super::fleet::{self, ResolveError};
 use super::kind::SecretKind;
+use super::request::ClusterChoice;
 use super::{ListScope, SecretSettings, MANAGED_BY, REPOSITORY_LABEL};
 use futures::StreamExt;
 use gluelinks_clusters::pool::{describe, io_error_kind, ClusterClients, ClusterError};
@@ -166,17 +168,66 @@ fn timed_out_listing(timeout: Duration) -> Listing {
     }
 }
 
-/// When the fleet view, begun now, must have answered: one cluster's bound (`KUBE_TIMEOUT_SECONDS` +
-/// 0.1 s), whatever the number of clusters, the store's listing of them included.
-pub fn fleet_deadline(clients: &ClusterClients) -> tokio::time::Instant {
-    tokio::time::Instant::now() + clients.timeout() + WHOLE_MARGIN
+/// Why a fleet view lists nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// More clusters named than `SECRETS_MAX_TARGETS`: refused before the store is asked.
+    #[error("Parameter cluster names {named} clusters; at most {max} are listed per request (SECRETS_MAX_TARGETS): split it")]
+    TooMany {
+        /// How many the request names.
+        named: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The clusters named cannot all be listed.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// The store did not list its clusters within the view's bound.
+    #[error("{0}")]
+    StoreLate(Timeout),
+}
+
+/// `GET /secrets?cluster=*` (or a list): the clusters the request names (or, for `*`, the caller's), and
+/// each one's listing, all within one cluster's bound (`KUBE_TIMEOUT_SECONDS` + 0.1 s) whatever the number
+/// of clusters, the store's listing of them included.
+pub async fn fleet_view(
+    clients: &ClusterClients,
+    choice: &ClusterChoice,
+    settings: &SecretSettings,
+    caller: &Caller,
+) -> Result<(Vec<String>, Vec<Listing>), ViewError> {
+    // Each cluster is at least one listing.
+    let named = choice.names().len();
+    if named > settings.max_targets {
+        return Err(ViewError::TooMany {
+            named,
+            max: settings.max_targets,
+        });
+    }
+    let deadline = tokio::time::Instant::now() + clients.timeout() + WHOLE_MARGIN;
+    let granted = caller.clusters();
+    let resolved = fleet::resolve(clients, choice, &granted);
+    let clusters = tokio::time::timeout_at(deadline, resolved)
+        .await
+        .map_err(|_| {
+            ViewError::StoreLate(
+                Timeout::new(
+                    "The kubeconfig store",
+                    clients.timeout(),
+                    "KUBE_TIMEOUT_SECONDS",
+                )
+                .doing("listing the clusters"),
+            )
+        })??;
+    let listings = list_clusters(clients, &clusters, settings, caller, deadline).await;
+    Ok((clusters, listings))
 }
 
 /// `GET /secrets?cluster=*` (or a list): each cluster's listing, [`list_cluster`] for each, at most
 /// `SECRETS_CLUSTER_CONCURRENCY` at once, in the order given; a cluster the store cannot give is listed as
-/// unreachable, with what this caller may see of why. A cluster not listed by `deadline` (see
-/// [`fleet_deadline`]), begun or still waiting its turn, is reported as a timeout.
-pub async fn list_clusters(
+/// unreachable, with what this caller may see of why. A cluster not listed by `deadline`, begun or still
+/// waiting its turn, is reported as a timeout.
+async fn list_clusters(
     clients: &ClusterClients,
     clusters: &[String],
     settings: &SecretSettings,

@@ -91,15 +91,19 @@ impl RemoveRequest {
     /// Every secret it removes in a cluster: a pull secret in each namespace named (the Argo CD
     /// namespace's shared copy only when named), a repository or template in the Argo CD namespace.
     pub fn targets(&self, settings: &SecretSettings) -> Vec<Target> {
-        let argocd = std::slice::from_ref(&settings.argocd_namespace);
-        let namespaces = match self.kind {
-            SecretKind::PullSecret => self.namespaces.as_slice(),
-            _ => argocd,
-        };
-        namespaces
+        self.namespaces_in(settings)
             .iter()
             .map(|ns| Target::new(ns, &self.name, self.kind, &settings.docker_label))
             .collect()
+    }
+
+    /// The namespaces it removes from in each cluster: a pull secret's, named; the Argo CD namespace for
+    /// the others.
+    pub fn namespaces_in<'a>(&'a self, settings: &'a SecretSettings) -> &'a [String] {
+        match self.kind {
+            SecretKind::PullSecret => &self.namespaces,
+            _ => std::slice::from_ref(&settings.argocd_namespace),
+        }
     }
 }
 

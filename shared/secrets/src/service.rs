@@ -16,6 +16,7 @@ use gluelinks_clusters::pool::{ClusterClients, ClusterError};
 use gluelinks_clusters::store::Role;
 use gluelinks_core::auth::Clusters;
 use gluelinks_core::config::{ConfigError, Env};
+use gluelinks_core::text::{bounded, ECHO_LIMIT};
 use gluelinks_core::timeout::Timeout;
 use tokio::time::{timeout_at, Instant};
 
@@ -94,12 +95,13 @@ pub enum AddError {
     Clusters(#[from] ResolveError),
 }
 
-/// A request that ran: what it asked for, how many targets it had, and what happened.
+/// A request that ran: what it asked for, the namespaces of its targets in each cluster, and what
+/// happened.
 pub struct Added {
     /// The request.
     pub plan: Plan,
-    /// How many secrets it names in each cluster.
-    pub targets: usize,
+    /// The namespace of each secret it names in each cluster, in order.
+    pub namespaces: Vec<String>,
     /// What happened.
     pub ran: Ran,
 }
@@ -196,7 +198,7 @@ impl SecretsService {
             }
         };
         Ok(Added {
-            targets: targets.len(),
+            namespaces: targets.iter().map(|t| t.namespace().to_string()).collect(),
             plan,
             ran,
         })
@@ -261,9 +263,19 @@ impl SecretsService {
         }
         timeout_at(deadline, Box::pin(self.clusters.client(cluster)))
             .await
-            .map_err(|_| AddError::KubeconfigTimeout(fleet::store_late(&self.settings, cluster)))?
+            .map_err(|_| AddError::KubeconfigTimeout(store_late(&self.settings, cluster)))?
             .map_err(AddError::from)
     }
+}
+
+/// The kubeconfig store did not give `cluster`'s client by the request's deadline.
+fn store_late(settings: &SecretSettings, cluster: &str) -> Timeout {
+    Timeout::new(
+        "The kubeconfig store",
+        settings.deadline,
+        "SECRETS_DEADLINE_SECONDS",
+    )
+    .doing(format!("for cluster '{}'", bounded(cluster, ECHO_LIMIT)))
 }
 
 /// Refuses a request of more than `SECRETS_MAX_TARGETS` secrets across its clusters: checked on the
